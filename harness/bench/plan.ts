@@ -1,0 +1,166 @@
+/**
+ * Plan expansion: a validated config → the list of jobs (problem instance × solver instance ×
+ * seed), each with its deterministic key (`jobKey`), plus the distinct problem instances.
+ *
+ * jobs = Σ_problem-blocks |datasets| · (|lambdaRatios| + |lambdas|) · Σ_solvers Π_k |grid_k| · |seeds|
+ * (duplicates — the same key twice — are kept once). A solver whose declared requirements the
+ * family does not offer is planned as `skip` with the reason; it is still recorded (as `skipped`).
+ */
+import type { Capability, ParamValue, Params } from '../../problems/types.ts';
+import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { findSolver } from '../../solvers/index.ts';
+import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
+import { resolveParams, solverLabel } from '../params.ts';
+import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
+
+/** One problem instance spec of the plan (its instance hash is known once it is built). */
+export interface PlannedInstance {
+  /** Stable id of the spec within the plan (JSON of the ProblemSpec). */
+  readonly id: string;
+  readonly spec: ProblemSpec;
+  /** e.g. `lasso/diabetes λ=0.1·λmax`. */
+  readonly title: string;
+  /** Whether the family is convex (a certified reference optimum can be computed). */
+  readonly convex: boolean;
+  /** JSON path of the dataset in the config, for error messages. */
+  readonly where: string;
+}
+
+export interface PlannedJob {
+  readonly key: string;
+  readonly job: JobSpec;
+  /** Deterministic solver-instance label, e.g. `spred-adam[lr=0.01]`. */
+  readonly label: string;
+  readonly instanceId: string;
+  /** Human title: `lasso/diabetes λ=0.1·λmax spred-adam[lr=0.01] seed=0`. */
+  readonly title: string;
+  /** Capability mismatch predicted from the family's capabilities, or null. */
+  readonly skip: string | null;
+}
+
+export interface Plan {
+  readonly name: string;
+  readonly jobs: readonly PlannedJob[];
+  readonly instances: readonly PlannedInstance[];
+}
+
+export interface PlanOptions {
+  /** Overrides every run's timeout (seconds). */
+  readonly timeout?: number;
+  /** Keeps only jobs whose title contains this substring. */
+  readonly filter?: string;
+}
+
+/** Capabilities a family offers, known without building a problem. */
+export function familyCaps(family: string): ReadonlySet<Capability> {
+  if (family === MLP_FAMILY.name) return new Set(MLP_FAMILY.capabilities);
+  const f = PROBLEMS.find((x) => x.name === family);
+  return new Set(f ? f.capabilities : []);
+}
+
+/** Cartesian product of a grid (keys sorted), each combination merged over `fixed`. */
+export function expandGrid(
+  fixed: Readonly<Record<string, ParamValue>>,
+  grid: Readonly<Record<string, readonly ParamValue[]>>,
+): Record<string, ParamValue>[] {
+  let out: Record<string, ParamValue>[] = [{ ...fixed }];
+  for (const key of Object.keys(grid).sort()) {
+    const values = grid[key] ?? [];
+    out = out.flatMap((combo) => values.map((v) => ({ ...combo, [key]: v })));
+  }
+  return out;
+}
+
+function lambdaTitle(spec: ProblemSpec): string {
+  return spec.lambda.kind === 'ratio' ? `λ=${spec.lambda.ratio}·λmax` : `λ=${spec.lambda.value}`;
+}
+
+function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
+  const out: PlannedInstance[] = [];
+  const lambdas = [
+    ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
+    ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
+  ];
+  block.datasets.forEach((dataset, d) => {
+    for (const lambda of lambdas) {
+      const spec: ProblemSpec = {
+        family: block.family,
+        dataset,
+        lambda,
+        standardize: block.standardize,
+        ...(block.target !== undefined ? { target: block.target } : {}),
+        ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
+        ...(block.family === MLP_FAMILY.name
+          ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          : {}),
+      };
+      out.push({
+        id: JSON.stringify(spec),
+        spec,
+        title: `${block.family}/${dataset} ${lambdaTitle(spec)}`,
+        convex: familyCaps(block.family).has('convex'),
+        where: `problems[${index}].datasets[${d}]`,
+      });
+    }
+  });
+  return out;
+}
+
+interface SolverInstance {
+  readonly block: SolverBlock;
+  readonly params: Params;
+  readonly label: string;
+  readonly requires: readonly Capability[];
+}
+
+function solverInstances(block: SolverBlock): SolverInstance[] {
+  const solver = findSolver(block.name);
+  return expandGrid(block.params, block.grid).map((given) => {
+    const params = resolveParams(solver, given);
+    return { block, params, label: solverLabel(solver, params), requires: solver.requires };
+  });
+}
+
+/** Expands a config into jobs (see the module comment). */
+export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
+  const instances: PlannedInstance[] = [];
+  const seenInstance = new Set<string>();
+  config.problems.forEach((block, i) => {
+    for (const inst of instancesOf(block, i)) {
+      if (seenInstance.has(inst.id)) continue;
+      seenInstance.add(inst.id);
+      instances.push(inst);
+    }
+  });
+  const solvers = config.solvers.flatMap(solverInstances);
+  const jobs: PlannedJob[] = [];
+  const seenKey = new Set<string>();
+  for (const inst of instances) {
+    const caps = familyCaps(inst.spec.family);
+    for (const s of solvers) {
+      const missing = s.requires.filter((c) => !caps.has(c));
+      const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
+      for (const seed of s.block.seeds ?? config.seeds) {
+        const job: JobSpec = {
+          problem: inst.spec,
+          solver: s.block.name,
+          params: s.params,
+          seed,
+          tol: s.block.tol ?? config.tol,
+          maxIter: s.block.maxIter ?? config.maxIter,
+          timeoutSeconds: opts.timeout ?? s.block.timeout ?? config.timeout,
+          ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
+          suite: config.name,
+        };
+        const title = `${inst.title} ${s.label} seed=${seed}`;
+        if (opts.filter !== undefined && !title.includes(opts.filter)) continue;
+        const key = jobKey(job);
+        if (seenKey.has(key)) continue;
+        seenKey.add(key);
+        jobs.push({ key, job, label: s.label, instanceId: inst.id, title, skip });
+      }
+    }
+  }
+  const used = new Set(jobs.map((j) => j.instanceId));
+  return { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
+}

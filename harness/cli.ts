@@ -1,0 +1,50 @@
+/**
+ * `l1bench` command line. Commands are registered explicitly here; each lives in its own module.
+ * A UserError prints one line on stderr (no stack trace) and exits 2; any other failure prints
+ * one line naming it as an internal error and exits 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserError } from './errors.ts';
+import { registerSolve } from './commands/solve.ts';
+import { registerList } from './commands/list.ts';
+import { registerBench } from './commands/bench.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerReport } from './commands/report.ts';
+
+export function makeProgram(): Command {
+  const program = new Command();
+  program
+    .name('l1bench')
+    .description('Benchmark solvers of L1-penalized problems (spred, ISTA/FISTA, coordinate descent, LARS) with certified optima')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerSolve(program);
+  registerList(program);
+  registerBench(program);
+  registerCheck(program);
+  registerReport(program);
+  program.commands.forEach((c) => c.exitOverride().showHelpAfterError('(add --help for usage)').showSuggestionAfterError(true));
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = makeProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its one-line message (and usage hint); help/version exit 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(e)) {
+      process.stderr.write(`l1bench: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    process.stderr.write(`l1bench: internal error: ${msg} (set L1BENCH_DEBUG=1 for the stack trace)\n`);
+    if (process.env['L1BENCH_DEBUG']) console.error(e);
+    return 1;
+  }
+}

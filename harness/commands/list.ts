@@ -1,0 +1,42 @@
+/**
+ * `l1bench list`: solvers (with parameters and requirements), problem families, datasets, and
+ * which solver runs on which problem (a capability check, the same one the planner uses).
+ */
+import type { Command } from 'commander';
+import type { Capability } from '../../problems/types.ts';
+import { SOLVERS } from '../../solvers/index.ts';
+import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { describeDatasets } from '../../problems/datasets/index.ts';
+
+/** Every problem family with the capabilities it offers (the Float64 zoo plus the tfjs MLP). */
+export function familyCapabilities(): { name: string; description: string; caps: ReadonlySet<Capability> }[] {
+  const out = PROBLEMS.map((f) => ({ name: f.name, description: f.description, caps: new Set(f.capabilities) }));
+  out.push({ name: MLP_FAMILY.name, description: MLP_FAMILY.description, caps: new Set(MLP_FAMILY.capabilities) });
+  return out;
+}
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list solvers, problems, datasets and which solver runs on which problem')
+    .action(() => {
+      const lines: string[] = ['Solvers:'];
+      for (const s of SOLVERS) {
+        lines.push(`  ${s.name.padEnd(12)} ${s.description}`);
+        lines.push(`  ${''.padEnd(12)} requires: ${s.requires.join(', ') || '(nothing)'}`);
+        const ps = Object.entries(s.params).map(([k, p]) => `${k}=${String(p.default)}`);
+        if (ps.length) lines.push(`  ${''.padEnd(12)} params: ${ps.join(' ')}`);
+      }
+      lines.push('', 'Problems:');
+      const fams = familyCapabilities();
+      for (const f of fams) lines.push(`  ${f.name.padEnd(18)} ${f.description}`);
+      lines.push('', 'Datasets:', describeDatasets(), '', 'Solver × problem (✓ runs, · skipped: missing capability):');
+      const w = Math.max(...SOLVERS.map((s) => s.name.length)) + 2;
+      lines.push(`  ${''.padEnd(w)}${fams.map((f) => f.name.padEnd(f.name.length + 2)).join('')}`);
+      for (const s of SOLVERS) {
+        const row = fams.map((f) => (s.requires.every((c) => f.caps.has(c)) ? '✓' : '·').padEnd(f.name.length + 2)).join('');
+        lines.push(`  ${s.name.padEnd(w)}${row}`);
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

@@ -1,0 +1,182 @@
+/**
+ * `l1bench solve`: one problem instance, one solver, under the harness clock; prints a summary,
+ * optionally writes JSON (`--out`) and records the run in results.db (unless `--no-db`).
+ *
+ * Exit codes: 0 when the run ended converged, max_iter or timeout (a result exists and its status
+ * says how good it is); 3 when it diverged or errored; 2 for bad input (nothing is recorded).
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { UserError } from '../errors.ts';
+import { parseLambda, type LambdaSpec } from '../../problems/zoo.ts';
+import { buildProblem, executeJob, resolveJobSolver, type JobSpec, type ProblemSpec } from '../job.ts';
+import { parseParamFlags, skipReason } from '../params.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { relSubopt } from '../runner.ts';
+
+interface SolveFlags {
+  problem: string;
+  data: string;
+  target?: string;
+  lambda?: string;
+  lambdaRatio?: string;
+  solver: string;
+  param: string[];
+  tol: string;
+  maxIter: string;
+  timeout?: string;
+  tau?: string;
+  seed: string;
+  standardize?: boolean;
+  groupSize?: string;
+  groups?: string;
+  backend: string;
+  hidden: string;
+  out?: string;
+  db: string | false;
+  quiet?: boolean;
+}
+
+export function registerSolve(program: Command): void {
+  program
+    .command('solve')
+    .description('solve one problem instance with one solver and certify the result')
+    .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp')
+    .requiredOption('--data <spec>', 'dataset: a builtin name (diabetes, breast-cancer, wine, digits), sim-lasso:n=100,p=200,…, or a .csv/.csv.gz/LIBSVM file')
+    .option('--target <column>', 'CSV column holding y (default: a column named y or target)')
+    .option('--lambda <value>', 'absolute λ (or a fraction of λ_max written like 0.1*max)')
+    .option('--lambda-ratio <ratio>', 'λ as a fraction of λ_max (e.g. 0.1)')
+    .requiredOption('--solver <name>', 'solver (see `l1bench list`)')
+    .option('--param <k=v>', 'solver parameter, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--tol <t>', 'stop when the relative duality gap (or the KKT violation where there is no gap) ≤ t', '1e-10')
+    .option('--max-iter <n>', 'iteration (epoch) budget', '100000')
+    .option('--timeout <seconds>', 'wall-clock budget in seconds')
+    .option('--tau <t>', "support threshold |x_i| > τ (default: the solver's own, 0 for exact-zero solvers)")
+    .option('--seed <n>', 'seed for randomized solvers and simulated data', '0')
+    .option('--standardize', 'center and scale every feature to unit variance')
+    .option('--group-size <k>', 'contiguous groups of k features (group penalties)')
+    .option('--groups <file>', 'JSON file of groups: an array of arrays of 0-based column indices')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for tensor problems').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
+    .option('--hidden <n>', 'hidden units (mlp problem)', '32')
+    .option('--out <file>', 'write the result as JSON')
+    .option('--db <file>', 'results database', 'results.db')
+    .option('--no-db', 'do not record the run')
+    .option('--quiet', 'print nothing on success')
+    .action(async (flags: SolveFlags) => {
+      process.exitCode = await solve(flags);
+    });
+}
+
+function num(text: string | undefined, flag: string, opts: { integer?: boolean; positive?: boolean } = {}): number {
+  const v = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(v)) throw new UserError(`${flag} must be a number, got '${text}'`);
+  if (opts.integer && !Number.isInteger(v)) throw new UserError(`${flag} must be an integer, got ${text}`);
+  if (opts.positive && !(v > 0)) throw new UserError(`${flag} must be positive, got ${text}`);
+  return v;
+}
+
+function lambdaOf(flags: SolveFlags): LambdaSpec {
+  if (flags.lambda !== undefined && flags.lambdaRatio !== undefined) throw new UserError('give either --lambda or --lambda-ratio, not both');
+  if (flags.lambda !== undefined) return parseLambda(flags.lambda, '--lambda');
+  if (flags.lambdaRatio !== undefined) {
+    const r = num(flags.lambdaRatio, '--lambda-ratio');
+    if (!(r > 0)) throw new UserError(`--lambda-ratio must be positive, got ${flags.lambdaRatio}; e.g. --lambda-ratio 0.1`);
+    return { kind: 'ratio', ratio: r };
+  }
+  throw new UserError('missing λ: pass --lambda VALUE or --lambda-ratio R (a fraction of λ_max)');
+}
+
+async function solve(flags: SolveFlags): Promise<number> {
+  const problemSpec: ProblemSpec = {
+    family: flags.problem,
+    dataset: flags.data,
+    lambda: lambdaOf(flags),
+    standardize: flags.standardize ?? false,
+    ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.groupSize !== undefined ? { groupSize: num(flags.groupSize, '--group-size', { integer: true, positive: true }) } : {}),
+    ...(flags.groups !== undefined ? { groupsFile: flags.groups } : {}),
+    ...(flags.problem === 'mlp' ? { backend: flags.backend, hidden: num(flags.hidden, '--hidden', { integer: true, positive: true }) } : {}),
+  };
+  const tau = flags.tau === undefined ? undefined : num(flags.tau, '--tau');
+  if (tau !== undefined && tau < 0) throw new UserError(`--tau must be ≥ 0, got ${flags.tau}`);
+  const job: JobSpec = {
+    problem: problemSpec,
+    solver: flags.solver,
+    params: parseParamFlags(flags.param),
+    seed: num(flags.seed, '--seed', { integer: true }),
+    tol: num(flags.tol, '--tol', { positive: true }),
+    maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
+    timeoutSeconds: flags.timeout === undefined ? null : num(flags.timeout, '--timeout', { positive: true }),
+    ...(tau !== undefined ? { tau } : {}),
+  };
+  // Validate everything before touching the database.
+  const { solver } = resolveJobSolver(job);
+  const problem = await buildProblem(problemSpec);
+  const skip = skipReason(solver, problem);
+  if (skip !== null) throw new UserError(`${skip}; pick another solver (see \`l1bench list\`)`);
+
+  let store: Store | null = null;
+  if (flags.db !== false) store = await openStore(flags.db);
+  try {
+    let reference: { objective: number; kind: 'certified' | 'best-seen' } | null = null;
+    if (store) {
+      const ref = await store.getReference(problem.instanceHash);
+      if (ref) reference = { objective: ref.objective, kind: ref.certified ? 'certified' : 'best-seen' };
+    }
+    const result = await executeJob(job, { problem, reference });
+    if (store) await store.recordRun(result.run, result.trace);
+    const r = result.run;
+    if (!flags.quiet) {
+      const fmt = (v: number | null | undefined, d = 6): string => (v === null || v === undefined ? '—' : v.toExponential(d));
+      const lines = [
+        `${r.solver_label} on ${r.family}/${r.dataset} (n=${r.n_samples}, p=${r.n_features}), λ=${fmt(r.lambda)} = ${(r.lambda_ratio ?? NaN).toPrecision(4)}·λ_max`,
+        `status       ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
+        `objective    ${r.objective === null || r.objective === undefined ? '—' : r.objective.toPrecision(15)}`,
+        `duality gap  ${fmt(r.gap, 3)} (relative ${fmt(r.rel_gap, 3)})`,
+        `KKT          ${fmt(r.kkt, 3)}`,
+        `nnz          ${r.nnz ?? '—'} (τ = ${r.tau})`,
+        `iterations   ${r.iterations ?? '—'}`,
+        `solver time  ${r.solver_seconds === null || r.solver_seconds === undefined ? '—' : r.solver_seconds.toFixed(4)} s (wall ${r.wall_seconds?.toFixed(3) ?? '—'} s)`,
+      ];
+      if (reference && r.objective !== null && r.objective !== undefined) lines.push(`rel. subopt  ${relSubopt(r.objective, reference.objective).toExponential(3)} (reference: ${reference.kind})`);
+      if (r.test_metric !== null && r.test_metric !== undefined) lines.push(`test metric  ${r.test_metric.toFixed(4)}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (flags.out) {
+      const out = {
+        status: r.status,
+        reason: r.reason ?? null,
+        problem: r.family,
+        dataset: r.dataset,
+        solver: r.solver,
+        solverLabel: r.solver_label,
+        params: JSON.parse(r.params) as unknown,
+        objective: r.objective ?? null,
+        lambda: r.lambda ?? null,
+        lambdaMax: r.lambda_max ?? null,
+        lambdaRatio: r.lambda_ratio ?? null,
+        dualityGap: r.gap ?? null,
+        relativeGap: r.rel_gap ?? null,
+        kkt: r.kkt ?? null,
+        nnz: r.nnz ?? null,
+        tau: r.tau,
+        iterations: r.iterations ?? null,
+        solverSeconds: r.solver_seconds ?? null,
+        wallSeconds: r.wall_seconds ?? null,
+        engine: r.engine,
+        backend: r.backend ?? null,
+        labels: problem.meta.labels ?? null,
+        w: result.x ? Array.from(result.x) : null,
+        trace: result.trace.map((t) => ({ k: t.k, time: t.time, objective: t.objective, gap: t.gap, kkt: t.kkt, nnz: t.nnz, subopt: t.subopt, testMetric: t.test_metric, extras: t.extras ? (JSON.parse(t.extras) as unknown) : null })),
+      };
+      try {
+        writeFileSync(flags.out, JSON.stringify(out, null, 1) + '\n');
+      } catch (e) {
+        throw new UserError(`cannot write --out ${flags.out} (${(e as Error).message}); pass a writable path`);
+      }
+    }
+    return r.status === 'diverged' || r.status === 'error' ? 3 : 0;
+  } finally {
+    await store?.close();
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * A job = a problem instance spec × a solver instance × seed × stopping settings. Jobs are plain
+ * data (they cross to pool workers as messages); `buildProblem` and `executeJob` turn them into
+ * a run. Both `l1bench solve` and the benchmark pool go through here.
+ */
+import { createHash } from 'node:crypto';
+import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { Dataset } from '../problems/dataset.ts';
+import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
+import { resolveDataset } from '../problems/datasets/index.ts';
+import { findSolver } from '../solvers/index.ts';
+import { resolveParams, skipReason, solverLabel } from './params.ts';
+import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
+import { provenance } from './env.ts';
+import { UserError } from './errors.ts';
+import type { NewRun, NewTrace } from './store/index.ts';
+
+/** The problem part of a job: everything needed to rebuild the instance in any process. */
+export interface ProblemSpec {
+  /** Problem family: 'lasso' | 'logistic' | 'multinomial' | 'multinomial-group' | 'group-lasso' | 'mlp'. */
+  readonly family: string;
+  /** Dataset spec: builtin name, `sim-…:k=v,…`, or a file path. */
+  readonly dataset: string;
+  readonly target?: string;
+  readonly standardize?: boolean;
+  readonly lambda: LambdaSpec;
+  readonly groupSize?: number;
+  readonly groupsFile?: string;
+  readonly groups?: readonly (readonly number[])[];
+  /** tfjs backend for tensor problems. */
+  readonly backend?: string;
+  /** Hidden units of the MLP family. */
+  readonly hidden?: number;
+  /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
+  readonly mlpPenalty?: 'l1' | 'group-l1';
+}
+
+export interface JobSpec {
+  readonly problem: ProblemSpec;
+  readonly solver: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly seed: number;
+  readonly tol: number;
+  readonly maxIter: number;
+  readonly timeoutSeconds: number | null;
+  /** Support threshold; default: the solver's `defaultTau`, else 0. */
+  readonly tau?: number;
+  readonly suite?: string | null;
+}
+
+/** Deterministic key of a job (same spec + same commit → same key). */
+export function jobKey(job: JobSpec): string {
+  const p = provenance();
+  const body = JSON.stringify([job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit]);
+  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+function sortKeys(o: Readonly<Record<string, ParamValue>>): [string, ParamValue][] {
+  return Object.keys(o)
+    .sort()
+    .map((k) => [k, o[k] as ParamValue]);
+}
+
+const datasetCache = new Map<string, Dataset>();
+
+/** Loads (and caches per process) the dataset of a spec. */
+export function loadDataset(spec: ProblemSpec): Dataset {
+  const fam = spec.family === 'mlp' ? null : findFamily(spec.family);
+  const task = fam ? fam.task : 'multiclass';
+  const key = JSON.stringify([spec.dataset, spec.target ?? null, task, spec.standardize ?? false]);
+  let ds = datasetCache.get(key);
+  if (!ds) {
+    ds = resolveDataset(spec.dataset, { task, standardize: spec.standardize ?? false, ...(spec.target !== undefined ? { target: spec.target } : {}) });
+    datasetCache.set(key, ds);
+  }
+  return ds;
+}
+
+/** Builds the problem instance of a spec. */
+export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
+  const ds = loadDataset(spec);
+  if (spec.family === 'mlp') {
+    const { makeMlpFromDataset } = await import('../problems/tensor/index.ts');
+    return makeMlpFromDataset(ds, spec);
+  }
+  const fam = findFamily(spec.family);
+  return makeProblem(fam, ds, spec.lambda, {
+    ...(spec.groupSize !== undefined ? { groupSize: spec.groupSize } : {}),
+    ...(spec.groupsFile !== undefined ? { groupsFile: spec.groupsFile } : {}),
+    ...(spec.groups !== undefined ? { groups: spec.groups } : {}),
+  });
+}
+
+/** The result of a job, as stored. */
+export interface JobResult {
+  readonly run: NewRun;
+  readonly trace: NewTrace[];
+  /** Final iterate (for `solve --out`). */
+  readonly x: Float64Array | null;
+  readonly outcome: RunOutcome | null;
+  readonly problem: AnyProblem | null;
+}
+
+/** Validates the solver and parameters of a job (throws UserError). */
+export function resolveJobSolver(job: JobSpec): { solver: Solver; params: Params } {
+  const solver = findSolver(job.solver);
+  return { solver, params: resolveParams(solver, job.params) };
+}
+
+export interface ExecuteOptions {
+  /** Reference optimum F* of the instance and how it was obtained. */
+  readonly reference?: { objective: number; kind: 'certified' | 'best-seen' } | null;
+  readonly onTrace?: (p: TracePoint) => void;
+  /** A problem already built for this job's spec (saves rebuilding). */
+  readonly problem?: AnyProblem;
+}
+
+/**
+ * Runs one job to a stored row. Never throws for solver failures or capability mismatches:
+ * they become `error` / `skipped` rows. Throws UserError only for invalid specs.
+ */
+export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promise<JobResult> {
+  const { solver, params } = resolveJobSolver(job);
+  const label = solverLabel(solver, params);
+  const started = new Date().toISOString();
+  let problem: AnyProblem;
+  try {
+    problem = opts.problem ?? (await buildProblem(job.problem));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    return failedRow(job, solver.name, label, params, 'error', `building the problem failed: ${errorMessage(e)}`, started);
+  }
+  const tau = job.tau ?? solver.defaultTau ?? 0;
+  const skip = skipReason(solver, problem);
+  if (skip !== null) {
+    return { ...failedRow(job, solver.name, label, params, 'skipped', skip, started, problem, tau), problem };
+  }
+  const ref = opts.reference ?? null;
+  const outcome = await runSolver(solver, problem, params, {
+    tol: job.tol,
+    maxIter: job.maxIter,
+    timeoutSeconds: job.timeoutSeconds ?? 0,
+    tau,
+    seed: job.seed,
+    reference: ref ? ref.objective : null,
+    ...(opts.onTrace ? { onTrace: opts.onTrace } : {}),
+  });
+  const fin = outcome.final;
+  const run: NewRun = {
+    ...baseRow(job, solver.name, label, params, problem, tau),
+    status: outcome.status,
+    reason: outcome.reason,
+    started_at: outcome.startedAt,
+    ended_at: outcome.endedAt,
+    solver_seconds: outcome.solverSeconds,
+    wall_seconds: outcome.wallSeconds,
+    iterations: outcome.iterations,
+    objective: finiteOrNull(fin?.objective),
+    gap: fin?.gap ?? null,
+    rel_gap: fin?.relGap ?? null,
+    kkt: finiteOrNull(fin?.kkt),
+    nnz: fin?.nnz ?? null,
+    subopt: ref && fin && Number.isFinite(fin.objective) ? fin.objective - ref.objective : null,
+    rel_subopt: ref && fin && Number.isFinite(fin.objective) ? relSubopt(fin.objective, ref.objective) : null,
+    test_metric: fin?.testMetric ?? null,
+    reference_objective: ref ? ref.objective : null,
+    reference_kind: ref ? ref.kind : null,
+    imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
+    extras: outcome.extras ? JSON.stringify(outcome.extras) : null,
+  };
+  return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
+}
+
+/** A trace point as a row (run_id is set by the store). */
+export function traceRow(p: TracePoint): NewTrace {
+  return {
+    run_id: 0,
+    k: p.k,
+    time: p.time,
+    objective: finiteOrNull(p.objective),
+    subopt: p.subopt,
+    gap: p.gap,
+    kkt: finiteOrNull(p.kkt),
+    nnz: p.nnz,
+    test_metric: p.testMetric,
+    extras: p.extras ? JSON.stringify(p.extras) : null,
+  };
+}
+
+function finiteOrNull(v: number | null | undefined): number | null {
+  return v === null || v === undefined || Number.isNaN(v) ? null : v;
+}
+
+type Base = Omit<NewRun, 'status' | 'reason' | 'started_at' | 'ended_at'>;
+
+function baseRow(job: JobSpec, solver: string, label: string, params: Params, problem: AnyProblem | null, tau: number): Base {
+  const prov = provenance();
+  const lambdaAbs = problem ? problem.lambda : job.problem.lambda.kind === 'absolute' ? job.problem.lambda.value : null;
+  return {
+    job_key: jobKey(job),
+    suite: job.suite ?? null,
+    family: job.problem.family,
+    dataset: problem ? problem.meta.dataset : job.problem.dataset,
+    data_hash: problem ? problem.meta.dataHash : null,
+    instance_hash: problem ? problem.instanceHash : null,
+    n_samples: problem ? problem.meta.nSamples : null,
+    n_features: problem ? problem.meta.nFeatures : null,
+    dim: problem ? problem.dim : null,
+    lambda: lambdaAbs,
+    lambda_ratio: problem ? problem.lambda / problem.lambdaMax : job.problem.lambda.kind === 'ratio' ? job.problem.lambda.ratio : null,
+    lambda_max: problem ? problem.lambdaMax : null,
+    solver,
+    solver_label: label,
+    params: JSON.stringify(params),
+    seed: job.seed,
+    engine: problem ? problem.engine : job.problem.family === 'mlp' ? 'tfjs' : 'float64',
+    backend: problem && problem.engine === 'tfjs' ? problem.backend : null,
+    tol: job.tol,
+    max_iter: job.maxIter,
+    timeout_s: job.timeoutSeconds,
+    tau,
+    solver_seconds: null,
+    wall_seconds: null,
+    iterations: null,
+    objective: null,
+    gap: null,
+    rel_gap: null,
+    kkt: null,
+    nnz: null,
+    subopt: null,
+    rel_subopt: null,
+    test_metric: null,
+    reference_objective: null,
+    reference_kind: null,
+    imbalance: null,
+    git_commit: prov.gitCommit,
+    git_dirty: prov.gitDirty ? 1 : 0,
+    machine: prov.machine,
+    node_version: prov.nodeVersion,
+    versions: JSON.stringify(prov.versions),
+    extras: null,
+  };
+}
+
+/** A row for a run that never started (skipped) or failed before its solver ran. */
+export function failedRow(
+  job: JobSpec,
+  solver: string,
+  label: string,
+  params: Params,
+  status: Extract<Status, 'skipped' | 'error' | 'timeout'>,
+  reason: string,
+  startedAt: string,
+  problem: AnyProblem | null = null,
+  tau = job.tau ?? 0,
+): JobResult {
+  const run: NewRun = { ...baseRow(job, solver, label, params, problem, tau), status, reason, started_at: startedAt, ended_at: new Date().toISOString() };
+  return { run, trace: [], x: null, outcome: null, problem };
+}

@@ -1,0 +1,313 @@
+/**
+ * The schema of results.db: typed tables for Kysely and the migrations that create them.
+ *
+ * Tables
+ * - `runs`: one row per job (any status, skipped and failed included), with the problem
+ *   instance, solver instance, stopping settings, outcome and provenance.
+ * - `trace`: the convergence curve of a run, one row per sampled iteration k.
+ * - `reference`: the reference optimum F* of an instance (keyed by its instance hash).
+ * - `meta`: free key/value pairs.
+ *
+ * Conventions: JSON columns hold `JSON.stringify` text; booleans are integers 0/1; times are ISO
+ * 8601 text; SQLite stores NaN as NULL (so a NaN objective reads back as null) and keeps ±Infinity.
+ *
+ * Migrations are an explicit ordered list ({@link MIGRATIONS}); Kysely's Migrator runs them in
+ * name order, so names carry a zero-padded sequence number. A migration is frozen once released:
+ * schema changes go in a new one.
+ */
+import { sql } from 'kysely';
+import type { Generated, Insertable, Kysely, Migration, MigrationProvider, Selectable } from 'kysely';
+import type { Status } from '../../problems/types.ts';
+
+/** How a reference optimum was obtained: certified by a duality gap, or the best value seen. */
+export type ReferenceKind = 'certified' | 'best-seen';
+
+/** `runs`: one row per job. */
+export interface RunsTable {
+  id: Generated<number>;
+  /** Deterministic key of the job (problem instance × solver instance × seed × settings). */
+  job_key: string;
+  /** Suite the job was planned from, if any. */
+  suite: string | null;
+  /** Problem family: 'lasso' | 'logistic' | … */
+  family: string;
+  dataset: string;
+  /** Content hash of the data; null when the data could not be built (status error/skipped). */
+  data_hash: string | null;
+  /** Hash of (family, data, λ, penalty structure); key of `reference`. Null when not built. */
+  instance_hash: string | null;
+  n_samples: number | null;
+  n_features: number | null;
+  /** Number of parameters. */
+  dim: number | null;
+  /** Absolute λ. */
+  lambda: number | null;
+  /** λ / λ_max. */
+  lambda_ratio: number | null;
+  lambda_max: number | null;
+  /** Solver registry name (= file name = CLI selector). */
+  solver: string;
+  /** Deterministic solver-instance name, e.g. `spred-adam[lr=0.001]`. */
+  solver_label: string;
+  /** Solver parameters (JSON object). */
+  params: string;
+  seed: number;
+  /** 'float64' | 'tfjs'. */
+  engine: string;
+  /** tfjs backend ('wasm', 'cpu', …); null on the Float64 engine. */
+  backend: string | null;
+  /** Stopping tolerance (on the gap or KKT violation). */
+  tol: number;
+  max_iter: number;
+  /** Wall-clock limit in seconds; null when none. */
+  timeout_s: number | null;
+  /** Support threshold: |x_i| > tau counts as nonzero. */
+  tau: number;
+  status: Status;
+  /** Why the run ended as it did (skip reason, error message, …). */
+  reason: string | null;
+  /** ISO 8601. */
+  started_at: string;
+  /** ISO 8601. */
+  ended_at: string;
+  /** Solver time only (the harness clock, evaluation excluded). */
+  solver_seconds: number | null;
+  wall_seconds: number | null;
+  iterations: number | null;
+  /** F(x) at the final iterate. */
+  objective: number | null;
+  /** Duality gap at the final iterate (convex problems). */
+  gap: number | null;
+  rel_gap: number | null;
+  /** KKT violation at the final iterate. */
+  kkt: number | null;
+  /** Support size at threshold tau. */
+  nnz: number | null;
+  /** F(x) − F*. */
+  subopt: number | null;
+  /** (F(x) − F*) / max(|F*|, tiny). */
+  rel_subopt: number | null;
+  test_metric: number | null;
+  /** F* used for subopt. */
+  reference_objective: number | null;
+  reference_kind: ReferenceKind | null;
+  /** spred factor imbalance max_i |u_i² − w_i²| at the final iterate (spred solvers only). */
+  imbalance: number | null;
+  git_commit: string | null;
+  /** 1 when the working tree had uncommitted changes. */
+  git_dirty: number;
+  machine: string;
+  node_version: string;
+  /** Versions of the libraries that matter (JSON object). */
+  versions: string;
+  /** Anything else (JSON object). */
+  extras: string | null;
+}
+
+/** `trace`: one sampled iterate of a run. */
+export interface TraceTable {
+  run_id: number;
+  /** Iteration (or epoch) index. */
+  k: number;
+  /** Solver seconds up to this point. */
+  time: number;
+  /** F(x_k); null when it was NaN (SQLite stores NaN as NULL). */
+  objective: number | null;
+  subopt: number | null;
+  gap: number | null;
+  kkt: number | null;
+  nnz: number | null;
+  test_metric: number | null;
+  /** JSON object. */
+  extras: string | null;
+}
+
+/** `reference`: the reference optimum F* of an instance. */
+export interface ReferenceTable {
+  instance_hash: string;
+  family: string;
+  dataset: string;
+  lambda: number;
+  /** F* = F(x*). */
+  objective: number;
+  /** Duality gap at x*, when the problem is convex. */
+  gap: number | null;
+  rel_gap: number | null;
+  /** Solver that produced x*. */
+  solver: string;
+  /** 1 when the duality gap certifies F* (gap ≤ tolerance), 0 otherwise. */
+  certified: number;
+  /** x* as a JSON array, when kept. */
+  x: string | null;
+  /** ISO 8601. */
+  created_at: string;
+}
+
+/** `meta`: key/value pairs. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** The database, as Kysely sees it. */
+export interface DB {
+  runs: RunsTable;
+  trace: TraceTable;
+  reference: ReferenceTable;
+  meta: MetaTable;
+}
+
+export type RunRow = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;
+export type TraceRow = Selectable<TraceTable>;
+/** A trace point to record with its run (the run id is assigned by the store). */
+export type NewTrace = Omit<Insertable<TraceTable>, 'run_id'>;
+export type ReferenceRow = Selectable<ReferenceTable>;
+export type NewReference = Insertable<ReferenceTable>;
+export type MetaRow = Selectable<MetaTable>;
+
+/** Column order of `trace` inserts (the store writes every column, so each row binds the same count). */
+export const TRACE_COLUMNS = [
+  'run_id', 'k', 'time', 'objective', 'subopt', 'gap', 'kkt', 'nnz', 'test_metric', 'extras',
+] as const satisfies readonly (keyof TraceTable)[];
+
+/** A named migration. Migrations only use the schema builder, so their database type is open. */
+export interface NamedMigration {
+  readonly name: string;
+  up(db: Kysely<unknown>): Promise<void>;
+  down?(db: Kysely<unknown>): Promise<void>;
+}
+
+/** 0001: runs, trace, reference, meta. */
+const initial: NamedMigration = {
+  name: '0001_initial',
+  async up(db) {
+    // The status set of problems/types.ts STATUSES at the time of this migration (frozen).
+    const statuses = ['converged', 'max_iter', 'timeout', 'diverged', 'error', 'skipped'];
+    const statusList = sql.join(statuses.map((s) => sql.lit(s)));
+    await db.schema
+      .createTable('runs')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('job_key', 'text', (c) => c.notNull())
+      .addColumn('suite', 'text')
+      .addColumn('family', 'text', (c) => c.notNull())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('data_hash', 'text')
+      .addColumn('instance_hash', 'text')
+      .addColumn('n_samples', 'integer')
+      .addColumn('n_features', 'integer')
+      .addColumn('dim', 'integer')
+      .addColumn('lambda', 'real')
+      .addColumn('lambda_ratio', 'real')
+      .addColumn('lambda_max', 'real')
+      .addColumn('solver', 'text', (c) => c.notNull())
+      .addColumn('solver_label', 'text', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('seed', 'integer', (c) => c.notNull())
+      .addColumn('engine', 'text', (c) => c.notNull())
+      .addColumn('backend', 'text')
+      .addColumn('tol', 'real', (c) => c.notNull())
+      .addColumn('max_iter', 'integer', (c) => c.notNull())
+      .addColumn('timeout_s', 'real')
+      .addColumn('tau', 'real', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull().check(sql`status in (${statusList})`))
+      .addColumn('reason', 'text')
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text', (c) => c.notNull())
+      .addColumn('solver_seconds', 'real')
+      .addColumn('wall_seconds', 'real')
+      .addColumn('iterations', 'integer')
+      .addColumn('objective', 'real')
+      .addColumn('gap', 'real')
+      .addColumn('rel_gap', 'real')
+      .addColumn('kkt', 'real')
+      .addColumn('nnz', 'integer')
+      .addColumn('subopt', 'real')
+      .addColumn('rel_subopt', 'real')
+      .addColumn('test_metric', 'real')
+      .addColumn('reference_objective', 'real')
+      .addColumn('reference_kind', 'text', (c) =>
+        c.check(sql`reference_kind is null or reference_kind in ('certified', 'best-seen')`))
+      .addColumn('imbalance', 'real')
+      .addColumn('git_commit', 'text')
+      .addColumn('git_dirty', 'integer', (c) => c.notNull().check(sql`git_dirty in (0, 1)`))
+      .addColumn('machine', 'text', (c) => c.notNull())
+      .addColumn('node_version', 'text', (c) => c.notNull())
+      .addColumn('versions', 'text', (c) => c.notNull())
+      .addColumn('extras', 'text')
+      .execute();
+    await db.schema.createIndex('runs_job_key').on('runs').column('job_key').execute();
+    await db.schema.createIndex('runs_instance_hash').on('runs').column('instance_hash').execute();
+    await db.schema
+      .createIndex('runs_solver_label_instance_hash')
+      .on('runs')
+      .columns(['solver_label', 'instance_hash'])
+      .execute();
+
+    await db.schema
+      .createTable('trace')
+      .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('k', 'integer', (c) => c.notNull())
+      .addColumn('time', 'real', (c) => c.notNull())
+      .addColumn('objective', 'real')
+      .addColumn('subopt', 'real')
+      .addColumn('gap', 'real')
+      .addColumn('kkt', 'real')
+      .addColumn('nnz', 'integer')
+      .addColumn('test_metric', 'real')
+      .addColumn('extras', 'text')
+      .addPrimaryKeyConstraint('trace_pk', ['run_id', 'k'])
+      .modifyEnd(sql`without rowid`)
+      .execute();
+
+    await db.schema
+      .createTable('reference')
+      .addColumn('instance_hash', 'text', (c) => c.primaryKey())
+      .addColumn('family', 'text', (c) => c.notNull())
+      .addColumn('dataset', 'text', (c) => c.notNull())
+      .addColumn('lambda', 'real', (c) => c.notNull())
+      .addColumn('objective', 'real', (c) => c.notNull())
+      .addColumn('gap', 'real')
+      .addColumn('rel_gap', 'real')
+      .addColumn('solver', 'text', (c) => c.notNull())
+      .addColumn('certified', 'integer', (c) => c.notNull().check(sql`certified in (0, 1)`))
+      .addColumn('x', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db) {
+    for (const t of ['meta', 'reference', 'trace', 'runs']) await db.schema.dropTable(t).execute();
+  },
+};
+
+/** Every migration, oldest first. Append only. */
+export const MIGRATIONS: readonly NamedMigration[] = [initial];
+
+/** Name of the latest migration: the schema version this code reads and writes. */
+export const SCHEMA_VERSION: string = MIGRATIONS[MIGRATIONS.length - 1]!.name;
+
+/**
+ * Kysely MigrationProvider over {@link MIGRATIONS} (no folder scanning). Throws if the list is
+ * not in strictly increasing name order, since Kysely's Migrator orders migrations by name.
+ */
+export class ListMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: readonly NamedMigration[] = MIGRATIONS) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    let previous = '';
+    for (const m of this.migrations) {
+      if (m.name <= previous) {
+        throw new Error(`migration '${m.name}' is out of order after '${previous}': names must increase`);
+      }
+      previous = m.name;
+      out[m.name] = m.down ? { up: m.up, down: m.down } : { up: m.up };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Optimality certificates of an iterate x for F(x) = f(x) + λΩ(x):
+ *
+ * - duality gap  F(x) − D(θ(x)) ≥ 0 (convex GLM datafits, θ the rescaled dual point), and the
+ *   relative gap  (F − D) / max(|F|, ε);
+ * - KKT violation  max_i dist(−∇f(x)_i, λ∂Ω(x)_i)  (every problem);
+ * - support size at a threshold τ.
+ */
+import type { AnyProblem, Problem } from './types.ts';
+
+export interface Certificate {
+  /** F(x) = f(x) + λΩ(x). */
+  readonly objective: number;
+  /** Duality gap, or null when the problem has no dual (non-convex, tensor engine). */
+  readonly gap: number | null;
+  /** gap / max(|F(x)|, 1e-300), or null. */
+  readonly relGap: number | null;
+  /** KKT violation. */
+  readonly kkt: number;
+  /** Support size |{i : |x_i| > τ}| (groups: coordinates of groups with ‖x_g‖ > τ). */
+  readonly nnz: number;
+  /** Test metric (tensor problems with a test split), else null. */
+  readonly testMetric: number | null;
+}
+
+/** F(x) for a Float64 problem. */
+export function objective(problem: Problem, x: Float64Array): number {
+  return problem.datafit.value(x) + problem.lambda * problem.penalty.value(x);
+}
+
+/** Relative gap or relative suboptimality: a / max(|b|, 1e-300). */
+export function relative(a: number, b: number): number {
+  return a / Math.max(Math.abs(b), 1e-300);
+}
+
+/** Scratch space reused across certificate evaluations of one run. */
+export class Certifier {
+  private readonly grad: Float64Array;
+  constructor(private readonly problem: AnyProblem, private readonly tau: number) {
+    this.grad = new Float64Array(problem.engine === 'float64' ? problem.dim : 0);
+  }
+
+  certify(x: Float64Array): Certificate {
+    const p = this.problem;
+    if (p.engine === 'tfjs') {
+      const objective = p.objective(x);
+      return {
+        objective,
+        gap: null,
+        relGap: null,
+        kkt: p.kkt(x),
+        nnz: p.support(x, this.tau),
+        testMetric: p.testMetric ? p.testMetric(x) : null,
+      };
+    }
+    const fx = p.datafit.gradient(x, this.grad);
+    const F = fx + p.lambda * p.penalty.value(x);
+    const kkt = p.penalty.subdiffDistance(x, this.grad, p.lambda);
+    let gap: number | null = null;
+    if (p.datafit.dualValue && p.capabilities.has('convex')) {
+      // the gap is ≥ 0 in exact arithmetic; clamp round-off below zero
+      gap = Math.max(F - p.datafit.dualValue(x, p.lambda, p.penalty), 0);
+    }
+    return {
+      objective: F,
+      gap,
+      relGap: gap === null ? null : relative(gap, F),
+      kkt,
+      nnz: p.penalty.support(x, this.tau),
+      testMetric: null,
+    };
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The datasets l1bench knows, in one explicit list, and the resolver from a CLI spec:
+ *   - a builtin name:                 `diabetes`, `breast-cancer`, `wine`, `digits`
+ *   - a simulated spec:               `sim-lasso:n=100,p=200,k=10,rho=0.5,snr=10,seed=0`
+ *                                     (also sim-logistic, sim-multinomial, sim-group, sim-cs;
+ *                                     omitted keys take the defaults listed by `l1bench list`)
+ *   - a file path:                    `.csv`, `.csv.gz` (CSV) or `.svm`, `.libsvm`, `.svmlight`,
+ *                                     `.txt` (+ `.gz`) (LIBSVM)
+ */
+import { existsSync } from 'node:fs';
+import { UserError } from '../../harness/errors.ts';
+import type { Dataset } from '../dataset.ts';
+import { BUILTINS, BUILTIN_NAMES, loadBuiltin } from './builtin.ts';
+import { loadCsv } from './csv.ts';
+import { TASKS, type Task } from './labels.ts';
+import { loadLibsvm } from './libsvm.ts';
+import {
+  simulateCompressiveSensing,
+  simulateGroupLasso,
+  simulateLasso,
+  simulateLogistic,
+  simulateMultinomial,
+} from './simulate.ts';
+import { standardize } from './standardize.ts';
+
+export type { Task } from './labels.ts';
+export { TASKS, codeLabels } from './labels.ts';
+export { loadCsv } from './csv.ts';
+export { loadLibsvm } from './libsvm.ts';
+export { loadBuiltin, BUILTINS } from './builtin.ts';
+export { standardize } from './standardize.ts';
+export { hashDataset } from './hash.ts';
+export {
+  simulateLasso,
+  simulateLogistic,
+  simulateMultinomial,
+  simulateGroupLasso,
+  simulateCompressiveSensing,
+} from './simulate.ts';
+
+/** One parameter of a simulated spec. */
+export interface SpecParam {
+  readonly type: 'integer' | 'number' | 'boolean';
+  readonly default: number | boolean;
+  readonly doc: string;
+}
+
+export interface DatasetEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Tasks this dataset can serve (its target kind). */
+  readonly tasks: readonly Task[];
+  readonly kind: 'builtin' | 'simulated';
+  /** Spec parameters with defaults (simulated datasets). */
+  readonly params?: Readonly<Record<string, SpecParam>>;
+}
+
+type SimArgs = Record<string, number | boolean>;
+
+const int = (d: number, doc: string): SpecParam => ({ type: 'integer', default: d, doc });
+const num = (d: number, doc: string): SpecParam => ({ type: 'number', default: d, doc });
+const bool = (d: boolean, doc: string): SpecParam => ({ type: 'boolean', default: d, doc });
+
+interface SimGenerator extends DatasetEntry {
+  readonly kind: 'simulated';
+  readonly params: Readonly<Record<string, SpecParam>>;
+  make(a: SimArgs): Dataset;
+}
+
+const N = (a: SimArgs, k: string): number => a[k] as number;
+
+const SIMULATED: readonly SimGenerator[] = [
+  {
+    name: 'sim-lasso',
+    description: 'Gaussian design, Toeplitz correlation rho^|i-j|, k-sparse truth, y = Xβ + ε with ‖Xβ‖/‖ε‖ = snr',
+    tasks: ['regression'],
+    kind: 'simulated',
+    params: {
+      n: int(100, 'samples'),
+      p: int(200, 'features'),
+      k: int(10, 'nonzero coefficients'),
+      rho: num(0, 'correlation of adjacent features'),
+      snr: num(10, '‖Xβ‖/‖ε‖ (inf: no noise)'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateLasso({ n: N(a, 'n'), p: N(a, 'p'), k: N(a, 'k'), rho: N(a, 'rho'), snr: N(a, 'snr'), seed: N(a, 'seed') }),
+  },
+  {
+    name: 'sim-logistic',
+    description: 'Gaussian design (Toeplitz), k-sparse truth, labels ±1 ~ Bernoulli(sigmoid(Xβ)) or sign(Xβ)',
+    tasks: ['binary'],
+    kind: 'simulated',
+    params: {
+      n: int(200, 'samples'),
+      p: int(100, 'features'),
+      k: int(10, 'nonzero coefficients'),
+      rho: num(0, 'correlation of adjacent features'),
+      seed: int(0, 'random seed'),
+      separable: bool(false, 'labels = sign(Xβ)'),
+    },
+    make: (a) =>
+      simulateLogistic({
+        n: N(a, 'n'),
+        p: N(a, 'p'),
+        k: N(a, 'k'),
+        rho: N(a, 'rho'),
+        seed: N(a, 'seed'),
+        separable: a['separable'] as boolean,
+      }),
+  },
+  {
+    name: 'sim-multinomial',
+    description: 'iid Gaussian design, B with k nonzero rows, class = argmax(xᵀB + Gumbel noise)',
+    tasks: ['multiclass'],
+    kind: 'simulated',
+    params: {
+      n: int(300, 'samples'),
+      p: int(50, 'features'),
+      k: int(5, 'nonzero rows of B'),
+      classes: int(3, 'number of classes'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateMultinomial({ n: N(a, 'n'), p: N(a, 'p'), k: N(a, 'k'), classes: N(a, 'classes'), seed: N(a, 'seed') }),
+  },
+  {
+    name: 'sim-group',
+    description: 'Gaussian design (Toeplitz), contiguous groups of groupSize features, kGroups active groups',
+    tasks: ['regression'],
+    kind: 'simulated',
+    params: {
+      n: int(100, 'samples'),
+      p: int(200, 'features (a multiple of groupSize)'),
+      groupSize: int(5, 'features per group'),
+      kGroups: int(4, 'active groups'),
+      rho: num(0, 'correlation of adjacent features'),
+      snr: num(10, '‖Xβ‖/‖ε‖ (inf: no noise)'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateGroupLasso({
+        n: N(a, 'n'),
+        p: N(a, 'p'),
+        groupSize: N(a, 'groupSize'),
+        kGroups: N(a, 'kGroups'),
+        rho: N(a, 'rho'),
+        snr: N(a, 'snr'),
+        seed: N(a, 'seed'),
+      }),
+  },
+  {
+    name: 'sim-cs',
+    description: 'compressive sensing (spred paper demo): A n×N with N(0, 1/N) entries, sparse truth, Gaussian noise',
+    tasks: ['regression'],
+    kind: 'simulated',
+    params: {
+      n: int(100, 'measurements'),
+      N: int(4000, 'signal dimension'),
+      sparsity: num(0.1, 'fraction of nonzeros'),
+      noise: num(0.01, 'noise standard deviation'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateCompressiveSensing({
+        n: N(a, 'n'),
+        N: N(a, 'N'),
+        sparsity: N(a, 'sparsity'),
+        noise: N(a, 'noise'),
+        seed: N(a, 'seed'),
+      }),
+  },
+];
+
+/** Every named dataset: the builtins, then the simulators. */
+export const DATASETS: readonly DatasetEntry[] = [
+  ...BUILTINS.map((b): DatasetEntry => ({ name: b.name, description: b.description, tasks: [b.task], kind: 'builtin' })),
+  ...SIMULATED.map(({ name, description, tasks, kind, params }): DatasetEntry => ({ name, description, tasks, kind, params })),
+];
+
+const CSV_EXT = ['.csv', '.csv.gz'];
+const LIBSVM_EXT = ['.svm', '.libsvm', '.svmlight', '.txt'].flatMap((e) => [e, `${e}.gz`]);
+
+export interface ResolveOptions {
+  /** Target column of a CSV file. */
+  readonly target?: string;
+  readonly task: Task;
+  /** Standardize the columns of X after loading (see `standardize`). */
+  readonly standardize?: boolean;
+}
+
+/** Loads or generates the dataset named by `spec` (see the module comment). */
+export function resolveDataset(spec: string, opts: ResolveOptions): Dataset {
+  if (!TASKS.includes(opts.task)) throw new UserError(`task '${opts.task}' is not one of: ${TASKS.join(', ')}`);
+  const ds = load(spec.trim(), opts);
+  return opts.standardize ? standardize(ds) : ds;
+}
+
+function load(spec: string, opts: ResolveOptions): Dataset {
+  if (BUILTIN_NAMES.includes(spec)) {
+    checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
+    return loadBuiltin(spec, {});
+  }
+  const colon = spec.indexOf(':');
+  const head = colon >= 0 ? spec.slice(0, colon) : spec;
+  const gen = SIMULATED.find((g) => g.name === head);
+  if (gen) {
+    checkTask(gen, opts.task);
+    return gen.make(parseSimArgs(gen, colon >= 0 ? spec.slice(colon + 1) : ''));
+  }
+  const lower = spec.toLowerCase();
+  const isCsv = CSV_EXT.some((e) => lower.endsWith(e));
+  const isSvm = LIBSVM_EXT.some((e) => lower.endsWith(e));
+  if (existsSync(spec)) {
+    if (isCsv) return loadCsv(spec, { task: opts.task, ...(opts.target !== undefined ? { target: opts.target } : {}) });
+    if (isSvm) return loadLibsvm(spec, { task: opts.task });
+    throw new UserError(
+      `${spec}: unknown data file type; use a name ending in ${[...CSV_EXT, ...LIBSVM_EXT.filter((e) => !e.endsWith('.gz'))].join(', ')} (optionally .gz for LIBSVM)`,
+    );
+  }
+  if (head.startsWith('sim-')) {
+    throw new UserError(`unknown generator '${head}'; choose one of: ${SIMULATED.map((g) => g.name).join(', ')}`);
+  }
+  if (isCsv || isSvm || spec.includes('/') || spec.includes('\\')) {
+    throw new UserError(`${spec}: file not found; check the path`);
+  }
+  throw new UserError(
+    `unknown dataset '${spec}': not a builtin (${BUILTIN_NAMES.join(', ')}), a generator ` +
+      `(${SIMULATED.map((g) => g.name).join(', ')}) or an existing file`,
+  );
+}
+
+function checkTask(entry: DatasetEntry, task: Task): void {
+  if (entry.tasks.includes(task)) return;
+  const fit = DATASETS.filter((d) => d.tasks.includes(task)).map((d) => d.name);
+  throw new UserError(
+    `dataset '${entry.name}' has ${entry.tasks.join('/')} targets, not ${task}; for ${task} use one of: ${fit.join(', ')}`,
+  );
+}
+
+/** Parses `key=value,key=value` against the generator's parameters (defaults fill the rest). */
+function parseSimArgs(gen: SimGenerator, text: string): SimArgs {
+  const keys = Object.keys(gen.params);
+  const valid = `valid keys: ${keys.map((k) => `${k} (default ${String(gen.params[k]?.default)})`).join(', ')}`;
+  const args: SimArgs = {};
+  for (const [k, p] of Object.entries(gen.params)) args[k] = p.default;
+  const seen = new Set<string>();
+  for (const part of text.split(',')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new UserError(`${gen.name}: '${part}' is not key=value; ${valid}`);
+    const key = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    const param = gen.params[key];
+    if (!param) throw new UserError(`${gen.name}: unknown key '${key}'; ${valid}`);
+    if (seen.has(key)) throw new UserError(`${gen.name}: key '${key}' given twice; give each key once`);
+    seen.add(key);
+    args[key] = parseValue(gen.name, key, raw, param, valid);
+  }
+  return args;
+}
+
+function parseValue(gen: string, key: string, raw: string, param: SpecParam, valid: string): number | boolean {
+  if (param.type === 'boolean') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new UserError(`${gen}: ${key}='${raw}' must be true or false; ${valid}`);
+  }
+  const l = raw.toLowerCase();
+  const v = l === 'inf' || l === 'infinity' ? Infinity : raw === '' ? NaN : Number(raw);
+  if (Number.isNaN(v) || (param.type === 'integer' && !Number.isInteger(v))) {
+    throw new UserError(`${gen}: ${key}='${raw}' must be ${param.type === 'integer' ? 'an integer' : 'a number'}; ${valid}`);
+  }
+  return v;
+}
+
+/** A listing for `l1bench list`: one line per dataset, the spec keys of each generator, and the file formats. */
+export function describeDatasets(): string {
+  const w = Math.max(...DATASETS.map((d) => d.name.length));
+  const out: string[] = ['Datasets:'];
+  for (const d of DATASETS) {
+    out.push(`  ${d.name.padEnd(w)}  ${d.kind.padEnd(9)}  ${d.tasks.join('/').padEnd(10)}  ${d.description}`);
+    if (d.params) {
+      const keys = Object.entries(d.params).map(([k, p]) => `${k}=${String(p.default)}`);
+      out.push(`  ${''.padEnd(w)}  spec: ${d.name}:${keys.join(',')}`);
+    }
+  }
+  out.push(
+    '  Files: path.csv / path.csv.gz (header row, --target NAME, default column y or target);',
+    '         path.svm / .libsvm / .svmlight / .txt (LIBSVM "label idx:val …", optionally .gz)',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,206 @@
+/**
+ * The problem zoo: one explicit list of problem families on the Float64 engine.
+ * Each family turns a dataset into a datafit + penalty; `makeProblem` adds λ.
+ *
+ * - lasso:        F(w) = (1/2n)‖y − Xw‖² + λ‖w‖₁,             λ_max = ‖Xᵀy‖∞/n
+ * - group-lasso:  F(w) = (1/2n)‖y − Xw‖² + λ Σ_g ‖w_g‖₂,       λ_max = max_g ‖X_gᵀy‖₂/n
+ * (logistic and multinomial families are added by their datafit modules to this list.)
+ *
+ * In general λ_max = Ω*(−∇f(0)): the smallest λ for which x = 0 is optimal.
+ */
+import { createHash } from 'node:crypto';
+import type { Capability, Datafit, Penalty, Problem } from './types.ts';
+import type { Dataset } from './dataset.ts';
+import { quadratic } from './datafits/quadratic.ts';
+import { logistic } from './datafits/logistic.ts';
+import { multinomial } from './datafits/multinomial.ts';
+import { groupL1, l1 } from './penalties.ts';
+import { contiguousGroups, readGroupsFile, validateGroups } from './groups.ts';
+import { UserError } from '../harness/errors.ts';
+
+export type Task = Dataset['task'];
+
+export interface FamilyOptions {
+  /** Contiguous groups of this size (group penalties). */
+  readonly groupSize?: number;
+  /** JSON file of groups (group penalties). */
+  readonly groupsFile?: string;
+  /** Groups given directly (tests, configs). */
+  readonly groups?: readonly (readonly number[])[];
+}
+
+export interface Built {
+  readonly datafit: Datafit;
+  readonly penalty: Penalty;
+}
+
+export interface ProblemFamily {
+  readonly name: string;
+  readonly description: string;
+  /** The kind of target the family needs. */
+  readonly task: Task;
+  /** Whether the family takes groups (--group-size / --groups). */
+  readonly grouped: boolean;
+  /** What the family's problems offer solvers (checked against `Solver.requires`). */
+  readonly capabilities: readonly Capability[];
+  build(ds: Dataset, opts: FamilyOptions): Built;
+}
+
+/** Capabilities of every convex GLM datafit on the Float64 engine. */
+const GLM: readonly Capability[] = ['smooth-gradient', 'lipschitz', 'prox', 'design-matrix', 'sample-mean', 'convex', 'float64-engine'];
+
+function groupsFor(ds: Dataset, opts: FamilyOptions, p = ds.X.p): Int32Array[] {
+  if (opts.groups) return validateGroups(opts.groups, p, 'groups');
+  if (opts.groupsFile) return readGroupsFile(opts.groupsFile, p);
+  if (opts.groupSize !== undefined) return contiguousGroups(p, opts.groupSize);
+  throw new UserError('a group penalty needs groups: pass --group-size K (contiguous groups) or --groups FILE (JSON array of arrays of 0-based column indices)');
+}
+
+export const lassoFamily: ProblemFamily = {
+  name: 'lasso',
+  description: 'least squares + L1: (1/2n)‖y − Xw‖² + λ‖w‖₁',
+  task: 'regression',
+  grouped: false,
+  capabilities: [...GLM, 'squared-loss', 'l1-penalty'],
+  build(ds) {
+    return { datafit: quadratic(ds.X, ds.y), penalty: l1() };
+  },
+};
+
+export const groupLassoFamily: ProblemFamily = {
+  name: 'group-lasso',
+  description: 'least squares + group L1: (1/2n)‖y − Xw‖² + λ Σ_g ‖w_g‖₂',
+  task: 'regression',
+  grouped: true,
+  capabilities: [...GLM, 'squared-loss'],
+  build(ds, opts) {
+    return { datafit: quadratic(ds.X, ds.y), penalty: groupL1(groupsFor(ds, opts)) };
+  },
+};
+
+export const logisticFamily: ProblemFamily = {
+  name: 'logistic',
+  description: 'binary logistic (labels ±1) + L1: (1/n) Σ log(1 + exp(−y_i x_iᵀw)) + λ‖w‖₁',
+  task: 'binary',
+  grouped: false,
+  capabilities: [...GLM, 'l1-penalty'],
+  build(ds) {
+    return { datafit: logistic(ds.X, ds.y), penalty: l1() };
+  },
+};
+
+export const multinomialFamily: ProblemFamily = {
+  name: 'multinomial',
+  description: 'multinomial logistic (mean softmax cross-entropy, W ∈ R^{p×C}) + elementwise L1',
+  task: 'multiclass',
+  grouped: false,
+  capabilities: [...GLM, 'l1-penalty'],
+  build(ds) {
+    return { datafit: multinomial(ds.X, ds.y, classCount(ds)), penalty: l1() };
+  },
+};
+
+export const multinomialGroupFamily: ProblemFamily = {
+  name: 'multinomial-group',
+  description: 'multinomial logistic + row-group L1 Σ_j ‖W_j,:‖₂ (a feature leaves all classes at once)',
+  task: 'multiclass',
+  grouped: false,
+  capabilities: [...GLM],
+  build(ds) {
+    const C = classCount(ds);
+    const p = ds.X.p;
+    // W is p×C column-major by class: entry (j, c) at c·p + j; row j is the group {j, p + j, …}.
+    const groups = Array.from({ length: p }, (_, j) => Int32Array.from({ length: C }, (_, c) => c * p + j));
+    return { datafit: multinomial(ds.X, ds.y, C), penalty: groupL1(groups) };
+  },
+};
+
+/** The explicit list of Float64 problem families. */
+export const PROBLEMS: readonly ProblemFamily[] = [lassoFamily, logisticFamily, multinomialFamily, multinomialGroupFamily, groupLassoFamily];
+
+export function findFamily(name: string): ProblemFamily {
+  const f = PROBLEMS.find((x) => x.name === name);
+  if (!f) throw new UserError(`unknown problem '${name}'; choose one of: ${[...PROBLEMS.map((x) => x.name), 'mlp'].join(', ')}`);
+  return f;
+}
+
+function classCount(ds: Dataset): number {
+  let c = 0;
+  for (let i = 0; i < ds.y.length; i++) c = Math.max(c, (ds.y[i] as number) + 1);
+  return c;
+}
+
+/** λ given absolutely or as a fraction of λ_max. */
+export type LambdaSpec = { readonly kind: 'absolute'; readonly value: number } | { readonly kind: 'ratio'; readonly ratio: number };
+
+/** Parses `0.1`, or `0.1*max` (a fraction of λ_max). */
+export function parseLambda(text: string, flag = '--lambda'): LambdaSpec {
+  const m = /^\s*([^*\s]+)\s*\*\s*max\s*$/.exec(text);
+  const num = Number(m ? m[1] : text);
+  if (text.trim() === '' || !Number.isFinite(num)) throw new UserError(`${flag} must be a number (or a fraction of λ_max like 0.1*max), got '${text}'`);
+  if (num <= 0) throw new UserError(`${flag} must be positive, got ${num}; use a positive value (or a fraction of λ_max like 0.1*max)`);
+  return m ? { kind: 'ratio', ratio: num } : { kind: 'absolute', value: num };
+}
+
+/** Builds a problem instance: family + dataset + λ. */
+export function makeProblem(family: ProblemFamily, ds: Dataset, lambda: LambdaSpec, opts: FamilyOptions = {}): Problem {
+  if (ds.task !== family.task) {
+    throw new UserError(`problem '${family.name}' needs ${family.task} targets but dataset '${ds.name}' is ${ds.task}; pick a matching problem or dataset`);
+  }
+  const built = family.build(ds, opts);
+  const g0 = new Float64Array(built.datafit.dim);
+  built.datafit.gradient(new Float64Array(built.datafit.dim), g0);
+  const lambdaMax = built.penalty.dualNorm(g0);
+  const value = lambda.kind === 'absolute' ? lambda.value : lambda.ratio * lambdaMax;
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new UserError(`λ resolves to ${value} (λ_max = ${lambdaMax}); λ must be positive and finite`);
+  }
+  const groupsKey = built.penalty.groups
+    ? createHash('sha256').update(built.penalty.groups.map((g) => Array.from(g).join(',')).join(';')).digest('hex').slice(0, 16)
+    : '';
+  const instanceHash = createHash('sha256')
+    .update(JSON.stringify({ family: family.name, data: ds.hash, lambda: value.toString(), penalty: built.penalty.name, groups: groupsKey }))
+    .digest('hex');
+  return {
+    family: family.name,
+    engine: 'float64',
+    datafit: built.datafit,
+    penalty: built.penalty,
+    lambda: value,
+    lambdaMax,
+    dim: built.datafit.dim,
+    capabilities: new Set(family.capabilities),
+    meta: {
+      dataset: ds.name,
+      dataHash: ds.hash,
+      nSamples: ds.X.n,
+      nFeatures: ds.X.p,
+      ...(ds.trueSupport ? { trueSupport: ds.trueSupport } : {}),
+      ...(ds.labels ? { labels: ds.labels } : {}),
+      notes: ds.notes,
+    },
+    instanceHash,
+  };
+}
+
+/** Builds a lasso problem straight from arrays (tests, benchmarks). */
+export function lassoFromArrays(X: { n: number; p: number; data: Float64Array }, y: Float64Array, lambda: LambdaSpec, name = 'arrays'): Problem {
+  const ds: Dataset = { name, X, y, featureNames: [], task: 'regression', hash: hashArrays(X.data, y), notes: {} };
+  return makeProblem(lassoFamily, ds, lambda);
+}
+
+function hashArrays(a: Float64Array, b: Float64Array): string {
+  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
+}
+
+/**
+ * The tensor-engine family (built by problems/tensor, loaded lazily so that Float64 runs never
+ * load TensorFlow.js): a one-hidden-layer MLP classifier, mean softmax cross-entropy, with L1
+ * (or group L1 over input features) on the first-layer weights.
+ */
+export const MLP_FAMILY = {
+  name: 'mlp',
+  description: 'one-hidden-layer MLP classifier (mean softmax cross-entropy) + L1 or group L1 on first-layer weights (TensorFlow.js)',
+  task: 'multiclass' as Task,
+  capabilities: ['smooth-gradient', 'sample-mean', 'tensor-engine'] as readonly Capability[],
+} as const;

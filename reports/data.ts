@@ -1,0 +1,239 @@
+/**
+ * Queries: results.db → the plain data the report is drawn from (runs grouped into problem
+ * families and instances, traces as relative quantities, provenance). Nothing else is read.
+ *
+ * Relative quantities of a trace point (the report's y axes):
+ * - rel. suboptimality  (F(x_k) − F*) / |F*|  from trace.subopt and the run's F*
+ *   (runs.reference_objective; when a run has none but the `reference` table has F* for its
+ *   instance, F(x_k) − F* is computed from trace.objective with that F*);
+ * - rel. duality gap    gap_k / |F(x_k)|       (the harness's rel_gap convention);
+ * - KKT violation       kkt_k                  (absolute; every problem has it).
+ */
+import type { ReadStore, RunRow } from '../harness/store/index.ts';
+import type { Status } from '../problems/types.ts';
+
+/** Statuses whose curves are complete (the solver ended normally). */
+export const COMPLETE: readonly Status[] = ['converged', 'max_iter'];
+
+/** A run as the report sees it. */
+export interface ReportRun {
+  readonly id: number;
+  readonly family: string;
+  readonly dataset: string;
+  /** Key of its instance (the instance hash, or a stand-in when the problem was never built). */
+  readonly instance: string;
+  readonly solver: string;
+  readonly label: string;
+  readonly params: string;
+  readonly seed: number;
+  readonly status: Status;
+  readonly reason: string | null;
+  readonly objective: number | null;
+  readonly relSubopt: number | null;
+  readonly gap: number | null;
+  readonly relGap: number | null;
+  readonly kkt: number | null;
+  readonly nnz: number | null;
+  readonly seconds: number | null;
+  readonly iterations: number | null;
+  readonly testMetric: number | null;
+  readonly tau: number;
+  readonly engine: string;
+  readonly backend: string | null;
+  readonly commit: string | null;
+  readonly dirty: boolean;
+  readonly startedAt: string;
+  readonly machine: string;
+  readonly nodeVersion: string;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly referenceKind: 'certified' | 'best-seen' | null;
+  readonly trace: ReportTrace;
+}
+
+/** A run's trace, columnwise (relative quantities; null where unknown). */
+export interface ReportTrace {
+  readonly k: number[];
+  readonly t: number[];
+  readonly subopt: (number | null)[];
+  readonly gap: (number | null)[];
+  readonly kkt: (number | null)[];
+  readonly nnz: (number | null)[];
+  readonly test: (number | null)[];
+}
+
+/** A problem instance: family × data × λ (× penalty structure). */
+export interface ReportInstance {
+  readonly key: string;
+  readonly family: string;
+  readonly dataset: string;
+  readonly lambda: number | null;
+  readonly lambdaRatio: number | null;
+  readonly nSamples: number | null;
+  readonly nFeatures: number | null;
+  readonly dim: number | null;
+  /** Whether the problem was built (false: every run failed before it existed). */
+  readonly built: boolean;
+  /** F* and how it was obtained ('certified' only if every run's F* is certified). */
+  readonly reference: number | null;
+  readonly referenceKind: 'certified' | 'best-seen' | null;
+  readonly runs: ReportRun[];
+}
+
+export interface ReportFamily {
+  readonly name: string;
+  readonly instances: ReportInstance[];
+  readonly runs: ReportRun[];
+}
+
+/** Everything the report draws. */
+export interface ReportData {
+  readonly dbPath: string;
+  readonly runs: ReportRun[];
+  readonly families: ReportFamily[];
+  readonly instances: ReportInstance[];
+  /** Solver labels in first-seen order. */
+  readonly labels: string[];
+  readonly datasets: string[];
+}
+
+function parseVersions(text: string): Record<string, string> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val);
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+function instanceKey(r: RunRow): string {
+  return r.instance_hash ?? `unbuilt:${JSON.stringify([r.family, r.dataset, r.lambda_ratio ?? r.lambda])}`;
+}
+
+/** Reads every run, its trace and the reference optima from the store. */
+export async function loadReportData(store: ReadStore): Promise<ReportData> {
+  const rows = await store.db.selectFrom('runs').selectAll().orderBy('id').execute();
+  const refs = await store.db.selectFrom('reference').select(['instance_hash', 'objective', 'certified']).execute();
+  const refByHash = new Map(refs.map((r) => [r.instance_hash, r]));
+  const traceRows = await store.db
+    .selectFrom('trace')
+    .select(['run_id', 'k', 'time', 'objective', 'subopt', 'gap', 'kkt', 'nnz', 'test_metric'])
+    .orderBy('run_id')
+    .orderBy('k')
+    .execute();
+  const traces = new Map<number, typeof traceRows>();
+  for (const p of traceRows) {
+    let list = traces.get(p.run_id);
+    if (!list) traces.set(p.run_id, (list = []));
+    list.push(p);
+  }
+
+  const runs: ReportRun[] = rows.map((r) => {
+    const pts = traces.get(r.id) ?? [];
+    // F* of this run: its own, else the instance's stored reference.
+    let fStar = r.reference_objective;
+    let kind = r.reference_kind;
+    const fromTable = fStar === null && r.instance_hash !== null ? refByHash.get(r.instance_hash) : undefined;
+    if (fromTable) {
+      fStar = fromTable.objective;
+      kind = fromTable.certified ? 'certified' : 'best-seen';
+    }
+    const scale = fStar === null ? null : Math.max(Math.abs(fStar), 1e-300);
+    const trace: ReportTrace = { k: [], t: [], subopt: [], gap: [], kkt: [], nnz: [], test: [] };
+    for (const p of pts) {
+      trace.k.push(p.k);
+      trace.t.push(p.time);
+      const sub = p.subopt ?? (fromTable && p.objective !== null ? p.objective - fromTable.objective : null);
+      trace.subopt.push(sub === null || scale === null ? null : sub / scale);
+      trace.gap.push(p.gap === null || p.objective === null ? null : p.gap / Math.max(Math.abs(p.objective), 1e-300));
+      trace.kkt.push(p.kkt);
+      trace.nnz.push(p.nnz);
+      trace.test.push(p.test_metric);
+    }
+    let relSubopt = r.rel_subopt;
+    if (relSubopt === null && fromTable && r.objective !== null && scale !== null) relSubopt = (r.objective - fromTable.objective) / scale;
+    return {
+      id: r.id,
+      family: r.family,
+      dataset: r.dataset,
+      instance: instanceKey(r),
+      solver: r.solver,
+      label: r.solver_label,
+      params: r.params,
+      seed: r.seed,
+      status: r.status,
+      reason: r.reason,
+      objective: r.objective,
+      relSubopt,
+      gap: r.gap,
+      relGap: r.rel_gap,
+      kkt: r.kkt,
+      nnz: r.nnz,
+      seconds: r.solver_seconds,
+      iterations: r.iterations,
+      testMetric: r.test_metric,
+      tau: r.tau,
+      engine: r.engine,
+      backend: r.backend,
+      commit: r.git_commit,
+      dirty: r.git_dirty === 1,
+      startedAt: r.started_at,
+      machine: r.machine,
+      nodeVersion: r.node_version,
+      versions: parseVersions(r.versions),
+      referenceKind: fStar === null ? null : kind,
+      trace,
+    };
+  });
+
+  const byInstance = new Map<string, { rows: RunRow[]; runs: ReportRun[] }>();
+  rows.forEach((r, i) => {
+    const key = instanceKey(r);
+    let g = byInstance.get(key);
+    if (!g) byInstance.set(key, (g = { rows: [], runs: [] }));
+    g.rows.push(r);
+    g.runs.push(runs[i] as ReportRun);
+  });
+  const instances: ReportInstance[] = [];
+  for (const [key, g] of byInstance) {
+    const first = g.rows.find((r) => r.instance_hash !== null) ?? (g.rows[0] as RunRow);
+    const kinds = g.runs.map((r) => r.referenceKind).filter((k) => k !== null);
+    const refRow = first.instance_hash !== null ? refByHash.get(first.instance_hash) : undefined;
+    const withRef = g.rows.find((r) => r.reference_objective !== null);
+    instances.push({
+      key,
+      family: first.family,
+      dataset: first.dataset,
+      lambda: first.lambda,
+      lambdaRatio: first.lambda_ratio,
+      nSamples: first.n_samples,
+      nFeatures: first.n_features,
+      dim: first.dim,
+      built: first.instance_hash !== null,
+      reference: withRef?.reference_objective ?? refRow?.objective ?? null,
+      referenceKind: kinds.length === 0 ? null : kinds.every((k) => k === 'certified') ? 'certified' : 'best-seen',
+      runs: g.runs,
+    });
+  }
+  // Instances: by family, then dataset, then λ ratio (descending: the easy end of a path first).
+  instances.sort(
+    (a, b) =>
+      cmp(a.family, b.family) || cmp(a.dataset, b.dataset) || (b.lambdaRatio ?? b.lambda ?? 0) - (a.lambdaRatio ?? a.lambda ?? 0) || cmp(a.key, b.key),
+  );
+  const families: ReportFamily[] = [];
+  for (const inst of instances) {
+    let fam = families.find((f) => f.name === inst.family);
+    if (!fam) families.push((fam = { name: inst.family, instances: [], runs: [] }));
+    fam.instances.push(inst);
+    fam.runs.push(...inst.runs);
+  }
+  const labels = [...new Set(runs.map((r) => r.label))];
+  const datasets = [...new Set(runs.map((r) => r.dataset))].sort(cmp);
+  return { dbPath: store.path, runs, families, instances, labels, datasets };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,20 @@
+/**
+ * The solver registry: one explicit list, no folder scanning. `name` = file name = CLI selector.
+ */
+import type { Solver } from '../problems/types.ts';
+import { ista } from './ista.ts';
+import { fista } from './fista.ts';
+import { cd } from './cd.ts';
+import { lars } from './lars.ts';
+import { spredSgd } from './spred-sgd.ts';
+import { spredAdam } from './spred-adam.ts';
+import { spredLbfgs } from './spred-lbfgs.ts';
+import { UserError } from '../harness/errors.ts';
+
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs];
+
+export function findSolver(name: string): Solver {
+  const s = SOLVERS.find((x) => x.name === name);
+  if (!s) throw new UserError(`unknown solver '${name}'; choose one of: ${SOLVERS.map((x) => x.name).join(', ')}`);
+  return s;
+}

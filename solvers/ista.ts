@@ -1,0 +1,42 @@
+/**
+ * ISTA, proximal gradient descent (Daubechies–Defrise–De Mol 2004; Beck–Teboulle 2009):
+ *
+ *   minimize F(x) = f(x) + λ·Ω(x),   x ← prox_{(s/L)·λΩ}(x − (s/L)·∇f(x)),
+ *
+ * with L the Lipschitz constant of ∇f (for the lasso f(w) = (1/2n)‖y − Xw‖², L = ‖X‖₂²/n) and
+ * s the `step` multiplier (default 1: step 1/L; s < 2 still converges for convex f).
+ * Generic over every Float64 datafit with a gradient and a known L and every penalty with a prox
+ * (lasso, group lasso, logistic, multinomial). Calls back on x₀ (k = 0), then once per iteration.
+ */
+import type { Callback, IterateView, Params, RunContext, Solver } from '../problems/types.ts';
+import { float64Problem, startingPoint } from './kernels/start.ts';
+
+export const ista: Solver = {
+  name: 'ista',
+  description: 'proximal gradient (ISTA): x ← prox_{λΩ/L}(x − ∇f(x)/L), step s/L',
+  requires: ['smooth-gradient', 'lipschitz', 'prox', 'float64-engine'],
+  params: {
+    step: { type: 'number', default: 1, min: 1e-6, max: 1.999, doc: 'step multiplier s: the step is s/L (s < 2 for convergence)' },
+  },
+  run(anyProblem, params: Params, callback: Callback, ctx: RunContext) {
+    const problem = float64Problem(anyProblem, 'ista');
+    const { datafit, penalty, lambda, dim } = problem;
+    const Lraw = datafit.lipschitz ? datafit.lipschitz() : NaN;
+    if (!(Lraw >= 0)) throw new Error('ista needs a Lipschitz constant of ∇f (datafit.lipschitz)');
+    // L = 0: ∇f is constant; any step is exact, use 1
+    const L = Lraw > 0 ? Lraw : 1;
+    const t = (params.step as number) / L;
+    const x = startingPoint(dim, ctx, 'ista');
+    const g = new Float64Array(dim);
+    const z = new Float64Array(dim);
+    const view: IterateView = { x: () => x };
+    if (!callback(view)) return;
+    for (;;) {
+      datafit.gradient(x, g);
+      // z = x − t·∇f(x)
+      for (let i = 0; i < dim; i++) z[i] = (x[i] as number) - t * (g[i] as number);
+      penalty.prox(z, t * lambda, x);
+      if (!callback(view)) return;
+    }
+  },
+};
