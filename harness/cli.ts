@@ -17,15 +17,22 @@ export function makeProgram(): Command {
     .name('l1bench')
     .description('Benchmark solvers of L1-penalized problems (spred, ISTA/FISTA, coordinate descent, LARS) with certified optima')
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: oneLine })
     .exitOverride();
   registerSolve(program);
   registerList(program);
   registerBench(program);
   registerCheck(program);
   registerReport(program);
-  program.commands.forEach((c) => c.exitOverride().showHelpAfterError('(add --help for usage)').showSuggestionAfterError(true));
+  program.commands.forEach((c) =>
+    c.exitOverride().showSuggestionAfterError(true).configureOutput({ outputError: oneLine }),
+  );
   return program;
+}
+
+/** commander's errors (and their hints) as one line: `l1bench: error: … (Did you mean …?) (add --help for usage)`. */
+function oneLine(text: string, write: (s: string) => void): void {
+  write(`l1bench: ${text.trim().split(/\s*\n\s*/).join(' ')} (add --help for usage)\n`);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

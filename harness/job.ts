@@ -15,6 +15,9 @@ import { provenance } from './env.ts';
 import { UserError } from './errors.ts';
 import type { NewRun, NewTrace } from './store/index.ts';
 
+/** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
+export const TENSOR_DEFAULT_TAU = 1e-6;
+
 /** The problem part of a job: everything needed to rebuild the instance in any process. */
 export interface ProblemSpec {
   /** Problem family: 'lasso' | 'logistic' | 'multinomial' | 'multinomial-group' | 'group-lasso' | 'mlp'. */
@@ -130,7 +133,8 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     if (e instanceof UserError) throw e;
     return failedRow(job, solver.name, label, params, 'error', `building the problem failed: ${errorMessage(e)}`, started);
   }
-  const tau = job.tau ?? solver.defaultTau ?? 0;
+  // float32 iterates need a coarser default support threshold than Float64 ones
+  const tau = job.tau ?? (problem.engine === 'tfjs' ? TENSOR_DEFAULT_TAU : (solver.defaultTau ?? 0));
   const skip = skipReason(solver, problem);
   if (skip !== null) {
     return { ...failedRow(job, solver.name, label, params, 'skipped', skip, started, problem, tau), problem };
@@ -171,10 +175,9 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }
 
-/** A trace point as a row (run_id is set by the store). */
+/** A trace point as a row (the store sets run_id). */
 export function traceRow(p: TracePoint): NewTrace {
   return {
-    run_id: 0,
     k: p.k,
     time: p.time,
     objective: finiteOrNull(p.objective),

@@ -89,11 +89,12 @@ export function columnSqNorms(X: Matrix): Float64Array {
 }
 
 /**
- * Largest eigenvalue of XᵀX, i.e. ‖X‖₂², by power iteration (seeded, relative change ≤ tol).
- * Returns a value at least as large as the estimate's convergence allows: the result is
- * inflated by (1 + 1e-6) so that step sizes 1/L stay safe.
+ * Largest eigenvalue of XᵀX, i.e. ‖X‖₂², by power iteration (seeded; stops when the relative
+ * change of the estimate is ≤ tol). Power iteration approaches λ_max from below, so the result is
+ * inflated by 1% to keep step sizes 1/L safe; callers that need the exact value (tests) can ask
+ * for a tighter tol and `safety = 1`.
  */
-export function spectralNormSq(X: Matrix, tol = 1e-10, maxIter = 1000): number {
+export function spectralNormSq(X: Matrix, tol = 1e-6, maxIter = 500, safety = 1.01): number {
   const { n, p } = X;
   if (n === 0 || p === 0) return 0;
   const rng = new Rng(12345);
@@ -117,6 +118,5 @@ export function spectralNormSq(X: Matrix, tol = 1e-10, maxIter = 1000): number {
     w.set(t);
     if (done) break;
   }
-  nv = lambda;
-  return nv * (1 + 1e-6);
+  return lambda * safety;
 }

@@ -218,6 +218,12 @@ export interface Solver {
   /** Parameters with defaults. */
   readonly params: Readonly<Record<string, ParamSpec>>;
   /**
+   * Support threshold τ to use when the user gives none: nnz counts |x_i| > τ. Set by solvers
+   * whose iterates have no exact zeros (spred: 1e-8 on the Float64 engine); absent for solvers
+   * that produce exact zeros (prox, CD, LARS), where the harness's own default applies.
+   */
+  readonly defaultTau?: number;
+  /**
    * Runs until `callback` returns false (or the method itself has nothing left to do, e.g.
    * LARS at the end of its path). Runs in the harness's clock: only time inside `run`,
    * outside callbacks, is counted.

@@ -80,6 +80,7 @@ export function interpolate(s: Series, x: number, log: boolean): number {
   const x1 = s.x[hi] as number;
   const y0 = s.y[lo] as number;
   const y1 = s.y[hi] as number;
+  if (x === x0) return y0;
   if (x1 === x0) return y1;
   const w = (x - x0) / (x1 - x0);
   return log ? Math.exp((1 - w) * Math.log(y0) + w * Math.log(y1)) : (1 - w) * y0 + w * y1;
@@ -95,20 +96,19 @@ export function thin(sorted: readonly number[], max: number): number[] {
 
 /**
  * Median and min–max band over seeds (see the module comment). With one series the points are
- * returned as they are (lo = hi = med). Series must hold finite values (positive ones when `log`).
+ * returned as they are (lo = hi = med). `grid` overrides the default grid. Series must hold finite values (positive ones when `log`).
  */
-export function aggregateSeeds(series: readonly Series[], log: boolean, maxPoints = 60): BandPoint[] {
+export function aggregateSeeds(series: readonly Series[], log: boolean, maxPoints = 60, grid?: readonly number[]): BandPoint[] {
   const used = series.filter((s) => s.x.length > 0);
   if (used.length === 0) return [];
-  if (used.length === 1) {
+  if (used.length === 1 && grid === undefined) {
     const s = used[0] as Series;
     return s.x.map((x, i) => ({ x, med: s.y[i] as number, lo: s.y[i] as number, hi: s.y[i] as number }));
   }
-  const union = [...new Set(used.flatMap((s) => s.x))].sort((a, b) => a - b);
-  const grid = thin(union, maxPoints);
+  const xs = grid ?? thin([...new Set(used.flatMap((s) => s.x))].sort((a, b) => a - b), maxPoints);
   const out: BandPoint[] = [];
   const vals: number[] = [];
-  for (const x of grid) {
+  for (const x of xs) {
     vals.length = 0;
     for (const s of used) {
       const v = interpolate(s, x, log);

@@ -33,8 +33,8 @@ export const fista: Solver = {
     const known = datafit.lipschitz ? datafit.lipschitz() : NaN;
     const backtrack = (params.backtracking as boolean) || !(known > 0);
 
-    let x = startingPoint(dim, ctx, 'fista');
-    let xNew = new Float64Array(dim);
+    let x: Float64Array = startingPoint(dim, ctx, 'fista');
+    let xNew: Float64Array = new Float64Array(dim);
     const y = Float64Array.from(x);
     const g = new Float64Array(dim);
     const view: IterateView = { x: () => x };

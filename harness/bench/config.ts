@@ -252,7 +252,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   let mlpPenalty: 'l1' | 'group-l1' | undefined;
   if (o['mlpPenalty'] !== undefined) {
     const s = str(o['mlpPenalty'], at.key('mlpPenalty'));
-    if (s !== 'l1' && s !== 'group-l1') at.key('mlpPenalty').fail(`must be "l1" or "group-l1", got ${show(s)}`);
+    if (s !== 'l1' && s !== 'group-l1') return at.key('mlpPenalty').fail(`must be "l1" or "group-l1", got ${show(s)}`);
     mlpPenalty = s;
   }
   let backend: string | undefined;

@@ -1,4 +1,106 @@
-export async function runJob(t: { x: number }): Promise<number> {
-  const { findSolver } = await import('../../harness/params.ts').then(() => ({ findSolver: 1 }));
-  return t.x * 2 + findSolver;
+/**
+ * The pool worker: runs one task (a benchmark job, or a reference solve) through the same
+ * `buildProblem` / `executeJob` path as `l1bench solve`, streaming progress to the main thread
+ * on the task's MessagePort (see protocol.ts). Loaded lazily by worker-entry.mjs.
+ *
+ * Test hook: with the environment variable `L1BENCH_TEST_HANG=NAME` (a solver name, or `1` for
+ * every solver), a run job of that solver spins in a busy loop inside its third trace callback,
+ * never returning to the solver — a stuck worker that only the pool's pre-emptive abort can stop.
+ * Used by test/bench-timeout.test.ts; never set it otherwise.
+ */
+import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobSpec } from '../job.ts';
+import { skipReason, solverLabel } from '../params.ts';
+import { errorMessage } from '../runner.ts';
+import { findSolver } from '../../solvers/index.ts';
+import type { TracePoint } from '../../problems/types.ts';
+import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
+
+/** Runs one pool task. Solver failures come back as rows; only invalid specs throw. */
+export async function runJob(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    return task.kind === 'run' ? await runTask(task) : await referenceTask(task);
+  } finally {
+    task.port.close();
+  }
+}
+
+function post(task: WorkerTask, msg: PortMessage): void {
+  task.port.postMessage(msg);
+}
+
+function shouldHang(solver: string): boolean {
+  const v = process.env['L1BENCH_TEST_HANG'];
+  return v !== undefined && v !== '' && (v === '1' || v === solver);
+}
+
+async function runTask(task: RunTask): Promise<WorkerResult> {
+  const job = task.job;
+  const { solver, params } = resolveJobSolver(job);
+  const label = solverLabel(solver, params);
+  const started = new Date().toISOString();
+  let problem;
+  try {
+    problem = await buildProblem(job.problem);
+  } catch (e) {
+    const r = failedRow(job, solver.name, label, params, 'error', `building the problem failed: ${errorMessage(e)}`, started);
+    return { kind: 'run', run: r.run, trace: r.trace };
+  }
+  const tau = job.tau ?? (solver as { readonly defaultTau?: number }).defaultTau ?? 0;
+  // The static fields of the row, so that a run stopped from outside still has a complete row.
+  const provisional = failedRow(job, solver.name, label, params, 'timeout', 'provisional', started, problem, tau).run;
+  post(task, {
+    type: 'started',
+    run: {
+      ...provisional,
+      reference_objective: task.reference?.objective ?? null,
+      reference_kind: task.reference?.kind ?? null,
+    },
+  });
+  const hang = shouldHang(solver.name) && skipReason(solver, problem) === null;
+  let points = 0;
+  const onTrace = (p: TracePoint): void => {
+    post(task, { type: 'trace', point: traceRow(p) });
+    if (hang && ++points >= 3) {
+      // Test hook (see the module comment): stuck in work, never calling back.
+      for (;;) {
+        /* spin */
+      }
+    }
+  };
+  const result = await executeJob(job, { problem, reference: task.reference, onTrace });
+  return { kind: 'run', run: result.run, trace: result.trace };
+}
+
+async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {
+  const problem = await buildProblem(task.spec);
+  post(task, { type: 'ready', instanceHash: problem.instanceHash, family: problem.family, dataset: problem.meta.dataset, lambda: problem.lambda });
+  const applicable = (name: string): boolean => skipReason(findSolver(name), problem) === null;
+  const primary = task.solvers.find(applicable);
+  const names = [...(primary ? [primary] : []), ...task.crossCheck.filter((n) => n !== primary && applicable(n))];
+  const attempts: ReferenceAttempt[] = [];
+  for (const name of names) {
+    const job: JobSpec = { problem: task.spec, solver: name, params: {}, seed: 0, tol: task.tol, maxIter: task.maxIter, timeoutSeconds: task.timeoutSeconds, tau: 0 };
+    const onTrace = (p: TracePoint): void => post(task, { type: 'trace', point: traceRow(p) });
+    const r = await executeJob(job, { problem, onTrace });
+    const x = r.x && r.x.length <= 20000 ? Array.from(r.x) : null;
+    attempts.push({
+      solver: name,
+      status: r.run.status,
+      reason: r.run.reason ?? null,
+      objective: r.run.objective ?? null,
+      gap: r.run.gap ?? null,
+      relGap: r.run.rel_gap ?? null,
+      seconds: r.run.solver_seconds ?? null,
+      cross: name !== primary,
+      x,
+    });
+  }
+  return {
+    kind: 'reference',
+    instanceHash: problem.instanceHash,
+    family: problem.family,
+    dataset: problem.meta.dataset,
+    lambda: problem.lambda,
+    attempts,
+  };
 }

@@ -1,7 +1,11 @@
 /**
  * Column standardization: X̃[:, j] = (X[:, j] − μ_j) / σ_j with μ_j = (1/n) Σ_i X_ij and the
  * population standard deviation σ_j = sqrt((1/n) Σ_i (X_ij − μ_j)²). A constant column
- * (all entries equal) becomes exactly 0 rather than 0/0. y is unchanged.
+ * (all entries equal) becomes exactly 0 rather than 0/0.
+ *
+ * For regression targets y is centred too (ỹ = y − ȳ): with centred columns this is exactly
+ * fitting an unpenalized intercept, which l1bench's datafits do not have (scikit-learn's and
+ * glmnet's default). Labels of classification tasks are unchanged.
  */
 import type { Dataset } from '../dataset.ts';
 import { hashDataset } from './hash.ts';
@@ -40,10 +44,18 @@ export function standardize(ds: Dataset): Dataset {
     for (let i = 0; i < n; i++) out[i] = ((col[i] as number) - mu) * inv;
   }
   const X = { n, p, data };
+  let y = ds.y;
+  if (ds.task === 'regression') {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += y[i] as number;
+    m /= n;
+    y = Float64Array.from(ds.y, (v) => v - m);
+  }
   return {
     ...ds,
     X,
-    hash: hashDataset(X, ds.y),
-    notes: { ...ds.notes, standardized: true, constantColumns: constant },
+    y,
+    hash: hashDataset(X, y),
+    notes: { ...ds.notes, standardized: true, constantColumns: constant, ...(ds.task === 'regression' ? { centeredTarget: true } : {}) },
   };
 }

@@ -182,6 +182,102 @@ export function blockLipschitz(X: Matrix, g: Int32Array): number {
   return Math.min(mu * (1 + 1e-9), trace);
 }
 
+/**
+ * Anderson extrapolation of a fixed-point iteration w ← T(w) restricted to a coordinate list
+ * (Anderson 1965; used on CD epochs by celer / skglm, Bertrand & Massias 2021): from the last
+ * K + 1 iterates h_0…h_K with differences U = [h_1 − h_0, …, h_K − h_{K−1}], solve
+ * (UᵀU) z = 1, c = z / Σz, and propose w_e = Σ_k c_k h_{k+1}. All buffers are preallocated.
+ */
+export class Anderson {
+  private readonly hist: Float64Array;
+  private readonly M: Float64Array;
+  private readonly z: Float64Array;
+  private count = 0;
+  constructor(private readonly K: number, private readonly cap: number) {
+    this.hist = new Float64Array((K + 1) * cap);
+    this.M = new Float64Array(K * K);
+    this.z = new Float64Array(K);
+  }
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  /**
+   * Records w[coords[0..m−1]]; once K + 1 iterates are stored, writes the extrapolated values
+   * into out[coords[q]] and returns true (history then restarts).
+   */
+  push(w: Float64Array, coords: Int32Array, m: number, out: Float64Array): boolean {
+    const { K, cap, hist, M, z } = this;
+    const base = this.count * cap;
+    for (let q = 0; q < m; q++) hist[base + q] = w[coords[q] as number] as number;
+    this.count++;
+    if (this.count < K + 1) return false;
+    this.count = 0;
+    // M_ab = ⟨h_{a+1} − h_a, h_{b+1} − h_b⟩
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b <= a; b++) {
+        let s = 0;
+        const oa = a * cap;
+        const ob = b * cap;
+        for (let q = 0; q < m; q++) {
+          s += ((hist[oa + cap + q] as number) - (hist[oa + q] as number)) * ((hist[ob + cap + q] as number) - (hist[ob + q] as number));
+        }
+        M[a * K + b] = s;
+        M[b * K + a] = s;
+      }
+    }
+    if (!solveSpd(M, z, K)) return false;
+    let sum = 0;
+    for (let a = 0; a < K; a++) sum += z[a] as number;
+    if (!(Math.abs(sum) > 0) || !Number.isFinite(sum)) return false;
+    // out = Σ_k c_k h_{k+1}, c = z/Σz
+    for (let q = 0; q < m; q++) {
+      let v = 0;
+      for (let a = 0; a < K; a++) v += ((z[a] as number) / sum) * (hist[(a + 1) * cap + q] as number);
+      out[coords[q] as number] = v;
+    }
+    return true;
+  }
+}
+
+/**
+ * Solves M z = 1 in place for a small symmetric positive semidefinite M (K×K, overwritten) by
+ * Cholesky with a relative ridge 1e-10·trace(M)/K; false when M is numerically zero or singular.
+ */
+function solveSpd(M: Float64Array, z: Float64Array, K: number): boolean {
+  let tr = 0;
+  for (let a = 0; a < K; a++) tr += M[a * K + a] as number;
+  if (!(tr > 0) || !Number.isFinite(tr)) return false;
+  const ridge = (1e-10 * tr) / K;
+  for (let a = 0; a < K; a++) M[a * K + a] = (M[a * K + a] as number) + ridge;
+  // M = LLᵀ in the lower triangle
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = M[a * K + b] as number;
+      for (let c = 0; c < b; c++) s -= (M[a * K + c] as number) * (M[b * K + c] as number);
+      if (a === b) {
+        if (!(s > 0)) return false;
+        M[a * K + a] = Math.sqrt(s);
+      } else {
+        M[a * K + b] = s / (M[b * K + b] as number);
+      }
+    }
+  }
+  // L u = 1, then Lᵀ z = u
+  for (let a = 0; a < K; a++) {
+    let s = 1;
+    for (let c = 0; c < a; c++) s -= (M[a * K + c] as number) * (z[c] as number);
+    z[a] = s / (M[a * K + a] as number);
+  }
+  for (let a = K - 1; a >= 0; a--) {
+    let s = z[a] as number;
+    for (let c = a + 1; c < K; c++) s -= (M[c * K + a] as number) * (z[c] as number);
+    z[a] = s / (M[a * K + a] as number);
+  }
+  return true;
+}
+
 /** Parameters of the quadratic CD driver (validated by the solver's ParamSpecs). */
 export interface CdOptions {
   readonly strategy: 'cyclic' | 'active';
@@ -189,6 +285,8 @@ export interface CdOptions {
   readonly innerRatio: number;
   /** At most this many inner (working-set) epochs between full sweeps. */
   readonly maxInner: number;
+  /** Anderson extrapolation over this many working-set epochs (0: off). */
+  readonly anderson: number;
 }
 
 export function cdOptions(params: Params): CdOptions {
@@ -196,6 +294,7 @@ export function cdOptions(params: Params): CdOptions {
     strategy: params.strategy === 'cyclic' ? 'cyclic' : 'active',
     innerRatio: typeof params.innerRatio === 'number' ? params.innerRatio : 1e-2,
     maxInner: typeof params.maxInner === 'number' ? params.maxInner : 100,
+    anderson: typeof params.anderson === 'number' ? params.anderson : 5,
   };
 }
 
@@ -255,11 +354,73 @@ export function runQuadraticCd(problem: Problem, params: Params, callback: Callb
       }
     : (u: number): boolean => w[u] !== 0;
 
+  // Anderson extrapolation state: coordinates of the current working set, proposal wE, rE = y − X·wE
+  const K = opts.anderson;
+  const acc = K > 0 ? new Anderson(K, p) : null;
+  const coords = new Int32Array(p);
+  const wE = new Float64Array(p);
+  const rE = new Float64Array(n);
+  const penalty = problem.penalty;
+  const data = X.data;
+  /** Builds the coordinate list of units[0..m−1]; returns its length. */
+  const coordsOf = (list: Int32Array, m: number): number => {
+    if (!grouped) {
+      coords.set(list.subarray(0, m));
+      return m;
+    }
+    let c = 0;
+    for (let q = 0; q < m; q++) {
+      const g = groups[list[q] as number] as Int32Array;
+      for (let a = 0; a < g.length; a++) coords[c++] = g[a] as number;
+    }
+    return c;
+  };
+  /** Records an epoch; every K epochs tries the extrapolated point and keeps it if F decreases. */
+  const extrapolate = (mc: number): void => {
+    if (acc === null || !acc.push(w, coords, mc, wE)) return;
+    // rE = y − Σ_{j∈coords} wE_j·X_j   (coordinates outside the list are 0 in w and wE)
+    rE.set(y);
+    for (let q = 0; q < mc; q++) {
+      const j = coords[q] as number;
+      const v = wE[j] as number;
+      if (v === 0) continue;
+      const off = j * n;
+      for (let i = 0; i < n; i++) rE[i] = (rE[i] as number) - v * (data[off + i] as number);
+    }
+    let rr = 0;
+    let ee = 0;
+    for (let i = 0; i < n; i++) {
+      rr += (r[i] as number) * (r[i] as number);
+      ee += (rE[i] as number) * (rE[i] as number);
+    }
+    const F = rr / (2 * n) + lambda * penalty.value(w);
+    const FE = ee / (2 * n) + lambda * penalty.value(wE);
+    if (FE < F) {
+      for (let q = 0; q < mc; q++) {
+        const j = coords[q] as number;
+        w[j] = wE[j] as number;
+      }
+      r.set(rE);
+    } else {
+      // keep wE equal to w outside the extrapolated coordinates
+      for (let q = 0; q < mc; q++) {
+        const j = coords[q] as number;
+        wE[j] = w[j] as number;
+      }
+    }
+  };
+
   if (!callback(view)) return;
+  const mcAll = coordsOf(all, mAll);
   for (;;) {
+    if (opts.strategy === 'cyclic') {
+      sweep(all, mAll);
+      extrapolate(mcAll);
+      if (!callback(view)) return;
+      continue;
+    }
     const fullChange = sweep(all, mAll);
     if (!callback(view)) return;
-    if (opts.strategy === 'cyclic') continue;
     // working set: the nonzero units after the full sweep
     let mA = 0;
     for (let q = 0; q < mAll; q++) {
@@ -267,9 +428,13 @@ export function runQuadraticCd(problem: Problem, params: Params, callback: Callb
       if (unitNonzero(u)) active[mA++] = u;
     }
     if (mA === 0 || mA === mAll) continue;
+    const mc = coordsOf(active, mA);
+    acc?.reset();
+    wE.set(w);
     const target = opts.innerRatio * fullChange;
     for (let it = 0; it < opts.maxInner; it++) {
       const change = sweep(active, mA);
+      extrapolate(mc);
       if (!callback(view)) return;
       if (change <= target) break;
     }

@@ -12,6 +12,15 @@
  *   iteration restarts from steepest descent d = −∇φ with α₀ = min(1, 1/‖∇φ‖₂). If that fails
  *   too (round-off level: no decrease is measurable), `step()` returns false and θ is unchanged.
  * Full batch only. Non-finite trial values count as "too long a step" (the search shrinks α).
+ *
+ * Round-off (Hager & Zhang 2005, "approximate Wolfe"): near a minimizer the decrease that the
+ * sufficient-decrease test demands, c₁·α·|∇φᵀd|, falls below the resolution of φ itself (φ − φ* is
+ * quadratic in ‖∇φ‖ while a duality gap is linear in it), and an Armijo test on function values
+ * then fails forever. When that demanded decrease is at most ε_f·|φ(θ)| (ε_f = 1e-12), a trial step
+ * is also accepted if φ(θ + αd) ≤ φ(θ) + ε_f·|φ(θ)| (no increase beyond round-off) and the strong
+ * curvature condition |∇φ(θ + αd)ᵀd| ≤ c₂·|∇φ(θ)ᵀd| holds (which implies Hager–Zhang's
+ * derivative form of sufficient decrease, φ'(α) ≤ (1 − 2c₁)|φ'(0)|). The result says which test
+ * accepted the step (`approximate`).
  */
 import type { Optimizer, SmoothObjective } from './types.ts';
 
@@ -34,7 +43,12 @@ export interface LineSearchResult {
   readonly value: number;
   /** Number of φ/∇φ evaluations used. */
   readonly evals: number;
+  /** True when the step was accepted by the round-off (approximate Wolfe) test, not strong Wolfe. */
+  readonly approximate: boolean;
 }
+
+/** Relative resolution of φ below which the approximate Wolfe test applies (module comment). */
+export const ROUNDOFF_EPS = 1e-12;
 
 /**
  * Strong-Wolfe line search along d from θ (N&W Algorithm 3.5 with zoom, Algorithm 3.6).
@@ -68,6 +82,10 @@ export function strongWolfeLineSearch(
   };
   const armijo = (alpha: number, f: number): boolean => f <= f0 + c1 * alpha * dphi0; // false for NaN
   const curvature = (dphi: number): boolean => Math.abs(dphi) <= -c2 * dphi0;
+  const slack = ROUNDOFF_EPS * Math.abs(f0);
+  /** Approximate Wolfe: Armijo's demanded decrease is below round-off, φ did not rise beyond it, strong curvature holds. */
+  const approxWolfe = (alpha: number, f: number, dphi: number): boolean =>
+    !armijo(alpha, f) && -c1 * alpha * dphi0 <= slack && f <= f0 + slack && curvature(dphi);
 
   const zoom = (aLo: number, fLo: number, dLo: number, aHi: number, fHi: number, dHi: number): LineSearchResult => {
     while (evals < maxEvals) {
@@ -78,12 +96,13 @@ export function strongWolfeLineSearch(
       if (!(width > 0) || width <= 1e-16 * Math.max(Math.abs(aLo), Math.abs(aHi))) break;
       if (!Number.isFinite(a) || a < lo + 0.1 * width || a > lo + 0.9 * width) a = (aLo + aHi) / 2;
       const [f, dphi] = phi(a);
+      if (approxWolfe(a, f, dphi)) return { ok: true, alpha: a, value: f, evals, approximate: true };
       if (!armijo(a, f) || f >= fLo) {
         aHi = a;
         fHi = f;
         dHi = dphi;
       } else {
-        if (curvature(dphi)) return { ok: true, alpha: a, value: f, evals };
+        if (curvature(dphi)) return { ok: true, alpha: a, value: f, evals, approximate: false };
         if (dphi * (aHi - aLo) >= 0) {
           aHi = aLo;
           fHi = fLo;
@@ -94,25 +113,26 @@ export function strongWolfeLineSearch(
         dLo = dphi;
       }
     }
-    return { ok: false, alpha: aLo, value: fLo, evals };
+    return { ok: false, alpha: aLo, value: fLo, evals, approximate: false };
   };
 
-  if (!(dphi0 < 0)) return { ok: false, alpha: 0, value: f0, evals };
+  if (!(dphi0 < 0)) return { ok: false, alpha: 0, value: f0, evals, approximate: false };
   let aPrev = 0;
   let fPrev = f0;
   let dPrev = dphi0;
   let a = alpha0;
   for (let i = 1; evals < maxEvals; i++) {
     const [f, dphi] = phi(a);
+    if (approxWolfe(a, f, dphi)) return { ok: true, alpha: a, value: f, evals, approximate: true };
     if (!armijo(a, f) || (i > 1 && f >= fPrev)) return zoom(aPrev, fPrev, dPrev, a, f, dphi);
-    if (curvature(dphi)) return { ok: true, alpha: a, value: f, evals };
+    if (curvature(dphi)) return { ok: true, alpha: a, value: f, evals, approximate: false };
     if (dphi >= 0) return zoom(a, f, dphi, aPrev, fPrev, dPrev);
     aPrev = a;
     fPrev = f;
     dPrev = dphi;
     a *= 2;
   }
-  return { ok: false, alpha: aPrev, value: fPrev, evals };
+  return { ok: false, alpha: aPrev, value: fPrev, evals, approximate: false };
 }
 
 /**
@@ -183,9 +203,8 @@ export class Lbfgs implements Optimizer {
 
   step(): boolean {
     if (!Number.isFinite(this.value)) return false;
-    let gnorm2 = dotv(this.grad, this.grad);
-    if (gnorm2 === 0) return false;
-    if (!(gnorm2 < Infinity)) return false;
+    const gnorm2 = dotv(this.grad, this.grad);
+    if (gnorm2 === 0 || !(gnorm2 < Infinity)) return false; // stationary, or a non-finite gradient
     this.direction();
     let res: LineSearchResult | null = null;
     if (this.stored > 0 && dotv(this.grad, this.dir) < 0) {
@@ -193,12 +212,11 @@ export class Lbfgs implements Optimizer {
       this.evaluations += res.evals;
     }
     if (res === null || !res.ok) {
-      if (this.stored > 0 || res !== null) this.restarts++;
+      if (this.stored > 0) this.restarts++; // the quasi-Newton direction was not usable
       this.clearMemory();
       // steepest descent d = −∇φ, α₀ = min(1, 1/‖∇φ‖₂)
       for (let i = 0; i < this.dir.length; i++) this.dir[i] = -(this.grad[i] as number);
-      gnorm2 = Math.sqrt(gnorm2);
-      res = this.search(Math.min(1, 1 / gnorm2));
+      res = this.search(Math.min(1, 1 / Math.sqrt(gnorm2)));
       this.evaluations += res.evals;
       if (!res.ok) return false;
     }

@@ -1,0 +1,156 @@
+/**
+ * The worker pool: piscina threads running worker-entry.mjs, with a pre-emptive time budget per
+ * task. Each task gets a MessageChannel; the worker streams the run's static row and its trace
+ * points on it (protocol.ts), so a task stopped from outside still yields a complete partial run.
+ *
+ * Budget: once the worker reports the problem built (`started` / `ready`), the task has
+ * `budgetSeconds + graceSeconds` of wall time; then its AbortSignal fires, piscina terminates the
+ * worker thread (a stuck solver cannot ignore that) and starts a fresh one. Before that point a
+ * separate `startSeconds` cap covers worker start-up and problem building.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import type { NewRun, NewTrace } from '../store/index.ts';
+import type { PortMessage, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
+
+export interface PoolOptions {
+  readonly workers: number;
+  /** Seconds past the budget before a task is terminated (default 1). */
+  readonly graceSeconds?: number;
+  /** Cap on worker start-up + problem building, in seconds (default 300). */
+  readonly startSeconds?: number;
+}
+
+/** What the main thread learned from a task's port before it ended. */
+export interface Streamed {
+  /** The run's static row (run tasks), once built. */
+  readonly started: NewRun | null;
+  /** The instance built (reference tasks). */
+  readonly ready: Extract<PortMessage, { type: 'ready' }> | null;
+  readonly trace: NewTrace[];
+  /** Wall seconds since the problem was built (or since dispatch if it never was). */
+  readonly seconds: number;
+}
+
+/** How a task ended: a discriminated union, errors as data. */
+export type TaskOutcome =
+  | ({ readonly state: 'done'; readonly result: WorkerResult } & Streamed)
+  | ({ readonly state: 'timeout'; readonly reason: string } & Streamed)
+  | ({ readonly state: 'failed'; readonly message: string } & Streamed)
+  | { readonly state: 'cancelled' };
+
+export type TaskInput = Omit<RunTask, 'port'> | Omit<ReferenceTask, 'port'>;
+
+export class BenchPool {
+  private readonly piscina: Piscina<WorkerTask, WorkerResult>;
+  /** Cancel functions of the tasks in flight. */
+  private readonly inflight = new Set<() => void>();
+  private readonly grace: number;
+  private readonly startCap: number;
+
+  constructor(readonly options: PoolOptions) {
+    this.grace = options.graceSeconds ?? 1;
+    this.startCap = options.startSeconds ?? 300;
+    this.piscina = new Piscina<WorkerTask, WorkerResult>({
+      filename: new URL('./worker-entry.mjs', import.meta.url).href,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      // Workers register tsx themselves; inheriting the parent's loader flags would register it twice.
+      execArgv: [],
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Tasks running or queued. */
+  get busy(): number {
+    return this.inflight.size;
+  }
+
+  /**
+   * Runs a task with a pre-emptive budget (seconds after the problem is built; null: none).
+   * `onMessage` sees each streamed message as it arrives. Never rejects.
+   */
+  run(input: TaskInput, budgetSeconds: number | null, onMessage?: (m: PortMessage) => void): Promise<TaskOutcome> {
+    const { port1, port2 } = new MessageChannel();
+    const controller = new AbortController();
+    const dispatched = performance.now();
+    let builtAt: number | null = null;
+    let started: NewRun | null = null;
+    let ready: Extract<PortMessage, { type: 'ready' }> | null = null;
+    const trace: NewTrace[] = [];
+    let why: { state: 'timeout'; reason: string } | { state: 'cancelled' } | null = null;
+    const abort = (w: NonNullable<typeof why>): void => {
+      if (why !== null) return;
+      why = w;
+      controller.abort(w.state);
+    };
+    let budgetTimer: NodeJS.Timeout | null = null;
+    const startTimer = setTimeout(
+      () => abort({ state: 'timeout', reason: `worker start-up and problem building exceeded ${this.startCap} s` }),
+      this.startCap * 1000,
+    );
+    const onBuilt = (): void => {
+      if (builtAt !== null) return;
+      builtAt = performance.now();
+      clearTimeout(startTimer);
+      if (budgetSeconds !== null) {
+        budgetTimer = setTimeout(
+          () => abort({ state: 'timeout', reason: `terminated: exceeded the time budget of ${budgetSeconds} s (+${this.grace} s grace) without stopping` }),
+          (budgetSeconds + this.grace) * 1000,
+        );
+      }
+    };
+    port1.on('message', (m: PortMessage) => {
+      if (m.type === 'started') {
+        started = m.run;
+        onBuilt();
+      } else if (m.type === 'ready') {
+        ready = m;
+        onBuilt();
+      } else {
+        trace.push(m.point);
+      }
+      onMessage?.(m);
+    });
+    const streamed = (): Streamed => ({
+      started,
+      ready,
+      trace,
+      seconds: (performance.now() - (builtAt ?? dispatched)) / 1000,
+    });
+    const task = { ...input, port: port2 } as WorkerTask;
+    const cancel = (): void => abort({ state: 'cancelled' });
+    this.inflight.add(cancel);
+    const finish = (): void => {
+      clearTimeout(startTimer);
+      if (budgetTimer) clearTimeout(budgetTimer);
+      this.inflight.delete(cancel);
+      port1.close();
+    };
+    return this.piscina.run(task, { transferList: [port2], signal: controller.signal }).then(
+      (result): TaskOutcome => {
+        finish();
+        return { state: 'done', result, ...streamed() };
+      },
+      (e: unknown): TaskOutcome => {
+        finish();
+        const w = why as typeof why;
+        if (w?.state === 'cancelled') return { state: 'cancelled' };
+        if (w?.state === 'timeout') return { state: 'timeout', reason: w.reason, ...streamed() };
+        const message = e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
+        return { state: 'failed', message: `worker failed: ${message}`, ...streamed() };
+      },
+    );
+  }
+
+  /** Aborts every task in flight; their outcomes are `cancelled`. */
+  cancelAll(): void {
+    for (const cancel of [...this.inflight]) cancel();
+  }
+
+  /** Terminates the workers. */
+  async destroy(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * Runs a benchmark plan: validates it, computes the missing reference optima, dispatches jobs
+ * to the worker pool, and records every run — the main thread is the only writer of results.db,
+ * one transaction per run.
+ *
+ * Order: for each convex instance whose reference F* is not cached, a reference job goes first;
+ * the runs of that instance are dispatched once it is settled (other instances' runs proceed
+ * meanwhile). Jobs whose key is already in the database are skipped (`force`: rerun and replace).
+ * A run that exceeds its budget is terminated and recorded `timeout` with its streamed partial
+ * curve; a run whose worker throws or dies is recorded `error`; the benchmark carries on.
+ * On SIGINT/SIGTERM (when `handleSignals`): dispatch stops, tasks in flight are aborted and not
+ * recorded (they rerun next time), pending writes finish and the database is closed.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Status } from '../../problems/types.ts';
+import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
+import { relSubopt } from '../runner.ts';
+import { UserError } from '../errors.ts';
+import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
+import type { BenchConfig } from './config.ts';
+import { expandPlan, type Plan, type PlannedInstance, type PlannedJob } from './plan.ts';
+import { BenchPool, type Streamed, type TaskOutcome } from './pool.ts';
+import type { ReferenceInput } from './protocol.ts';
+import {
+  REFERENCE_CROSS_CHECK,
+  REFERENCE_MAX_ITER,
+  REFERENCE_SOLVERS,
+  REFERENCE_TOL,
+  referenceInput,
+  storeInterruptedReference,
+  storeReference,
+  updateBestSeen,
+  type ReferenceOutcome,
+} from './reference.ts';
+import { makeProgress, type Progress } from './progress.ts';
+
+export interface BenchOptions {
+  readonly config: BenchConfig;
+  /** Path of results.db. */
+  readonly db: string;
+  readonly workers: number;
+  /** Overrides every run's timeout (seconds). */
+  readonly timeout?: number;
+  /** Rerun finished jobs (and their references), replacing the old rows. */
+  readonly force?: boolean;
+  /** Keep only jobs whose title contains this substring. */
+  readonly filter?: string;
+  readonly progress?: Progress;
+  /** Install SIGINT/SIGTERM handlers for the duration of the run (the CLI does). */
+  readonly handleSignals?: boolean;
+  /** Seconds past a run's budget before its worker is terminated (default 1). */
+  readonly graceSeconds?: number;
+}
+
+/** One recorded run, for the summary. */
+export interface RunRecord {
+  readonly key: string;
+  readonly title: string;
+  readonly status: Status;
+  readonly reason: string | null;
+  readonly wallSeconds: number | null;
+  readonly solverSeconds: number | null;
+}
+
+export interface BenchResult {
+  readonly name: string;
+  readonly db: string;
+  readonly workers: number;
+  /** Jobs in the (filtered) plan. */
+  readonly planned: number;
+  /** Jobs skipped because their key was already in the database. */
+  readonly alreadyDone: number;
+  readonly records: readonly RunRecord[];
+  /** Jobs left unrun because of an interruption. */
+  readonly notRun: number;
+  readonly references: readonly ReferenceOutcome[];
+  /** 'best-seen' reference rows written for non-convex instances. */
+  readonly bestSeen: number;
+  readonly interrupted: 'SIGINT' | 'SIGTERM' | null;
+  readonly seconds: number;
+}
+
+interface InstanceInfo {
+  readonly instanceHash: string;
+  readonly family: string;
+  readonly dataset: string;
+  readonly lambda: number;
+  readonly title: string;
+}
+
+/**
+ * Builds every Float64 instance of the plan (and loads the data of tensor ones) in the main
+ * thread, so that a bad dataset or family/dataset mismatch fails before anything runs, naming
+ * the config path. Returns the instance hashes.
+ */
+export async function validateInstances(plan: Plan, source: string): Promise<Map<string, InstanceInfo>> {
+  const out = new Map<string, InstanceInfo>();
+  for (const inst of plan.instances) {
+    try {
+      if (inst.spec.family === 'mlp') {
+        loadDataset(inst.spec);
+      } else {
+        const p = await buildProblem(inst.spec);
+        out.set(inst.id, { instanceHash: p.instanceHash, family: p.family, dataset: p.meta.dataset, lambda: p.lambda, title: inst.title });
+      }
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`config ${source}: ${inst.where}: ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** A complete row for a run stopped from outside, from what its worker streamed. */
+export function partialRow(job: PlannedJob, s: Streamed, status: 'timeout' | 'error', reason: string): { run: NewRun; trace: NewTrace[] } {
+  let base: NewRun;
+  if (s.started) {
+    base = s.started;
+  } else {
+    const { solver, params } = resolveJobSolver(job.job);
+    base = failedRow(job.job, solver.name, job.label, params, status, reason, new Date(Date.now() - s.seconds * 1000).toISOString()).run;
+  }
+  const last = s.trace.length ? s.trace[s.trace.length - 1] : undefined;
+  const obj = last?.objective ?? null;
+  const ref = base.reference_objective ?? null;
+  const run: NewRun = {
+    ...base,
+    status,
+    reason,
+    ended_at: new Date().toISOString(),
+    wall_seconds: s.seconds,
+    solver_seconds: last ? last.time : null,
+    iterations: last ? last.k : null,
+    objective: obj,
+    gap: last?.gap ?? null,
+    rel_gap: last?.gap !== null && last?.gap !== undefined && obj !== null ? last.gap / Math.max(Math.abs(obj), 1e-300) : null,
+    kkt: last?.kkt ?? null,
+    nnz: last?.nnz ?? null,
+    subopt: ref !== null && obj !== null ? obj - ref : null,
+    rel_subopt: ref !== null && obj !== null ? relSubopt(obj, ref) : null,
+    test_metric: last?.test_metric ?? null,
+    extras: last?.extras ?? null,
+  };
+  return { run, trace: s.trace };
+}
+
+/** Runs a benchmark (see the module comment). Throws UserError for a bad plan, before any run. */
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const t0 = performance.now();
+  const { config } = opts;
+  const plan = expandPlan(config, {
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+    ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+  });
+  if (plan.jobs.length === 0) {
+    throw new UserError(
+      opts.filter !== undefined
+        ? `--filter '${opts.filter}' matches no job of ${config.source}; job titles look like 'lasso/diabetes λ=0.1·λmax cd seed=0'`
+        : `${config.source} plans no job`,
+    );
+  }
+  const infos = await validateInstances(plan, config.source);
+  const progress = opts.progress ?? makeProgress(process.stdout);
+  const store = await openStore(opts.db);
+  const finished = opts.force ? new Set<string>() : await store.finishedKeys();
+  const todo = plan.jobs.filter((j) => !finished.has(j.key));
+  const alreadyDone = plan.jobs.length - todo.length;
+
+  const records: RunRecord[] = [];
+  const references: ReferenceOutcome[] = [];
+  const refs = new Map<string, ReferenceInput | null>();
+  const refQueue: PlannedInstance[] = [];
+  const waiting = new Map<string, PlannedJob[]>();
+  const ready: PlannedJob[] = [];
+  const tensorHashes = new Set<string>();
+
+  // Which instances still need a reference before their runs.
+  for (const inst of plan.instances) {
+    const jobs = todo.filter((j) => j.instanceId === inst.id);
+    if (jobs.length === 0) continue;
+    const runnable = jobs.filter((j) => j.skip === null);
+    ready.push(...jobs.filter((j) => j.skip !== null));
+    const info = infos.get(inst.id);
+    if (!inst.convex || !info || runnable.length === 0) {
+      refs.set(inst.id, null);
+      ready.push(...runnable);
+      continue;
+    }
+    const cached = opts.force ? undefined : await store.getReference(info.instanceHash);
+    if (cached) {
+      refs.set(inst.id, referenceInput(cached));
+      references.push({
+        instanceHash: info.instanceHash,
+        title: inst.title,
+        source: 'cached',
+        objective: cached.objective,
+        certified: cached.certified === 1,
+        relGap: cached.rel_gap,
+        solver: cached.solver,
+        crossCheck: null,
+        note: cached.certified === 1 ? null : 'cached reference is not certified',
+      });
+      ready.push(...runnable);
+    } else {
+      refQueue.push(inst);
+      waiting.set(inst.id, runnable);
+    }
+  }
+  // Skipped pairs first (instant), then runs in plan order.
+  ready.sort((a, b) => Number(b.skip !== null) - Number(a.skip !== null));
+
+  const pool = new BenchPool({ workers: opts.workers, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+  let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+  let inflight = 0;
+  let writes: Promise<unknown> = Promise.resolve();
+  let writeError: unknown = null;
+  const write = (fn: () => Promise<unknown>): void => {
+    writes = writes.then(fn).catch((e: unknown) => {
+      writeError ??= e;
+      stop();
+    });
+  };
+  let resolveDone!: () => void;
+  const allDone = new Promise<void>((r) => (resolveDone = r));
+  const checkDone = (): void => {
+    if (inflight > 0) return;
+    if (interrupted !== null || writeError !== null || (refQueue.length === 0 && ready.length === 0 && waiting.size === 0)) resolveDone();
+  };
+  const stop = (): void => {
+    pool.cancelAll();
+    checkDone();
+  };
+
+  const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[]): void => {
+    records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
+    if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
+    if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
+    write(() => (opts.force ? store.replaceRun(job.key, run, trace) : store.recordRun(run, trace)));
+  };
+
+  const onRunOutcome = (job: PlannedJob, o: TaskOutcome): void => {
+    if (o.state === 'cancelled') return;
+    if (o.state === 'done') {
+      if (o.result.kind !== 'run') throw new Error('internal: a run task returned a reference result');
+      recordRun(job, o.result.run, o.result.trace);
+    } else if (o.state === 'timeout') {
+      const r = partialRow(job, o, 'timeout', o.reason);
+      recordRun(job, r.run, r.trace);
+    } else {
+      const r = partialRow(job, o, 'error', o.message);
+      recordRun(job, r.run, r.trace);
+    }
+  };
+
+  const onReferenceOutcome = (inst: PlannedInstance, o: TaskOutcome): void => {
+    const info = infos.get(inst.id) as InstanceInfo;
+    const settle = (out: ReferenceOutcome | null): void => {
+      if (out) {
+        references.push(out);
+        if (out.note) progress.note(`reference ${inst.title}: ${out.note}`);
+      }
+      refs.set(inst.id, out && out.objective !== null ? { objective: out.objective, kind: out.certified ? 'certified' : 'best-seen' } : null);
+      ready.push(...(waiting.get(inst.id) ?? []));
+      waiting.delete(inst.id);
+    };
+    if (o.state === 'cancelled') return;
+    if (o.state === 'done') {
+      if (o.result.kind !== 'reference') throw new Error('internal: a reference task returned a run result');
+      const r = o.result;
+      const instance = { instanceHash: r.instanceHash, family: r.family, dataset: r.dataset, lambda: r.lambda, title: inst.title };
+      // Runs of the instance wait until F* is stored (so that they read the same value).
+      inflight++;
+      write(async () => {
+        try {
+          settle(await storeReference(store, instance, r.attempts));
+        } finally {
+          inflight--;
+          pump();
+        }
+      });
+      return;
+    }
+    const why = o.state === 'timeout' ? o.reason : o.message;
+    inflight++;
+    write(async () => {
+      try {
+        settle(await storeInterruptedReference(store, info, REFERENCE_SOLVERS[0] ?? 'cd', o.trace, why));
+      } finally {
+        inflight--;
+        pump();
+      }
+    });
+  };
+
+  const pump = (): void => {
+    while (interrupted === null && writeError === null && inflight < opts.workers) {
+      const inst = refQueue.shift();
+      if (inst) {
+        inflight++;
+        const cross = inst.spec.family === 'lasso' ? REFERENCE_CROSS_CHECK : [];
+        progress.update(records.length, `reference ${inst.title}`);
+        void pool
+          .run(
+            { kind: 'reference', spec: inst.spec, solvers: REFERENCE_SOLVERS, crossCheck: cross, tol: REFERENCE_TOL, maxIter: REFERENCE_MAX_ITER, timeoutSeconds: config.referenceTimeout },
+            config.referenceTimeout * (1 + cross.length),
+          )
+          .then((o) => {
+            inflight--;
+            onReferenceOutcome(inst, o);
+            pump();
+          });
+        continue;
+      }
+      const job = ready.shift();
+      if (!job) break;
+      inflight++;
+      progress.update(records.length, job.title);
+      void pool
+        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds)
+        .then((o) => {
+          inflight--;
+          onRunOutcome(job, o);
+          progress.update(records.length, job.title);
+          pump();
+        });
+    }
+    checkDone();
+  };
+
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
+    if (interrupted !== null) process.exit(sig === 'SIGINT' ? 130 : 143);
+    interrupted = sig;
+    progress.note(`received ${sig}: stopping; runs in flight are dropped and will rerun next time`);
+    stop();
+  };
+  const onInt = (): void => onSignal('SIGINT');
+  const onTerm = (): void => onSignal('SIGTERM');
+  if (opts.handleSignals) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+
+  let bestSeen = 0;
+  try {
+    progress.start(todo.length);
+    pump();
+    await allDone;
+    await writes;
+    if (writeError !== null) throw writeError;
+    if (interrupted === null && tensorHashes.size > 0) bestSeen = await updateBestSeen(store, tensorHashes);
+  } finally {
+    progress.stop();
+    if (opts.handleSignals) {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+    await pool.destroy();
+    await store.close();
+  }
+  return {
+    name: config.name,
+    db: opts.db,
+    workers: opts.workers,
+    planned: plan.jobs.length,
+    alreadyDone,
+    records,
+    notRun: todo.length - records.length,
+    references,
+    bestSeen,
+    interrupted,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+

@@ -1,0 +1,64 @@
+/**
+ * `l1bench bench`: run a benchmark plan (a named suite or a config file) on a worker pool and
+ * record every run in results.db. Re-running skips finished jobs (`--force` reruns them).
+ *
+ * Exit codes: 0 when the plan ran (whatever the runs' statuses: they are data); 2 for bad input
+ * (nothing runs); 130 / 143 when interrupted by SIGINT / SIGTERM (finished runs are kept).
+ */
+import os from 'node:os';
+import type { Command } from 'commander';
+import { UserError } from '../errors.ts';
+import { loadConfigFile, loadSuite } from '../bench/config.ts';
+import { runBench } from '../bench/run.ts';
+import { formatSummary } from '../bench/summary.ts';
+
+interface BenchFlags {
+  suite?: string;
+  config?: string;
+  db: string;
+  workers?: string;
+  timeout?: string;
+  force?: boolean;
+  filter?: string;
+  quiet?: boolean;
+}
+
+function positive(text: string, flag: string, integer: boolean): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new UserError(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  }
+  return v;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('run a benchmark (problems × datasets × λ × solvers × grids × seeds) on a worker pool into results.db')
+    .option('--suite <name>', 'named suite in harness/suites/ (default, quick)')
+    .option('--config <file>', 'benchmark config JSON file')
+    .option('--db <file>', 'results database', 'results.db')
+    .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
+    .option('--timeout <seconds>', "override every run's time budget")
+    .option('--force', 'rerun finished jobs and references, replacing their rows')
+    .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
+    .option('--quiet', 'no progress output (the summary is still printed)')
+    .action(async (flags: BenchFlags) => {
+      if ((flags.suite === undefined) === (flags.config === undefined)) {
+        throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
+      }
+      const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
+      const result = await runBench({
+        config,
+        db: flags.db,
+        workers: flags.workers === undefined ? os.availableParallelism() : positive(flags.workers, '--workers', true),
+        ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
+        ...(flags.force ? { force: true } : {}),
+        ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
+        ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
+        handleSignals: true,
+      });
+      process.stdout.write(formatSummary(result));
+      process.exitCode = result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0;
+    });
+}

@@ -1,0 +1,230 @@
+/**
+ * Shared machinery of tensor problems: the flat layout, Float64 views of f and ∇f, the penalty
+ * Ω on the flat vector, its KKT violation and support, and the assembly of a `TensorProblem`
+ * from a model (loss + batches). See types.ts for the layout and the penalty.
+ *
+ * KKT violation of x (∇f from tfjs, float32, full training set):
+ *   max( max_{unpenalized i} |∂_i f|,
+ *        l1:       max_{penalized i} dist(−∂_i f, λ∂|x_i|),
+ *        group-l1: max_{penalized rows r} dist(−∇_r f, λ∂‖x_r‖₂) ).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Capability, ProblemMeta } from '../types.ts';
+import type { TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
+
+/** A parameter tensor before layout. */
+export interface ParamDecl {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly penalized: boolean;
+  readonly initStd: number;
+}
+
+/** Offsets in declaration order; a penalized tensor must be 1-D (viewed as [p, 1]) or 2-D. */
+export function layoutParams(decls: readonly ParamDecl[]): TensorParamInfo[] {
+  let offset = 0;
+  return decls.map((d) => {
+    const size = d.shape.reduce((a, b) => a * b, 1);
+    if (d.penalized && d.shape.length > 2) throw new Error(`penalized tensor '${d.name}' must be 1-D or 2-D, got shape [${d.shape.join(', ')}]`);
+    const rows = d.shape.length === 0 ? 1 : (d.shape[0] as number);
+    const info: TensorParamInfo = { name: d.name, shape: [...d.shape], rows, cols: size / rows, size, offset, penalized: d.penalized, initStd: d.initStd };
+    offset += size;
+    return info;
+  });
+}
+
+/** Total length of the flat vector. */
+export function flatDim(infos: readonly TensorParamInfo[]): number {
+  return infos.reduce((s, p) => s + p.size, 0);
+}
+
+/** Flat Float64 vector → new float32 tensors (caller disposes). */
+export function tensorsFromFlat(infos: readonly TensorParamInfo[], x: Float64Array): tf.Tensor[] {
+  return infos.map((p) => tf.tensor(Float32Array.from(x.subarray(p.offset, p.offset + p.size)), [...p.shape], 'float32'));
+}
+
+/** Tensors → flat Float64 vector (reads each tensor's data). */
+export function flatFromTensors(infos: readonly TensorParamInfo[], ts: readonly tf.Tensor[]): Float64Array {
+  const x = new Float64Array(flatDim(infos));
+  infos.forEach((p, i) => x.set((ts[i] as tf.Tensor).dataSync() as Float32Array, p.offset));
+  return x;
+}
+
+export type LossFn = (params: readonly tf.Tensor[], batch: TensorBatch) => tf.Scalar;
+
+/** Writes ∇f(x) (float32 values in Float64) into `grad` and returns f(x), f over `batch`. */
+export function lossAndGradient(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array, grad: Float64Array): number {
+  const ts = tensorsFromFlat(infos, x);
+  const res = tf.tidy(() => tf.valueAndGrads((...p: tf.Tensor[]) => loss(p, batch))(ts));
+  const value = res.value.dataSync()[0] as number;
+  infos.forEach((p, i) => grad.set((res.grads[i] as tf.Tensor).dataSync() as Float32Array, p.offset));
+  tf.dispose([res.value, ...res.grads, ...ts]);
+  return value;
+}
+
+/** f(x) over `batch` (float32, returned as a number). */
+export function lossValue(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array): number {
+  const ts = tensorsFromFlat(infos, x);
+  const v = tf.tidy(() => loss(ts, batch));
+  const value = v.dataSync()[0] as number;
+  tf.dispose([v, ...ts]);
+  return value;
+}
+
+/** Ω(x) on the penalized tensors. */
+export function penaltyValue(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', x: Float64Array): number {
+  let s = 0;
+  for (const p of infos) {
+    if (!p.penalized) continue;
+    if (penalty === 'l1') {
+      // Σ_i |x_i|
+      for (let i = p.offset; i < p.offset + p.size; i++) s += Math.abs(x[i] as number);
+    } else {
+      // Σ_r ‖x_{r,:}‖₂
+      for (let r = 0; r < p.rows; r++) s += Math.sqrt(rowSq(x, p.offset + r * p.cols, p.cols));
+    }
+  }
+  return s;
+}
+
+/** Ω*(g) on the penalized tensors: max |g_i| (l1) or max_r ‖g_{r,:}‖₂ (group-l1). */
+export function penaltyDualNorm(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', g: Float64Array): number {
+  let m = 0;
+  for (const p of infos) {
+    if (!p.penalized) continue;
+    if (penalty === 'l1') {
+      for (let i = p.offset; i < p.offset + p.size; i++) m = Math.max(m, Math.abs(g[i] as number));
+    } else {
+      for (let r = 0; r < p.rows; r++) m = Math.max(m, Math.sqrt(rowSq(g, p.offset + r * p.cols, p.cols)));
+    }
+  }
+  return m;
+}
+
+/** KKT violation (module comment) of x given g = ∇f(x). */
+export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', lambda: number, x: Float64Array, g: Float64Array): number {
+  let m = 0;
+  for (const p of infos) {
+    const end = p.offset + p.size;
+    if (!p.penalized) {
+      for (let i = p.offset; i < end; i++) m = Math.max(m, Math.abs(g[i] as number));
+    } else if (penalty === 'l1') {
+      // dist(−g_i, λ∂|x_i|) = |g_i + λ sign x_i| (x_i ≠ 0), max(|g_i| − λ, 0) (x_i = 0)
+      for (let i = p.offset; i < end; i++) {
+        const xi = x[i] as number;
+        const gi = g[i] as number;
+        const d = xi === 0 ? Math.max(Math.abs(gi) - lambda, 0) : Math.abs(gi + (xi > 0 ? lambda : -lambda));
+        if (!(d <= m)) m = d;
+      }
+    } else {
+      // dist(−g_r, λ∂‖x_r‖) = ‖g_r + λ x_r/‖x_r‖‖ (x_r ≠ 0), max(‖g_r‖ − λ, 0) (x_r = 0)
+      for (let r = 0; r < p.rows; r++) {
+        const o = p.offset + r * p.cols;
+        const nx = Math.sqrt(rowSq(x, o, p.cols));
+        let d: number;
+        if (nx === 0) d = Math.max(Math.sqrt(rowSq(g, o, p.cols)) - lambda, 0);
+        else {
+          let s = 0;
+          for (let j = o; j < o + p.cols; j++) {
+            const v = (g[j] as number) + (lambda * (x[j] as number)) / nx;
+            s += v * v;
+          }
+          d = Math.sqrt(s);
+        }
+        if (!(d <= m)) m = d;
+      }
+    }
+  }
+  return m;
+}
+
+/** Penalized coordinates with |x_i| > τ (l1), or the coordinates of rows with ‖x_r‖₂ > τ (group-l1). */
+export function supportSize(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', x: Float64Array, tau: number): number {
+  let c = 0;
+  for (const p of infos) {
+    if (!p.penalized) continue;
+    if (penalty === 'l1') {
+      for (let i = p.offset; i < p.offset + p.size; i++) if (Math.abs(x[i] as number) > tau) c++;
+    } else {
+      for (let r = 0; r < p.rows; r++) if (Math.sqrt(rowSq(x, p.offset + r * p.cols, p.cols)) > tau) c += p.cols;
+    }
+  }
+  return c;
+}
+
+function rowSq(a: Float64Array, o: number, len: number): number {
+  let s = 0;
+  for (let j = o; j < o + len; j++) s += (a[j] as number) ** 2;
+  return s;
+}
+
+/** What a concrete model supplies to `assembleTensorProblem`. */
+export interface TensorModel {
+  readonly family: string;
+  readonly backend: string;
+  readonly params: readonly TensorParamInfo[];
+  readonly penalty: 'l1' | 'group-l1';
+  readonly nSamples: number;
+  readonly loss: LossFn;
+  readonly makeBatch: (indices: Int32Array) => TensorBatch;
+  /** The whole training set (owned by the problem, released by dispose). */
+  readonly fullBatch: TensorBatch;
+  readonly initialParams: (seed: number) => Float64Array;
+  /** Test metric from parameter tensors (e.g. accuracy on a held-out split). */
+  readonly testMetric?: (params: readonly tf.Tensor[]) => number;
+  readonly capabilities: readonly Capability[];
+  /** Extra tensors to release with the problem. */
+  readonly owned: readonly tf.Tensor[];
+}
+
+/** A TensorProblem from a model, λ (absolute), λ_max, metadata and the instance hash. */
+export function assembleTensorProblem(model: TensorModel, lambda: number, lambdaMax: number, meta: ProblemMeta, instanceHash: string): TensorProblem {
+  const { params, penalty, loss, fullBatch } = model;
+  const dim = flatDim(params);
+  const grad = new Float64Array(dim);
+  const full = (p: readonly tf.Tensor[], batch?: TensorBatch): tf.Scalar => loss(p, batch ?? fullBatch);
+  const problem: TensorProblem = {
+    family: model.family,
+    engine: 'tfjs',
+    backend: model.backend,
+    lambda,
+    lambdaMax,
+    dim,
+    capabilities: new Set<Capability>(model.capabilities),
+    meta,
+    instanceHash,
+    params,
+    penalty,
+    nSamples: model.nSamples,
+    loss: full,
+    makeBatch: model.makeBatch,
+    disposeBatch: (b) => tf.dispose([...b.tensors]),
+    initialParams: model.initialParams,
+    toTensors: (x) => tensorsFromFlat(params, x),
+    flatten: (ts) => flatFromTensors(params, ts),
+    valueAndGradient: (x, g) => lossAndGradient(params, loss, fullBatch, x, g),
+    penaltyValue: (x) => penaltyValue(params, penalty, x),
+    objective: (x) => lossValue(params, loss, fullBatch, x) + lambda * penaltyValue(params, penalty, x),
+    kkt: (x) => {
+      lossAndGradient(params, loss, fullBatch, x, grad);
+      return kktViolation(params, penalty, lambda, x, grad);
+    },
+    support: (x, tau) => supportSize(params, penalty, x, tau),
+    dispose: () => tf.dispose([...fullBatch.tensors, ...model.owned]),
+  };
+  const tm = model.testMetric;
+  if (tm) {
+    return {
+      ...problem,
+      testMetric: (x) => {
+        const ts = tensorsFromFlat(params, x);
+        try {
+          return tm(ts);
+        } finally {
+          tf.dispose(ts);
+        }
+      },
+    };
+  }
+  return problem;
+}

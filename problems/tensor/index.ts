@@ -1,0 +1,10 @@
+/**
+ * The tensor engine (TensorFlow.js, float32): backends, the TensorProblem contract, the mlp
+ * family and the tensor lasso. Loaded lazily by the harness (harness/job.ts) so that Float64
+ * runs never load TensorFlow.js.
+ */
+export { initBackend, activeBackend, missingPackageMessage, BACKENDS, type BackendName } from './backend.ts';
+export type { TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
+export { isTensorProblem } from './types.ts';
+export { makeMlpProblem, makeMlpFromDataset, simulateMlpData, mlpLoss, MLP_B1_INIT, MLP_DEFAULT_HIDDEN, type MlpData, type MlpOptions, type MlpSpec } from './mlp.ts';
+export { makeTensorLasso, lassoLoss } from './linear.ts';

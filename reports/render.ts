@@ -1,0 +1,436 @@
+/**
+ * `l1bench report`: results.db → a static HTML report that opens from disk with no network.
+ *
+ * Pages (all in one folder): index.html (the benchmark at a glance, provenance), one
+ * family-<name>.html per problem family (per instance: convergence curves, support size, run
+ * table; every run that did not finish normally with its reason), ranking.html (performance
+ * profiles, time to tolerance) and history.html (final accuracy across git commits). Charts are
+ * Vega-Lite specs drawn by vega-embed from assets/vega-bundle.js (vega + vega-lite + vega-embed
+ * minified builds, shared by every page through a relative <script src>).
+ *
+ * Escaping: every name from the database reaches HTML through handlebars' {{ }} (HTML-escaped);
+ * chart payloads are JSON inside <script type="application/json"> with <, >, & and the line
+ * separators written as \u escapes ({@link scriptJson}), so no text can close the script element.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import Handlebars from 'handlebars';
+import { openReadOnly } from '../harness/store/index.ts';
+import { STATUSES, type Status } from '../problems/types.ts';
+import { COMPLETE, loadReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { computeHistory, computeRanking, type Criterion } from './rank.ts';
+import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** JSON that is safe inside an HTML <script> element (no `<`, `>`, `&`, U+2028/9 left raw). */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => SCRIPT_ESCAPES[c] as string);
+}
+
+const SCRIPT_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** Path of an installed package's folder (its exports hide the build files from resolve). */
+function packageDir(name: string): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve(name)));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === name) return dir;
+    } catch {
+      /* keep walking up */
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the folder of package ${name}`);
+    dir = up;
+  }
+}
+
+let vendorCache: string | null = null;
+
+/** vega, vega-lite and vega-embed minified UMD builds, concatenated (source-map comments dropped). */
+export function vendorBundle(): string {
+  if (vendorCache !== null) return vendorCache;
+  const parts = ['vega', 'vega-lite', 'vega-embed'].map((name) => {
+    const js = readFileSync(join(packageDir(name), 'build', `${name}.min.js`), 'utf8');
+    return `/* ${name} */\n` + js.replace(/\/\/# sourceMappingURL=\S+\s*$/, '') + '\n;\n';
+  });
+  vendorCache = parts.join('');
+  return vendorCache;
+}
+
+// ---------- number formatting (tables) ----------
+
+const DASH = '—';
+
+/** Scientific or fixed notation with ~3 significant digits. */
+export function sci(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return DASH;
+  if (v === 0) return '0';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  const a = Math.abs(v);
+  const s = a >= 1e-3 && a < 1e4 ? Number(v.toPrecision(3)).toString() : v.toExponential(2);
+  return s.replace(/-/g, '−');
+}
+
+function full(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return DASH;
+  return v.toPrecision(10).replace(/-/g, '−');
+}
+
+function int(v: number | null | undefined): string {
+  return v === null || v === undefined ? DASH : String(v);
+}
+
+function secs(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return DASH;
+  if (!Number.isFinite(v)) return DASH;
+  if (v === 0) return '0';
+  return v < 1e-3 ? v.toExponential(1).replace(/-/g, '−') : Number(v.toPrecision(3)).toString();
+}
+
+function ratio(inst: { lambdaRatio: number | null }): string {
+  return inst.lambdaRatio === null ? '?' : Number(inst.lambdaRatio.toPrecision(3)).toString();
+}
+
+function referenceText(inst: ReportInstance): string {
+  if (inst.reference === null) return 'none recorded (curves show the duality gap or KKT violation)';
+  return `${full(inst.reference)} (${inst.referenceKind === 'certified' ? 'certified by the duality gap' : 'best value seen'})`;
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): { name: string; count: number }[] {
+  const m = new Map<string, number>();
+  for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
+  return [...m.entries()].map(([name, count]) => ({ name, count }));
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'family';
+}
+
+// ---------- templates ----------
+
+type Template = Handlebars.TemplateDelegate;
+let templates: { index: Template; family: Template; ranking: Template; history: Template } | null = null;
+
+function loadTemplates(): NonNullable<typeof templates> {
+  if (templates) return templates;
+  const hb = Handlebars.create();
+  const read = (name: string): string => readFileSync(join(HERE, 'templates', `${name}.hbs`), 'utf8');
+  hb.registerPartial('layout', read('layout'));
+  const opts = { strict: false, noEscape: false } as const;
+  templates = {
+    index: hb.compile(read('index'), opts),
+    family: hb.compile(read('family'), opts),
+    ranking: hb.compile(read('ranking'), opts),
+    history: hb.compile(read('history'), opts),
+  };
+  return templates;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+/** One output file. */
+export interface Page {
+  readonly file: string;
+  readonly content: string;
+}
+
+const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: 'rel. gap', kkt: 'KKT' };
+
+/**
+ * Builds every page of the report from loaded data (no I/O besides reading the templates and
+ * the vega builds). `generatedAt` is printed in the footer.
+ */
+export function buildPages(data: ReportData, generatedAt = new Date().toISOString()): Page[] {
+  const tpl = loadTemplates();
+  const ver = version();
+  const families = data.families.map((f, i) => {
+    let s = slug(f.name);
+    if (data.families.slice(0, i).some((g) => slug(g.name) === s)) s = `${s}-${i}`;
+    return { family: f, file: `family-${s}.html` };
+  });
+  const fileOf = new Map(families.map((f) => [f.family.name, f.file]));
+  const anchorOf = new Map<string, string>();
+  data.families.forEach((f) => f.instances.forEach((inst, j) => anchorOf.set(inst.key, `i${j + 1}`)));
+  const hrefOf = (inst: ReportInstance): string => `${fileOf.get(inst.family) ?? 'index.html'}#${anchorOf.get(inst.key) ?? ''}`;
+  const instName = (inst: ReportInstance): string => `${inst.family} / ${inst.dataset}, λ = ${ratio(inst)}·λmax`;
+  const common = (current: { isIndex?: boolean; isRanking?: boolean; isHistory?: boolean; family?: string }, title: string, hasCharts: boolean) => ({
+    title,
+    version: ver,
+    generatedAt,
+    dbPath: data.dbPath,
+    hasCharts,
+    ...current,
+    nav: { families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })) },
+  });
+
+  const pages: Page[] = [];
+  const allRuns = (f: ReportData['families'][number]): ReportRun[] => f.instances.flatMap((i) => [...i.runs, ...i.superseded]);
+  const statusCounts = (runs: readonly ReportRun[]): number[] => STATUSES.map((s) => runs.filter((r) => r.status === s).length);
+
+  // ----- index -----
+  const commitsSeen = new Map<string, { runs: number; first: string; last: string }>();
+  for (const r of data.runs) {
+    const key = r.commit === null ? '(no git)' : `${r.commit.slice(0, 12)}${r.dirty ? ' +dirty' : ''}`;
+    const c = commitsSeen.get(key);
+    if (!c) commitsSeen.set(key, { runs: 1, first: r.startedAt, last: r.startedAt });
+    else {
+      c.runs++;
+      if (r.startedAt < c.first) c.first = r.startedAt;
+      if (r.startedAt > c.last) c.last = r.startedAt;
+    }
+  }
+  const versionCounts = new Map<string, Map<string, number>>();
+  const bump = (name: string, v: string): void => {
+    let m = versionCounts.get(name);
+    if (!m) versionCounts.set(name, (m = new Map()));
+    m.set(v, (m.get(v) ?? 0) + 1);
+  };
+  for (const r of data.runs) {
+    bump('node', r.nodeVersion);
+    for (const [k, v] of Object.entries(r.versions)) bump(k, v);
+  }
+  const labelsInfo = data.labels.map((label) => {
+    const runs = data.runs.filter((r) => r.label === label);
+    const first = runs[0] as ReportRun;
+    return { label, solver: first.solver, params: first.params, runs: runs.length, counts: statusCounts(runs) };
+  });
+  pages.push({
+    file: 'index.html',
+    content: tpl.index({
+      ...common({ isIndex: true }, 'Overview', false),
+      summary: {
+        runs: data.runs.length,
+        labels: data.labels.length,
+        instances: data.instances.length,
+        families: data.families.length,
+        datasets: data.datasets.length,
+        commits: commitsSeen.size,
+        machines: new Set(data.runs.map((r) => r.machine)).size,
+      },
+      statuses: STATUSES,
+      statusTotals: STATUSES.map((s) => ({ status: s, count: data.runs.filter((r) => r.status === s).length })),
+      families: families.map(({ family, file }) => ({
+        name: family.name,
+        file,
+        instances: family.instances.length,
+        runs: allRuns(family).length,
+        notOk: family.runs.filter((r) => !COMPLETE.includes(r.status)).length,
+      })),
+      statusTable: families.map(({ family, file }) => ({ name: family.name, file, counts: statusCounts(allRuns(family)), total: allRuns(family).length })),
+      instances: data.instances.map((inst) => ({
+        family: inst.family,
+        dataset: inst.dataset,
+        href: hrefOf(inst),
+        n: int(inst.nSamples),
+        p: int(inst.nFeatures),
+        ratio: ratio(inst),
+        reference: inst.reference === null ? DASH : `${full(inst.reference)} (${inst.referenceKind === 'certified' ? 'certified' : 'best seen'})`,
+        runs: inst.runs.length + inst.superseded.length,
+      })),
+      solvers: labelsInfo,
+      commits: [...commitsSeen.entries()].map(([label, c]) => ({ label, ...c })),
+      machines: countBy(data.runs, (r) => r.machine),
+      engines: countBy(data.runs, (r) => `${r.engine}\u0000${r.backend ?? DASH}`).map(({ name, count }) => {
+        const [engine, backend] = name.split('\u0000');
+        return { engine, backend, count };
+      }),
+      versions: [...versionCounts.entries()].map(([name, m]) => ({ name, values: [...m.entries()].map(([v, c]) => `${v} (${c})`).join(', ') })),
+    }),
+  });
+
+  // ----- family pages -----
+  let chartNo = 0;
+  for (const { family, file } of families) {
+    const instances = family.instances.map((inst) => {
+      const hasTrace = inst.runs.some((r) => r.trace.k.length > 0);
+      const chartId = hasTrace ? `chart-${++chartNo}` : null;
+      const payload: ChartPayload | null = hasTrace ? convergenceSpec(inst, { interactive: true }) : null;
+      const runs = [...inst.runs].sort((a, b) => data.labels.indexOf(a.label) - data.labels.indexOf(b.label) || a.seed - b.seed || a.id - b.id);
+      return {
+        anchor: anchorOf.get(inst.key),
+        dataset: inst.dataset,
+        ratio: ratio(inst),
+        n: int(inst.nSamples),
+        p: int(inst.nFeatures),
+        dim: int(inst.dim),
+        lambda: sci(inst.lambda),
+        reference: referenceText(inst),
+        shortKey: inst.built ? inst.key.slice(0, 12) : 'not built',
+        built: inst.built,
+        chartId,
+        chartJson: payload ? scriptJson(payload) : '',
+        hasTest: inst.runs.some((r) => r.testMetric !== null),
+        runs: runs.map((r) => ({
+          label: r.label,
+          seed: r.seed,
+          status: r.status,
+          reason: r.reason ?? '',
+          objective: full(r.objective),
+          relSubopt: sci(r.relSubopt),
+          gap: sci(r.gap),
+          kkt: sci(r.kkt),
+          nnz: int(r.nnz),
+          seconds: secs(r.seconds),
+          iterations: int(r.iterations),
+          testMetric: r.testMetric === null ? DASH : r.testMetric.toFixed(4),
+        })),
+      };
+    });
+    const notFinished = family.instances.flatMap((inst) =>
+      inst.runs
+        .filter((r) => !COMPLETE.includes(r.status))
+        .map((r) => ({
+          anchor: anchorOf.get(inst.key),
+          dataset: inst.dataset,
+          ratio: ratio(inst),
+          label: r.label,
+          seed: r.seed,
+          status: r.status,
+          reason: r.reason ?? '(no reason recorded)',
+          iterations: int(r.iterations),
+          curve: r.trace.k.length > 0 ? `${r.trace.k.length} points, dashed` : 'none',
+        })),
+    );
+    pages.push({
+      file,
+      content: tpl.family({
+        ...common({ family: family.name }, family.name, instances.some((i) => i.chartId !== null)),
+        family: {
+          name: family.name,
+          instanceCount: family.instances.length,
+          runCount: family.runs.length,
+          superseded: family.instances.reduce((n, i) => n + i.superseded.length, 0),
+          statusLine: STATUSES.map((s, i) => ({ status: s, count: statusCounts(family.runs)[i] })).filter((x) => (x.count ?? 0) > 0),
+        },
+        instances,
+        notFinished,
+      }),
+    });
+  }
+
+  // ----- ranking -----
+  const ranking = computeRanking(data);
+  const defaultTol = ranking.tables.find((t) => t.label === '1e-6') ?? ranking.tables[0];
+  pages.push({
+    file: 'ranking.html',
+    content: tpl.ranking({
+      ...common({ isRanking: true }, 'Ranking', true),
+      instanceCount: ranking.tables[0]?.rows.length ?? 0,
+      profileJson: scriptJson(profileSpec(ranking.profiles, ranking.tolLabels, ranking.groups, ranking.labels, ranking.tauMax)),
+      labels: ranking.labels,
+      tables: ranking.tables.map((t) => ({
+        label: t.label,
+        open: t === defaultTol,
+        rows: t.rows.map((row) => {
+          const finite = row.times.filter((x): x is number => x !== null && Number.isFinite(x));
+          const best = finite.length ? Math.min(...finite) : NaN;
+          return {
+            name: instName(row.instance),
+            href: hrefOf(row.instance),
+            criterion: criterionName[row.criterion],
+            cells: row.times.map((x, s) => ({
+              text: x === null ? '' : Number.isFinite(x) ? secs(x) : DASH,
+              best: x !== null && x === best,
+              partial: x !== null && (row.reached[s] ?? 0) < (row.seeds[s] ?? 0) && (row.reached[s] ?? 0) > 0 ? `${row.reached[s]}/${row.seeds[s]}` : '',
+            })),
+          };
+        }),
+      })),
+    }),
+  });
+
+  // ----- history -----
+  const history = computeHistory(data);
+  const histCharts = data.families
+    .map((f) => {
+      const points = history.points.filter((p) => p.family === f.name);
+      if (points.length === 0) return null;
+      const labels = data.labels.filter((l) => points.some((p) => p.solver === l));
+      return { family: f.name, id: `history-${slug(f.name)}-${++chartNo}`, json: scriptJson(historySpec(points, history.commits.map((c) => c.label), labels, 'final accuracy: rel. subopt (or rel. gap), log')) };
+    })
+    .filter((c) => c !== null);
+  pages.push({
+    file: 'history.html',
+    content: tpl.history({
+      ...common({ isHistory: true }, 'History', histCharts.length > 0),
+      single: history.commits.length <= 1,
+      charts: histCharts,
+      commits: history.commits.map((c) => ({ label: c.label, first: c.first })),
+      rows: history.rows.map((r) => ({
+        instance: instName(r.instance),
+        href: hrefOf(r.instance),
+        label: r.label,
+        criterion: r.criterion,
+        values: r.values.map((v, i) => {
+          const prev = r.values.slice(0, i).filter((x): x is number => x !== null).pop();
+          // Flag a result 10× worse than the previous commit's (and above 1e-10, where noise rules).
+          return { text: sci(v), worse: v !== null && prev !== undefined && v > 10 * prev && v > 1e-10 };
+        }),
+      })),
+    }),
+  });
+  return pages;
+}
+
+/** Options of {@link renderReport}. */
+export interface ReportOptions {
+  /** results.db path. */
+  readonly db: string;
+  /** Output folder (created). */
+  readonly out: string;
+}
+
+/** What {@link renderReport} wrote. */
+export interface ReportResult {
+  /** Paths of the HTML pages written. */
+  readonly pages: string[];
+  /** Total bytes of the HTML pages (the shared assets excluded). */
+  readonly bytes: number;
+  readonly runs: number;
+  readonly seconds: number;
+}
+
+/** Reads results.db (read-only) and writes the report into `out`. */
+export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
+  const start = performance.now();
+  const store = await openReadOnly(opts.db);
+  let data: ReportData;
+  try {
+    data = await loadReportData(store);
+  } finally {
+    await store.close();
+  }
+  const pages = buildPages(data);
+  mkdirSync(join(opts.out, 'assets'), { recursive: true });
+  writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
+  writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));
+  writeFileSync(join(opts.out, 'assets', 'report.css'), readFileSync(join(HERE, 'assets', 'report.css')));
+  let bytes = 0;
+  const written: string[] = [];
+  for (const p of pages) {
+    const path = join(opts.out, p.file);
+    writeFileSync(path, p.content);
+    bytes += Buffer.byteLength(p.content);
+    written.push(path);
+  }
+  return { pages: written, bytes, runs: data.runs.length, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Status names, for callers that summarise. */
+export type { Status };

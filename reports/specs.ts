@@ -1,0 +1,424 @@
+/**
+ * Vega-Lite specifications and their compact data, shared by the HTML report (rendered in the
+ * browser by vega-embed) and the static paper figures (rendered to SVG in Node by vega).
+ *
+ * Chart data travels packed (`Packed`: column names, dictionaries for text columns, rows as
+ * arrays, numbers rounded to 4 significant digits) and is expanded to row objects just before
+ * drawing ({@link expandPacked}); a spec names its datasets (`data: {name}`) and never embeds
+ * text from the data inside an expression, so names from the database cannot inject code.
+ */
+import type { ReportInstance, ReportRun } from './data.ts';
+import { COMPLETE } from './data.ts';
+import { aggregateSeeds, LOG_FLOOR, round, thin, type BandPoint, type Series } from './metrics.ts';
+
+/** A dataset in packed form. Columns listed in `dicts` hold indices into their dictionary. */
+export interface Packed {
+  readonly cols: readonly string[];
+  readonly dicts: Readonly<Record<string, readonly string[]>>;
+  readonly rows: (number | null)[][];
+}
+
+/** A spec and its packed datasets (what one chart container draws). */
+export interface ChartPayload {
+  readonly spec: Record<string, unknown>;
+  readonly data: Readonly<Record<string, Packed>>;
+}
+
+/** Expands packed data to row objects (the same code runs in the page, in assets/report.js). */
+export function expandPacked(p: Packed): Record<string, unknown>[] {
+  return p.rows.map((row) => {
+    const o: Record<string, unknown> = {};
+    p.cols.forEach((c, j) => {
+      const v = row[j] ?? null;
+      const d = p.dicts[c];
+      o[c] = d && v !== null ? d[v] : v;
+    });
+    return o;
+  });
+}
+
+/** A spec with its datasets inlined (for vega-lite's compile in Node). */
+export function inlineData(payload: ChartPayload): Record<string, unknown> {
+  const datasets: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(payload.data)) datasets[name] = expandPacked(p);
+  return { ...payload.spec, datasets };
+}
+
+/** Incremental builder of a packed dataset. */
+class PackBuilder {
+  private readonly dictIndex = new Map<string, Map<string, number>>();
+  private readonly dictValues: Record<string, string[]> = {};
+  readonly rows: (number | null)[][] = [];
+  constructor(readonly cols: readonly string[], dictCols: readonly string[]) {
+    for (const c of dictCols) {
+      this.dictIndex.set(c, new Map());
+      this.dictValues[c] = [];
+    }
+  }
+  /** Index of `value` in column `col`'s dictionary. */
+  code(col: string, value: string): number {
+    const m = this.dictIndex.get(col) as Map<string, number>;
+    let i = m.get(value);
+    if (i === undefined) {
+      i = m.size;
+      m.set(value, i);
+      (this.dictValues[col] as string[]).push(value);
+    }
+    return i;
+  }
+  /** Adds a row given by column name; text columns are coded, numbers rounded. */
+  add(row: Record<string, string | number | null>): void {
+    this.rows.push(
+      this.cols.map((c) => {
+        const v = row[c];
+        if (v === undefined || v === null) return null;
+        if (typeof v === 'string') return this.code(c, v);
+        return Number.isFinite(v) ? round(v) : null;
+      }),
+    );
+  }
+  build(): Packed {
+    return { cols: this.cols, dicts: this.dictValues, rows: this.rows };
+  }
+}
+
+/** Shared look: paper-like typography and light grids. */
+export const CHART_CONFIG = {
+  font: 'Helvetica Neue, Helvetica, Arial, sans-serif',
+  view: { stroke: '#888', strokeWidth: 0.6 },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', domainColor: '#555', tickColor: '#555', labelColor: '#222', titleColor: '#222' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 260, symbolStrokeWidth: 2 },
+  title: { fontSize: 13, fontWeight: 'normal', anchor: 'start' },
+  range: { category: { scheme: 'tableau10' } },
+  line: { strokeWidth: 1.8 },
+} as const;
+
+/** Superscript digits of an integer, as a Vega expression over the expression `e`. */
+function superscriptExpr(e: string): string {
+  const map: [string, string][] = [['-', '⁻'], ['0', '⁰'], ['1', '¹'], ['2', '²'], ['3', '³'], ['4', '⁴'], ['5', '⁵'], ['6', '⁶'], ['7', '⁷'], ['8', '⁸'], ['9', '⁹']];
+  let out = `format(${e}, 'd')`;
+  for (const [from, to] of map) out = `replace(${out}, regexp('${from}', 'g'), '${to}')`;
+  return out;
+}
+
+/**
+ * Axis of a log scale: ticks at powers of ten labelled 10ⁿ; the intermediate ticks vega adds
+ * when the range spans few decades are labelled only at 2·10ⁿ and 5·10ⁿ.
+ */
+export const LOG_AXIS = {
+  tickCount: 6,
+  labelExpr: `abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 ? (round(log(datum.value) / LN10) == 0 ? '1' : '10' + ${superscriptExpr('round(log(datum.value) / LN10)')}) : test(regexp('^[25]'), format(datum.value, '.0e')) ? format(datum.value, '~g') : ''`,
+  labelFontSize: 11,
+} as const;
+
+/** The y metrics of a convergence chart. */
+export type CurveMetric = 'subopt' | 'gap' | 'kkt';
+
+/** Axis title of a metric (log scale). */
+export function metricTitle(m: CurveMetric, kind: ReportInstance['referenceKind']): string {
+  switch (m) {
+    case 'subopt':
+      return `rel. suboptimality (F − F*)/|F*|, ${kind === 'certified' ? 'certified F*' : 'best-seen F*'} (log)`;
+    case 'gap':
+      return 'relative duality gap (log)';
+    case 'kkt':
+      return 'KKT violation (log)';
+  }
+}
+
+const METRIC_LABEL: Record<CurveMetric, string> = { subopt: 'suboptimality', gap: 'duality gap', kkt: 'KKT violation' };
+
+/** Metrics with data on this instance, in order of preference. */
+export function availableMetrics(inst: ReportInstance): CurveMetric[] {
+  const has = (m: CurveMetric): boolean => inst.runs.some((r) => r.trace[m].some((v) => v !== null));
+  return (['subopt', 'gap', 'kkt'] as const).filter(has);
+}
+
+function seriesOf(run: ReportRun, axis: 'time' | 'iterations', metric: CurveMetric | 'nnz', log: boolean): Series {
+  const xs = axis === 'time' ? run.trace.t : run.trace.k;
+  const ys = run.trace[metric];
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    const v = ys[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    x.push(xs[i] as number);
+    y.push(log ? floorLog(v) : v);
+  }
+  return { x, y };
+}
+
+/** Relative quantities ≤ 0 (a run below a best-seen F*) or below machine precision sit on the floor. */
+function floorLog(v: number): number {
+  return Math.max(v, LOG_FLOOR);
+}
+
+/** Statuses of partial curves (drawn dashed). */
+const PARTIAL_STATUS_ORDER = ['timeout', 'diverged', 'error'] as const;
+
+const CURVE_METRICS = ['subopt', 'gap', 'kkt', 'nnz'] as const;
+
+/**
+ * Data of an instance's convergence chart, one row per (solver label, curve point) with every
+ * metric (subopt, gap, kkt, nnz) as columns:
+ * - a label with one complete run (converged / max_iter): its trace points (`ax` = 'both': k and t);
+ * - a label with several: the median over seeds with min–max band (columns `*Lo`, `*Hi`),
+ *   computed separately against time (`ax` = 'time') and against iterations (`ax` = 'iterations');
+ * - runs that ended in timeout / diverged / error: their own points (`st` = status, `r` = run id).
+ */
+export function convergenceData(inst: ReportInstance, maxPoints = 60): Packed {
+  const cols = ['s', 'st', 'ax', 'k', 't', 'r', ...CURVE_METRICS.flatMap((m) => [m, `${m}Lo`, `${m}Hi`])];
+  const pb = new PackBuilder(cols, ['s', 'st', 'ax']);
+  const labels = [...new Set(inst.runs.map((r) => r.label))];
+  const raw = (label: string, st: string, r: ReportRun, id: number | null): void => {
+    for (let i = 0; i < r.trace.k.length; i++) {
+      const row: Record<string, string | number | null> = { s: label, st, ax: 'both', k: r.trace.k[i] as number, t: r.trace.t[i] as number, r: id };
+      for (const m of CURVE_METRICS) {
+        const v = r.trace[m][i];
+        row[m] = v === null || v === undefined ? null : m === 'nnz' ? v : floorLog(v);
+      }
+      pb.add(row);
+    }
+  };
+  for (const label of labels) {
+    const runs = inst.runs.filter((r) => r.label === label && r.trace.k.length > 0);
+    const complete = runs.filter((r) => COMPLETE.includes(r.status));
+    if (complete.length === 1) raw(label, 'complete', complete[0] as ReportRun, null);
+    else if (complete.length > 1) {
+      for (const ax of ['time', 'iterations'] as const) {
+        // One grid per axis: the union of the seeds' abscissae, thinned.
+        const xs = complete.map((r) => (ax === 'time' ? r.trace.t : r.trace.k));
+        const grid = thin([...new Set(xs.flat())].sort((a, b) => a - b), maxPoints);
+        const byMetric = CURVE_METRICS.map((m) => {
+          const band = aggregateSeeds(complete.map((r) => seriesOf(r, ax, m, m !== 'nnz')), m !== 'nnz', maxPoints, grid);
+          return new Map(band.map((p) => [p.x, p]));
+        });
+        for (const x of grid) {
+          const row: Record<string, string | number | null> = { s: label, st: 'complete', ax, k: ax === 'iterations' ? x : null, t: ax === 'time' ? x : null, r: null };
+          let any = false;
+          CURVE_METRICS.forEach((m, j) => {
+            const p = (byMetric[j] as Map<number, BandPoint>).get(x);
+            if (!p) return;
+            any = true;
+            row[m] = p.med;
+            if (p.lo !== p.hi) {
+              row[`${m}Lo`] = p.lo;
+              row[`${m}Hi`] = p.hi;
+            }
+          });
+          if (any) pb.add(row);
+        }
+      }
+    }
+    for (const r of runs.filter((r) => !COMPLETE.includes(r.status))) raw(label, r.status, r, r.id);
+  }
+  return pb.build();
+}
+
+/** Options of {@link convergenceSpec}. */
+export interface ConvergenceOptions {
+  /** Radio buttons for the axes (HTML report) or fixed choices (figures). */
+  readonly interactive: boolean;
+  readonly xaxis?: 'time' | 'iterations';
+  readonly metric?: CurveMetric;
+  /** Draw the support-size panel next to the convergence panel. */
+  readonly nnzPanel?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+  readonly title?: string;
+  /** Short axis titles (static figures: vega in Node over-estimates text widths). */
+  readonly shortTitles?: boolean;
+}
+
+/**
+ * Convergence chart of one instance: left, the chosen metric (log scale) against time or
+ * iterations, median over seeds with a min–max band, partial runs dashed; right, support size.
+ * Clicking a legend entry isolates a solver (shift-click adds more).
+ */
+export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions): ChartPayload {
+  const metrics = availableMetrics(inst);
+  const metric = opts.metric && metrics.includes(opts.metric) ? opts.metric : (metrics[0] ?? 'kkt');
+  const xaxis = opts.xaxis ?? 'time';
+  const width = opts.width ?? 430;
+  const height = opts.height ?? 250;
+  const data = convergenceData(inst);
+  const labels = data.dicts['s'] ?? [];
+  const partialStatuses = PARTIAL_STATUS_ORDER.filter((s) => (data.dicts['st'] ?? []).includes(s));
+
+  const params: Record<string, unknown>[] = [
+    opts.interactive
+      ? { name: 'xaxis', value: xaxis, bind: { input: 'radio', options: ['time', 'iterations'], labels: ['solver time', 'iterations'], name: 'x axis ' } }
+      : { name: 'xaxis', value: xaxis },
+    opts.interactive && metrics.length > 1
+      ? { name: 'metric', value: metric, bind: { input: 'radio', options: metrics, labels: metrics.map((m) => METRIC_LABEL[m]), name: 'y axis ' } }
+      : { name: 'metric', value: metric },
+  ];
+  const titles = Object.fromEntries(
+    (['subopt', 'gap', 'kkt'] as const).map((m) => [m, opts.shortTitles ? { subopt: '(F − F*)/|F*| (log)', gap: 'rel. duality gap (log)', kkt: 'KKT violation (log)' }[m] : metricTitle(m, inst.referenceKind)]),
+  );
+  const yTitle = `metric == 'subopt' ? ${JSON.stringify(titles['subopt'])} : metric == 'gap' ? ${JSON.stringify(titles['gap'])} : ${JSON.stringify(titles['kkt'])}`;
+  const xTitle = "xaxis == 'time' ? 'solver time (s)' : 'iterations'";
+  const color = {
+    field: 's',
+    type: 'nominal',
+    title: 'solver',
+    scale: { domain: labels },
+    legend: { title: opts.interactive ? 'solver (click to isolate)' : 'solver', symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 260 },
+  };
+  const x = { field: 'x', type: 'quantitative', title: { signal: xTitle }, axis: { labelExpr: "xaxis == 'time' ? format(datum.value, '~g') : format(datum.value, '~s')" } };
+  const fade = opts.interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {};
+  const dash = {
+    strokeDash: {
+      field: 'st',
+      type: 'nominal',
+      title: 'partial run',
+      scale: { domain: partialStatuses, range: [[6, 3], [2, 2], [8, 2, 2, 2]].slice(0, partialStatuses.length) },
+    },
+  };
+  const pick = (suffix: string): string => `metric == 'subopt' ? datum.subopt${suffix} : metric == 'gap' ? datum.gap${suffix} : datum.kkt${suffix}`;
+  const logY = (title: unknown): Record<string, unknown> => ({
+    field: 'y',
+    type: 'quantitative',
+    title,
+    scale: { type: 'log' },
+    axis: LOG_AXIS,
+  });
+
+  const convLayers: Record<string, unknown>[] = [
+    {
+      transform: [{ filter: "datum.st == 'complete' && isValid(datum.lo)" }],
+      mark: { type: 'area', opacity: 0.15, interpolate: 'linear' },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color, ...(opts.interactive ? { opacity: { condition: { param: 'pick', value: 0.15 }, value: 0.02 } } : {}) },
+    },
+    {
+      transform: [{ filter: "datum.st == 'complete'" }],
+      mark: { type: 'line', interpolate: 'linear' },
+      ...(opts.interactive ? { params: [{ name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }] } : {}),
+      encoding: { x, y: logY({ signal: yTitle }), color, ...fade, tooltip: [{ field: 's', title: 'solver' }, { field: 'x', title: 'x', format: '.4~g' }, { field: 'y', title: 'median', format: '.3e' }] },
+    },
+  ];
+  if (partialStatuses.length > 0) {
+    convLayers.push({
+      transform: [{ filter: "datum.st != 'complete'" }],
+      mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.4, point: { shape: 'cross', size: 22 } },
+      encoding: { x, y: logY({ signal: yTitle }), color, detail: { field: 'r', type: 'nominal' }, ...dash, ...fade },
+    });
+  }
+  const conv = {
+    width,
+    height,
+    transform: [
+      { calculate: pick(''), as: 'y' },
+      { calculate: pick('Lo'), as: 'lo' },
+      { calculate: pick('Hi'), as: 'hi' },
+      { filter: 'isValid(datum.y)' },
+    ],
+    layer: convLayers,
+  };
+  const nnzLayers: Record<string, unknown>[] = [
+    {
+      transform: [{ filter: 'isValid(datum.nnz)' }],
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x,
+        y: { field: 'nnz', type: 'quantitative', title: 'support size (nnz)', axis: { format: '~s' } },
+        color,
+        detail: { field: 'r', type: 'nominal' },
+        ...(partialStatuses.length > 0 ? dash : {}),
+        ...fade,
+      },
+    },
+  ];
+  const nnz = { width: Math.round(width * 0.55), height, layer: nnzLayers };
+  const base = [
+    { filter: "datum.ax == 'both' || datum.ax == xaxis" },
+    { calculate: "xaxis == 'time' ? datum.t : datum.k", as: 'x' },
+  ];
+  const spec: Record<string, unknown> = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(opts.title ? { title: { text: opts.title } } : {}),
+    params,
+    data: { name: 'curves' },
+    ...(opts.nnzPanel === false
+      ? { ...conv, transform: [...base, ...conv.transform] }
+      : { transform: base, hconcat: [conv, nnz], resolve: { scale: { color: 'shared', strokeDash: 'shared' } } }),
+    config: CHART_CONFIG,
+  };
+  return { spec, data: { curves: data } };
+}
+
+/** Dolan–Moré profiles as data: one step curve per (group, tolerance, solver). */
+export interface ProfileRow {
+  readonly group: string;
+  readonly tol: string;
+  readonly solver: string;
+  readonly tau: number;
+  readonly rho: number;
+}
+
+/** Performance-profile chart: step curves ρ_s(τ) on a log τ axis, tolerance and group by radio. */
+export function profileSpec(rows: readonly ProfileRow[], tols: readonly string[], groups: readonly string[], labels: readonly string[], tauMax: number, interactive = true): ChartPayload {
+  const pb = new PackBuilder(['g', 'tol', 's', 'tau', 'rho'], ['g', 'tol', 's']);
+  for (const r of rows) pb.add({ g: r.group, tol: r.tol, s: r.solver, tau: r.tau, rho: r.rho });
+  const defaultTol = tols.includes('1e-6') ? '1e-6' : (tols[0] ?? '1e-6');
+  const params: Record<string, unknown>[] = [
+    interactive ? { name: 'tol', value: defaultTol, bind: { input: 'radio', options: tols, name: 'tolerance (rel. suboptimality ≤) ' } } : { name: 'tol', value: defaultTol },
+    interactive && groups.length > 1
+      ? { name: 'group', value: groups[0], bind: { input: groups.length > 6 ? 'select' : 'radio', options: groups, name: 'instances ' } }
+      : { name: 'group', value: groups[0] ?? 'all' },
+  ];
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    params,
+    data: { name: 'profiles' },
+    width: 520,
+    height: 300,
+    transform: [{ filter: 'datum.tol == tol && datum.g == group' }],
+    mark: { type: 'line', interpolate: 'step-after', clip: true },
+    ...(interactive ? { params: [...params, { name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }] } : {}),
+    encoding: {
+      x: { field: 'tau', type: 'quantitative', title: 'τ: time ratio to the fastest solver (log)', scale: { type: 'log', domain: [1, round(tauMax)] }, axis: { format: '~g' } },
+      y: { field: 'rho', type: 'quantitative', title: 'fraction of instances solved within τ', scale: { domain: [0, 1] } },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels } },
+      ...(interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {}),
+      tooltip: [{ field: 's', title: 'solver' }, { field: 'tau', title: 'τ', format: '.3~g' }, { field: 'rho', title: 'ρ', format: '.2f' }],
+    },
+    config: CHART_CONFIG,
+  };
+  return { spec, data: { profiles: pb.build() } };
+}
+
+/** One point of the history chart. */
+export interface HistoryPoint {
+  readonly family: string;
+  readonly instance: string;
+  readonly solver: string;
+  /** Commit label (short sha) and its order. */
+  readonly commit: string;
+  readonly order: number;
+  readonly value: number;
+}
+
+/** Final accuracy against commits: one line per (instance, solver), log y. */
+export function historySpec(points: readonly HistoryPoint[], commits: readonly string[], labels: readonly string[], yTitle: string): ChartPayload {
+  const pb = new PackBuilder(['i', 's', 'c', 'o', 'y'], ['i', 's', 'c']);
+  for (const p of points) pb.add({ i: p.instance, s: p.solver, c: p.commit, o: p.order, y: Math.max(p.value, LOG_FLOOR) });
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { name: 'history' },
+    width: Math.max(220, Math.min(700, 90 * commits.length)),
+    height: 220,
+    mark: { type: 'line', point: { size: 30, filled: true } },
+    params: [{ name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }],
+    encoding: {
+      x: { field: 'c', type: 'ordinal', title: 'git commit (oldest first)', sort: commits, axis: { labelAngle: 0 } },
+      y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' }, axis: LOG_AXIS },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels } },
+      detail: { field: 'i', type: 'nominal' },
+      opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
+      tooltip: [{ field: 'i', title: 'instance' }, { field: 's', title: 'solver' }, { field: 'c', title: 'commit' }, { field: 'y', title: 'accuracy', format: '.3e' }],
+    },
+    config: CHART_CONFIG,
+  };
+  return { spec, data: { history: pb.build() } };
+}
