@@ -369,17 +369,16 @@ export function profileSpec(rows: readonly ProfileRow[], tols: readonly string[]
   ];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    params,
+    params: interactive ? [...params, { name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }] : params,
     data: { name: 'profiles' },
     width: 520,
     height: 300,
     transform: [{ filter: 'datum.tol == tol && datum.g == group' }],
     mark: { type: 'line', interpolate: 'step-after', clip: true },
-    ...(interactive ? { params: [...params, { name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }] } : {}),
     encoding: {
       x: { field: 'tau', type: 'quantitative', title: 'τ: time ratio to the fastest solver (log)', scale: { type: 'log', domain: [1, round(tauMax)] }, axis: { format: '~g' } },
       y: { field: 'rho', type: 'quantitative', title: 'fraction of instances solved within τ', scale: { domain: [0, 1] } },
-      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels } },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5 } },
       ...(interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {}),
       tooltip: [{ field: 's', title: 'solver' }, { field: 'tau', title: 'τ', format: '.3~g' }, { field: 'rho', title: 'ρ', format: '.2f' }],
     },

@@ -25,6 +25,8 @@ export const cd: Solver = {
     innerRatio: { type: 'number', default: 0.01, min: 0, max: 1, doc: 'working-set sweeps stop once their largest change l_j·Δw_j² ≤ innerRatio × that of the last full sweep' },
     maxInner: { type: 'integer', default: 100, min: 1, doc: 'at most this many working-set epochs between two full sweeps' },
     anderson: { type: 'integer', default: 5, min: 0, max: 50, doc: 'Anderson extrapolation every K epochs, kept only when F decreases (0: off)' },
+    glmInnerRatio: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'logistic/multinomial: inner CD sweeps of a Newton step stop once max_j h_j|Δv_j| ≤ glmInnerRatio × KKT violation' },
+    glmMaxInner: { type: 'integer', default: 20, min: 1, doc: 'logistic/multinomial: at most this many inner sweeps per proximal-Newton step' },
   },
   run(anyProblem, params: Params, callback: Callback, ctx: RunContext) {
     const problem = float64Problem(anyProblem, 'cd');

@@ -85,7 +85,7 @@ t.test('l1bench check exits 1 naming every regression, including a missing pair'
     ...b,
     entries: [
       ...b.entries.map((e) => (e.solver_label === 'ista' ? { ...e, status: 'converged' as const, value: 1e-9 } : e)),
-      { ...(b.entries[0] as Baseline['entries'][number]), solver_label: 'fista' },
+      { ...(b.entries.find((e) => e.solver_label === 'cd' && e.lambda_ratio === 0.1) as Baseline['entries'][number]), solver_label: 'fista' },
     ],
   };
   const editedPath = join(dir, 'edited.json');

@@ -28,7 +28,7 @@ const config = parseConfig(
     timeout: 30,
     problems: [
       { family: 'lasso', datasets: ['diabetes', 'sim-lasso:n=20,p=10'], lambdaRatios: [0.5, 0.1] },
-      { family: 'mlp', datasets: ['wine'], lambdaRatios: [0.1] },
+      { family: 'mlp', datasets: ['wine'], lambdaRatios: [0.1], maxIter: 300 },
     ],
     solvers: [
       { name: 'cd', tol: 1e-12 },
@@ -52,8 +52,10 @@ t.test('plan: λ × datasets × (solver grid × seeds), deterministic keys and l
   t.same(labels, ['cd', ...gridValues.map((v) => `spred-adam[${gk}=${v}]`)].sort(), 'labels name the non-default grid values');
   const adamJobs = plan.jobs.filter((j) => j.job.solver === 'spred-adam');
   t.same([...new Set(adamJobs.map((j) => j.job.seed))], [1, 2], 'per-solver seeds');
-  t.ok(adamJobs.every((j) => j.job.maxIter === 700 && j.job.tol === 1e-10 && j.job.timeoutSeconds === 30), 'per-solver maxIter, global tol and timeout');
-  t.ok(plan.jobs.filter((j) => j.job.solver === 'cd').every((j) => j.job.tol === 1e-12 && j.job.maxIter === 100000), 'per-solver tol');
+  const onMlp = (j: { job: { problem: { family: string } } }): boolean => j.job.problem.family === 'mlp';
+  t.ok(adamJobs.filter((j) => !onMlp(j)).every((j) => j.job.maxIter === 700 && j.job.tol === 1e-10 && j.job.timeoutSeconds === 30), 'per-solver maxIter, global tol and timeout');
+  t.ok(adamJobs.filter(onMlp).every((j) => j.job.maxIter === 300), "the problem block's maxIter caps the solver's");
+  t.ok(plan.jobs.filter((j) => j.job.solver === 'cd' && !onMlp(j)).every((j) => j.job.tol === 1e-12 && j.job.maxIter === 100000), 'per-solver tol');
   t.ok(plan.jobs.every((j) => j.job.suite === 'plan-test'));
   const first = plan.jobs[0];
   t.equal(first?.title, 'lasso/diabetes λ=0.5·λmax cd seed=0');

@@ -42,9 +42,9 @@ t.test('logistic: gap ≤ 1e-10 and agreement with FISTA (n=50, p=20; n=30, p=60
   ];
   for (const [ds, ratio] of cases) {
     const pb = makeProblem(logisticFamily, ds, { kind: 'ratio', ratio });
-    for (const innerRatio of [0.01, 0.3]) {
-      const cd = await solveCd(pb, { innerRatio });
-      t.equal(cd.status, 'converged', `${ds.name} innerRatio=${innerRatio}: ${cd.reason ?? ''}`);
+    for (const glmInnerRatio of [0.01, 0.3]) {
+      const cd = await solveCd(pb, { glmInnerRatio, glmMaxInner: 100 });
+      t.equal(cd.status, 'converged', `${ds.name} glmInnerRatio=${glmInnerRatio}: ${cd.reason ?? ''}`);
       t.ok(relGap(cd) <= 1e-10, `relative gap ${relGap(cd).toExponential(2)}`);
     }
     const cd = await solveCd(pb);

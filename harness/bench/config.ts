@@ -16,7 +16,8 @@
  *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
- *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm"
+ *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
+ *     "maxIter": 1000                // caps every solver's budget on these instances
  *   }],
  *   "solvers": [
  *     { "name": "cd" },
@@ -52,6 +53,8 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
+  readonly maxIter?: number;
 }
 
 /** One solver block: a solver with fixed params, a grid, and optional stopping overrides. */
@@ -200,7 +203,7 @@ function paramValue(v: Json, at: Path): ParamValue {
 const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
@@ -271,6 +274,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     ...(o['hidden'] !== undefined ? { hidden: posInt(o['hidden'], at.key('hidden')) } : {}),
     ...(mlpPenalty !== undefined ? { mlpPenalty } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
   };
 }
 

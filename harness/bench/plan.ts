@@ -24,6 +24,8 @@ export interface PlannedInstance {
   readonly convex: boolean;
   /** JSON path of the dataset in the config, for error messages. */
   readonly where: string;
+  /** Cap on every solver's iteration budget (the problem block's maxIter). */
+  readonly maxIterCap: number | null;
 }
 
 export interface PlannedJob {
@@ -100,6 +102,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         title: `${block.family}/${dataset} ${lambdaTitle(spec)}`,
         convex: familyCaps(block.family).has('convex'),
         where: `problems[${index}].datasets[${d}]`,
+        maxIterCap: block.maxIter ?? null,
       });
     }
   });
@@ -147,7 +150,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           params: s.params,
           seed,
           tol: s.block.tol ?? config.tol,
-          maxIter: s.block.maxIter ?? config.maxIter,
+          maxIter: Math.min(s.block.maxIter ?? config.maxIter, inst.maxIterCap ?? Infinity),
           timeoutSeconds: opts.timeout ?? s.block.timeout ?? config.timeout,
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,

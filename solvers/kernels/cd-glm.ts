@@ -10,7 +10,11 @@
  *   is minimized by cyclic CD over a working set (the nonzeros of w and the coordinates that
  *   violate |∇_j f| ≤ λ), keeping r = ρ + D·XΔ:  with h_j = X_jᵀDX_j,
  *     v_j ← S_λ(h_j v_j − X_jᵀr) / h_j,   r ← r + (v_j⁺ − v_j)·d ⊙ X_j.
- *   Inner sweeps stop once max_j h_j|Δv_j| ≤ innerRatio × (KKT violation of w).
+ *   Inner sweeps stop once max_j h_j|Δv_j| ≤ glmInnerRatio × (KKT violation of w), or after
+ *   glmMaxInner sweeps. When the working set is supp(w) (no violators), the exact Newton step on
+ *   the support, Δ_S = −(X_SᵀDX_S)⁻¹(∇_S f + λ sign(w_S)) by Cholesky, is taken instead whenever
+ *   it keeps the signs (it is then the model's minimizer): quadratic convergence once the
+ *   support is identified.
  *
  * Multinomial, F(W) = (1/n) Σ_i [lse(x_iᵀW) − x_iᵀW_{:,y_i}] + λΩ(W), W p×C column-major by class,
  * Ω = elementwise l1 or row-group l1 (groups {j, p + j, …}): the same proximal Newton outer loop
@@ -45,16 +49,18 @@ function num(params: Params, key: string, dflt: number): number {
 
 /**
  * Runs coordinate descent (proximal Newton + CD) on a logistic or multinomial problem; see the
- * module comment. Params (all optional): `innerRatio` (default 0.1), `maxInner` (default 100:
- * inner sweeps per Newton step).
+ * module comment. Params (all optional, read defensively): `glmInnerRatio` (default 0.1: inner
+ * sweeps stop once max_j h_j|Δv_j| ≤ glmInnerRatio × the KKT violation of the current iterate),
+ * `glmMaxInner` (default 20: at most this many inner sweeps per Newton step). The lasso kernel's
+ * `innerRatio` / `maxInner` have a different meaning and are not read here.
  */
 export function cdGlm(problem: Problem, params: Params, callback: Callback, ctx: RunContext): void {
   const df = problem.datafit;
   const design = df.design;
   if (!design) throw new Error(`cd does not support the '${df.name}' datafit: it needs the design matrix`);
   const opts = {
-    innerRatio: Math.max(num(params, 'innerRatio', 0.1), 0),
-    maxInner: Math.max(Math.floor(num(params, 'maxInner', 100)), 1),
+    innerRatio: Math.max(num(params, 'glmInnerRatio', 0.1), 0),
+    maxInner: Math.max(Math.floor(num(params, 'glmMaxInner', 20)), 1),
   };
   if (df.name === 'logistic') {
     if (problem.penalty.name !== 'l1') throw new Error(`cd does not support the ${problem.penalty.name} penalty with the logistic datafit`);
@@ -109,6 +115,7 @@ function binaryNewton(X: Matrix, y: Float64Array, lambda: number, w: Float64Arra
   const h = new Float64Array(p);
   const v = new Float64Array(p); // w + Δ on the working set
   const ws = new Int32Array(p);
+  const newton = new NewtonScratch(Math.min(p, MAX_NEWTON), n);
   const view: IterateView = { x: () => w };
 
   if (!callback(view)) return;
@@ -166,10 +173,12 @@ function binaryNewton(X: Matrix, y: Float64Array, lambda: number, w: Float64Arra
       h[j] = Math.max(s, (1e-12 * (colSq[j] as number)) / (4 * n));
       v[j] = w[j] as number;
     }
-    // inner CD on the quadratic model
+    // exact Newton step on the support when it is consistent (signs kept, model KKT off the
+    // support); otherwise inner CD on the quadratic model
+    const exact = supportNewton(X, w, g, d, lambda, ws, nws, v, newton);
     r.set(rho);
     const innerTol = opts.innerRatio * kappa;
-    for (let sweep = 0; sweep < opts.maxInner; sweep++) {
+    for (let sweep = 0; !exact && sweep < opts.maxInner; sweep++) {
       let maxStep = 0;
       for (let q = 0; q < nws; q++) {
         const j = ws[q] as number;
@@ -240,6 +249,109 @@ function binaryNewton(X: Matrix, y: Float64Array, lambda: number, w: Float64Arra
     }
     if (!callback(view)) return;
   }
+}
+
+/** Largest support on which the exact Newton step is tried. */
+const MAX_NEWTON = 400;
+
+/** Buffers of the support Newton step (allocated once per run). */
+class NewtonScratch {
+  readonly H: Float64Array;
+  readonly b: Float64Array;
+  readonly S: Int32Array;
+  readonly u: Float64Array;
+  constructor(readonly cap: number, n: number) {
+    this.H = new Float64Array(cap * cap);
+    this.b = new Float64Array(cap);
+    this.S = new Int32Array(cap);
+    this.u = new Float64Array(n);
+  }
+}
+
+/**
+ * Exact minimizer of the binary model q(Δ) = gᵀΔ + ½ΔᵀXᵀDXΔ + λ‖w + Δ‖₁ over the working set when
+ * that set is supp(w) (no KKT violators) and the model keeps the signs: with S = supp(w), σ = sign(w_S), Δ_S = −H_SS⁻¹(g_S + λσ) (Cholesky), accepted only if
+ * sign(w_S + Δ_S) = σ and |g_j + X_jᵀD X_SΔ_S| ≤ λ on the rest of the working set — then w + Δ
+ * is the model's minimizer (written to v) and the step is a true Newton step. Returns false (v
+ * untouched) otherwise, or when |S| exceeds the scratch size.
+ */
+function supportNewton(X: Matrix, w: Float64Array, g: Float64Array, d: Float64Array, lambda: number, ws: Int32Array, nws: number, v: Float64Array, sc: NewtonScratch): boolean {
+  const { n, data } = X;
+  const { H, b, S, u } = sc;
+  let k = 0;
+  for (let q = 0; q < nws; q++) {
+    const j = ws[q] as number;
+    if (w[j] === 0) return false; // a KKT violator must enter first: leave that to CD
+    if (k === sc.cap) return false;
+    S[k++] = j;
+  }
+  if (k === 0) return false;
+  // H_ab = Σ_i d_i X_iSa X_iSb (lower triangle), b = −(g_S + λσ)
+  for (let a = 0; a < k; a++) {
+    const oa = (S[a] as number) * n;
+    for (let c = 0; c <= a; c++) {
+      const oc = (S[c] as number) * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (d[i] as number) * (data[oa + i] as number) * (data[oc + i] as number);
+      H[a * k + c] = s;
+    }
+    const j = S[a] as number;
+    b[a] = -((g[j] as number) + ((w[j] as number) > 0 ? lambda : -lambda));
+  }
+  // Cholesky H = LLᵀ in place (lower triangle); give up on a non-positive pivot
+  for (let a = 0; a < k; a++) {
+    for (let c = 0; c <= a; c++) {
+      let s = H[a * k + c] as number;
+      for (let e = 0; e < c; e++) s -= (H[a * k + e] as number) * (H[c * k + e] as number);
+      if (a === c) {
+        if (!(s > 1e-14 * Math.abs(H[a * k + a] as number)) || !(s > 0)) return false;
+        H[a * k + a] = Math.sqrt(s);
+      } else {
+        H[a * k + c] = s / (H[c * k + c] as number);
+      }
+    }
+  }
+  // solve L z = b, Lᵀ Δ = z (in b)
+  for (let a = 0; a < k; a++) {
+    let s = b[a] as number;
+    for (let e = 0; e < a; e++) s -= (H[a * k + e] as number) * (b[e] as number);
+    b[a] = s / (H[a * k + a] as number);
+  }
+  for (let a = k - 1; a >= 0; a--) {
+    let s = b[a] as number;
+    for (let e = a + 1; e < k; e++) s -= (H[e * k + a] as number) * (b[e] as number);
+    b[a] = s / (H[a * k + a] as number);
+  }
+  // signs kept on S
+  for (let a = 0; a < k; a++) {
+    const j = S[a] as number;
+    const wj = w[j] as number;
+    const nv = wj + (b[a] as number);
+    if (nv === 0 || nv > 0 !== wj > 0) return false;
+  }
+  // model KKT off S: |g_j + X_jᵀ(d ⊙ X_SΔ_S)| ≤ λ
+  u.fill(0);
+  for (let a = 0; a < k; a++) {
+    const off = (S[a] as number) * n;
+    const da = b[a] as number;
+    // u += Δ_a X_Sa
+    for (let i = 0; i < n; i++) u[i] = (u[i] as number) + da * (data[off + i] as number);
+  }
+  for (let i = 0; i < n; i++) u[i] = (u[i] as number) * (d[i] as number);
+  for (let q = 0; q < nws; q++) {
+    const j = ws[q] as number;
+    if (w[j] !== 0) continue;
+    const off = j * n;
+    let s = g[j] as number;
+    for (let i = 0; i < n; i++) s += (data[off + i] as number) * (u[i] as number);
+    if (Math.abs(s) > lambda) return false;
+  }
+  for (let q = 0; q < nws; q++) v[ws[q] as number] = 0;
+  for (let a = 0; a < k; a++) {
+    const j = S[a] as number;
+    v[j] = (w[j] as number) + (b[a] as number);
+  }
+  return true;
 }
 
 /**
