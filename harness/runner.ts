@@ -158,6 +158,9 @@ export async function runSolver(
       status = 'timeout';
       reason = `exceeded the time budget of ${opts.timeoutSeconds} s`;
     }
+    // Stopping: evaluate the final iterate now, while the solver still holds it (a tensor
+    // solver frees its variables once it returns).
+    if (status !== null && lastCertK !== k) evaluate(view);
     resumeAt = performance.now();
     return status === null;
   };
@@ -175,7 +178,15 @@ export async function runSolver(
   // Make sure the last iterate is evaluated and is the last trace point.
   const view = lastView as IterateView | null;
   if (view !== null && lastCertK !== k && status !== 'error') {
-    const c = evaluate(view);
+    let c: Certificate;
+    try {
+      c = evaluate(view);
+    } catch (e) {
+      // the solver released its iterate when it returned: that is a solver bug, recorded as such
+      status = 'error';
+      reason = `the final iterate could not be read after the solver returned: ${errorMessage(e)}`;
+      c = lastCert ?? { objective: NaN, gap: null, relGap: null, kkt: NaN, nnz: 0, testMetric: null };
+    }
     if (status === null) {
       if (!Number.isFinite(c.objective)) {
         status = 'diverged';
