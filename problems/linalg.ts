@@ -89,34 +89,95 @@ export function columnSqNorms(X: Matrix): Float64Array {
 }
 
 /**
- * Largest eigenvalue of XᵀX, i.e. ‖X‖₂², by power iteration (seeded; stops when the relative
- * change of the estimate is ≤ tol). Power iteration approaches λ_max from below, so the result is
- * inflated by 1% to keep step sizes 1/L safe; callers that need the exact value (tests) can ask
- * for a tighter tol and `safety = 1`.
+ * Largest eigenvalue of XᵀX, i.e. ‖X‖₂², by Lanczos with full reorthogonalization on the smaller
+ * Gram matrix (XᵀX or XXᵀ: same nonzero spectrum), seeded. The largest Ritz value of the
+ * tridiagonal T_j (found by Sturm-sequence bisection) rises to λ_max from below (Cauchy
+ * interlacing) much faster than power iteration when the top of the spectrum is clustered, as
+ * for Gaussian designs; it stops when the Ritz value changes by ≤ tol relative. The result is
+ * inflated by `safety` (1% by default) so that step sizes 1/L stay safe; tests that need the
+ * exact value pass a tight tol and safety = 1.
  */
-export function spectralNormSq(X: Matrix, tol = 1e-6, maxIter = 500, safety = 1.01): number {
+export function spectralNormSq(X: Matrix, tol = 1e-10, maxIter = 300, safety = 1.01): number {
   const { n, p } = X;
   if (n === 0 || p === 0) return 0;
+  const dim = Math.min(n, p);
+  const m = Math.min(maxIter, dim);
   const rng = new Rng(12345);
-  let v = new Float64Array(p);
-  for (let j = 0; j < p; j++) v[j] = rng.normal();
-  let nv = Math.sqrt(sqnorm(v));
-  for (let j = 0; j < p; j++) v[j] = (v[j] as number) / nv;
-  const u = new Float64Array(n);
-  const w = new Float64Array(p);
-  let lambda = 0;
-  for (let it = 0; it < maxIter; it++) {
-    matvec(X, v, u);
-    rmatvec(X, u, w);
-    const next = Math.sqrt(sqnorm(w));
-    if (next === 0) return 0;
-    for (let j = 0; j < p; j++) w[j] = (w[j] as number) / next;
-    const done = Math.abs(next - lambda) <= tol * next;
-    lambda = next;
-    const t = v;
-    v = w.slice();
-    w.set(t);
+  const tmpN = new Float64Array(n);
+  const tmpP = new Float64Array(p);
+  // z = A q with A = XᵀX (p ≤ n) or XXᵀ (n < p)
+  const apply = (q: Float64Array, z: Float64Array): void => {
+    if (p <= n) {
+      matvec(X, q, tmpN);
+      rmatvec(X, tmpN, z);
+    } else {
+      rmatvec(X, q, tmpP);
+      matvec(X, tmpP, z);
+    }
+  };
+  const Q: Float64Array[] = [];
+  const alpha: number[] = [];
+  const beta: number[] = [];
+  let q = Float64Array.from({ length: dim }, () => rng.normal());
+  let nq = Math.sqrt(sqnorm(q));
+  for (let i = 0; i < dim; i++) q[i] = (q[i] as number) / nq;
+  let theta = 0;
+  for (let j = 0; j < m; j++) {
+    Q.push(q);
+    const z = new Float64Array(dim);
+    apply(q, z);
+    const a = dot(q, z);
+    alpha.push(a);
+    // full reorthogonalization (twice is enough): z ← z − Σ_i (q_iᵀz) q_i
+    for (let pass = 0; pass < 2; pass++) {
+      for (const qi of Q) {
+        const c = dot(qi, z);
+        for (let i = 0; i < dim; i++) z[i] = (z[i] as number) - c * (qi[i] as number);
+      }
+    }
+    const next = largestTridiagonalEigenvalue(alpha, beta);
+    const b = Math.sqrt(sqnorm(z));
+    const done = (j > 0 && Math.abs(next - theta) <= tol * Math.abs(next)) || b <= 1e-14 * Math.abs(next);
+    theta = next;
     if (done) break;
+    beta.push(b);
+    nq = b;
+    q = z;
+    for (let i = 0; i < dim; i++) q[i] = (q[i] as number) / nq;
   }
-  return lambda * safety;
+  return theta * safety;
+}
+
+/**
+ * Largest eigenvalue of the symmetric tridiagonal matrix with diagonal `a` (length k) and
+ * off-diagonal `b` (length ≥ k − 1), by bisection on Sturm counts: the number of eigenvalues
+ * below x is the number of negative pivots of the LDLᵀ factorization of T − xI.
+ */
+export function largestTridiagonalEigenvalue(a: readonly number[], b: readonly number[]): number {
+  const k = a.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < k; i++) {
+    const r = (i > 0 ? Math.abs(b[i - 1] as number) : 0) + (i < k - 1 ? Math.abs(b[i] as number) : 0);
+    lo = Math.min(lo, (a[i] as number) - r);
+    hi = Math.max(hi, (a[i] as number) + r);
+  }
+  const below = (x: number): number => {
+    let count = 0;
+    let d = 1;
+    for (let i = 0; i < k; i++) {
+      const bb = i > 0 ? (b[i - 1] as number) : 0;
+      d = (a[i] as number) - x - (i > 0 ? (bb * bb) / d : 0);
+      if (d === 0) d = -1e-300;
+      if (d < 0) count++;
+    }
+    return count;
+  };
+  // invariant: below(lo) < k ≤ below(hi)
+  for (let it = 0; it < 200 && hi - lo > 1e-15 * Math.max(Math.abs(lo), Math.abs(hi)); it++) {
+    const mid = 0.5 * (lo + hi);
+    if (below(mid) >= k) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }

@@ -108,3 +108,27 @@ t.test('least squares: gradient, Lipschitz constant, weak duality, zero gap at t
   const zero = new Float64Array(p);
   t.ok(Math.abs(f.value(zero) - f.dualValue!(zero, lmax, pen)) < 1e-15);
 });
+
+t.test('‖X‖₂² by Lanczos equals the top eigenvalue from ml-matrix (wide, tall, clustered)', async (t) => {
+  const { Matrix: MlMatrix, EigenvalueDecomposition } = await import('ml-matrix');
+  const { largestTridiagonalEigenvalue } = await import('../problems/linalg.ts');
+  const r = new Rng(11);
+  for (const [n, p] of [[40, 15], [15, 60], [80, 80]] as const) {
+    const X = { n, p, data: Float64Array.from({ length: n * p }, () => r.normal()) };
+    const m = Math.min(n, p);
+    // Gram matrix of the smaller side, by plain loops, then a dense symmetric eigensolver
+    const G = new MlMatrix(p, p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (X.data[a * n + i] as number) * (X.data[b * n + i] as number);
+      G.set(a, b, s);
+    }
+    const top = Math.max(...new EigenvalueDecomposition(G, { assumeSymmetric: true }).realEigenvalues);
+    const est = spectralNormSq(X, 1e-13, 1000, 1);
+    t.ok(Math.abs(est - top) <= 1e-9 * top, `${n}×${p} (rank ${m}): Lanczos ${est} vs ${top}`);
+    t.ok(est <= top * (1 + 1e-12), 'a Ritz value never exceeds λ_max');
+    t.ok(Math.abs(spectralNormSq(X) / 1.01 - top) <= 1e-8 * top, 'default tol, 1% safety');
+  }
+  // tridiagonal [[2, 1], [1, 2]]: eigenvalues 1 and 3
+  t.ok(Math.abs(largestTridiagonalEigenvalue([2, 2], [1]) - 3) < 1e-13);
+});
