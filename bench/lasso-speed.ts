@@ -54,7 +54,7 @@ const t0 = performance.now();
 const L = probe.datafit.lipschitz?.() ?? NaN;
 const lSeconds = (performance.now() - t0) / 1000;
 console.log(`lasso ${ds.name}: n=${n} p=${p}, λ = ${ratio}·λ_max = ${probe.lambda.toExponential(4)}, tol ${tol}`);
-console.log(`L = ‖X‖₂²/n = ${L.toFixed(4)} (power iteration ${lSeconds.toFixed(3)} s, included in ista/fista solver seconds)\n`);
+console.log(`L = ‖X‖₂²/n = ${L.toFixed(4)} (Lanczos ${lSeconds.toFixed(3)} s, included in ista/fista solver seconds)\n`);
 
 const rows: string[][] = [['solver', 'status', 'iterations', 'solver s', 'rel. gap', 'nnz', 'objective', 'wall s']];
 for (const name of names) {
