@@ -170,7 +170,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: outcome.extras ? JSON.stringify(outcome.extras) : null,
+    extras: outcome.extras || problem.meta.labels ? JSON.stringify({ ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }) : null,
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }

@@ -65,7 +65,20 @@ export async function openSqlite(path: string, options: OpenSqliteOptions = {}):
     const pragmas = [`pragma busy_timeout = ${Math.round(options.busyTimeoutMs ?? 10000)}`, 'pragma foreign_keys = ON'];
     if (readOnly) pragmas.push('pragma query_only = ON');
     else pragmas.push('pragma journal_mode = WAL', 'pragma synchronous = NORMAL');
-    for (const p of pragmas) await all(db, p, []);
+    // Switching a fresh file to WAL can answer SQLITE_BUSY at once (without the busy handler)
+    // while another connection is creating it: retry with a short back-off, up to the timeout.
+    const deadline = Date.now() + (options.busyTimeoutMs ?? 10000);
+    for (const p of pragmas) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await all(db, p, []);
+          break;
+        } catch (e) {
+          if (!/SQLITE_BUSY/.test(String(e)) || Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, Math.min(5 * 2 ** attempt, 200)));
+        }
+      }
+    }
     // Touch the file header: a file that is not a database fails here (SQLITE_NOTADB).
     await all(db, 'select count(*) as n from sqlite_master', []);
     return db;
