@@ -200,8 +200,8 @@ export interface TensorProblemLike {
   readonly backend: string;
   /** F(x) = f(x) + λΩ(x), x the flat parameter vector. */
   objective(x: Float64Array): number;
-  /** KKT violation of x. */
-  kkt(x: Float64Array): number;
+  /** KKT violation of x, entries with |x_i| ≤ τ read as zeros (τ = 0: exact zeros only). */
+  kkt(x: Float64Array, tau?: number): number;
   /** Number of penalized parameters with |x_i| > tau. */
   support(x: Float64Array, tau: number): number;
   /** Test metric (accuracy) of x, if a test split exists. */

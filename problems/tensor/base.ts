@@ -101,8 +101,11 @@ export function penaltyDualNorm(infos: readonly TensorParamInfo[], penalty: 'l1'
   return m;
 }
 
-/** KKT violation (module comment) of x given g = ∇f(x). */
-export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', lambda: number, x: Float64Array, g: Float64Array): number {
+/**
+ * KKT violation (module comment) of x given g = ∇f(x), with entries |x_i| ≤ τ (rows ‖x_r‖ ≤ τ)
+ * read as zeros: the subdifferential is taken at the support the run reports.
+ */
+export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', lambda: number, x: Float64Array, g: Float64Array, tau = 0): number {
   let m = 0;
   for (const p of infos) {
     const end = p.offset + p.size;
@@ -113,7 +116,7 @@ export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 
       for (let i = p.offset; i < end; i++) {
         const xi = x[i] as number;
         const gi = g[i] as number;
-        const d = xi === 0 ? Math.max(Math.abs(gi) - lambda, 0) : Math.abs(gi + (xi > 0 ? lambda : -lambda));
+        const d = Math.abs(xi) <= tau ? Math.max(Math.abs(gi) - lambda, 0) : Math.abs(gi + (xi > 0 ? lambda : -lambda));
         if (!(d <= m)) m = d;
       }
     } else {
@@ -122,7 +125,7 @@ export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 
         const o = p.offset + r * p.cols;
         const nx = Math.sqrt(rowSq(x, o, p.cols));
         let d: number;
-        if (nx === 0) d = Math.max(Math.sqrt(rowSq(g, o, p.cols)) - lambda, 0);
+        if (nx <= tau) d = Math.max(Math.sqrt(rowSq(g, o, p.cols)) - lambda, 0);
         else {
           let s = 0;
           for (let j = o; j < o + p.cols; j++) {
@@ -205,9 +208,9 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     valueAndGradient: (x, g) => lossAndGradient(params, loss, fullBatch, x, g),
     penaltyValue: (x) => penaltyValue(params, penalty, x),
     objective: (x) => lossValue(params, loss, fullBatch, x) + lambda * penaltyValue(params, penalty, x),
-    kkt: (x) => {
+    kkt: (x, tau) => {
       lossAndGradient(params, loss, fullBatch, x, grad);
-      return kktViolation(params, penalty, lambda, x, grad);
+      return kktViolation(params, penalty, lambda, x, grad, tau ?? 0);
     },
     support: (x, tau) => supportSize(params, penalty, x, tau),
     dispose: () => tf.dispose([...fullBatch.tensors, ...model.owned]),
