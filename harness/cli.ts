@@ -10,6 +10,7 @@ import { registerList } from './commands/list.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerReport } from './commands/report.ts';
+import { registerMerge } from './commands/merge.ts';
 
 export function makeProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function makeProgram(): Command {
   registerBench(program);
   registerCheck(program);
   registerReport(program);
+  registerMerge(program);
   program.commands.forEach((c) =>
     c.exitOverride().showSuggestionAfterError(true).configureOutput({ outputError: oneLine }),
   );

@@ -181,3 +181,33 @@ export function largestTridiagonalEigenvalue(a: readonly number[], b: readonly n
   }
   return hi;
 }
+
+/**
+ * Minibatch value and gradient of a scalar GLM loss: with z_i = x_iᵀw,
+ * returns (1/|B|) Σ_{i∈B} ℓ_i(z_i) and writes out = (1/|B|) Σ_{i∈B} ℓ_i'(z_i) x_i.
+ * `lossAndSlope(i, z)` returns ℓ_i(z) and stores ℓ_i'(z) in `slope[0]`.
+ */
+export function glmBatchGradient(
+  X: Matrix,
+  w: Float64Array,
+  batch: Int32Array,
+  out: Float64Array,
+  lossAndSlope: (i: number, z: number, slope: Float64Array) => number,
+): number {
+  const { n, p, data } = X;
+  const m = batch.length;
+  const slope = new Float64Array(1);
+  out.fill(0);
+  let v = 0;
+  for (let b = 0; b < m; b++) {
+    const i = batch[b] as number;
+    // z_i = x_iᵀw (row i of a column-major X: stride n)
+    let z = 0;
+    for (let j = 0; j < p; j++) z += (data[j * n + i] as number) * (w[j] as number);
+    v += lossAndSlope(i, z, slope);
+    // out += ℓ_i'(z_i)/|B| · x_i
+    const c = (slope[0] as number) / m;
+    for (let j = 0; j < p; j++) out[j] = (out[j] as number) + c * (data[j * n + i] as number);
+  }
+  return v / m;
+}

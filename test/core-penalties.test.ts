@@ -132,3 +132,32 @@ t.test('‖X‖₂² by Lanczos equals the top eigenvalue from ml-matrix (wide, 
   // tridiagonal [[2, 1], [1, 2]]: eigenvalues 1 and 3
   t.ok(Math.abs(largestTridiagonalEigenvalue([2, 2], [1]) - 3) < 1e-13);
 });
+
+t.test('minibatch gradients: the full batch equals the full gradient; a batch is the mean over its samples', async (t) => {
+  const { logistic } = await import('../problems/datafits/logistic.ts');
+  const r = new Rng(9);
+  const n = 9;
+  const p = 4;
+  const X = { n, p, data: Float64Array.from({ length: n * p }, () => r.normal()) };
+  const yReal = Float64Array.from({ length: n }, () => r.normal());
+  const ySign = Float64Array.from({ length: n }, () => (r.uniform() < 0.5 ? -1 : 1));
+  const w = Float64Array.from({ length: p }, () => r.normal());
+  for (const f of [quadratic(X, yReal), logistic(X, ySign)]) {
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const g = new Float64Array(p);
+    const gb = new Float64Array(p);
+    const v = f.gradient(w, g);
+    const vb = f.gradientBatch!(w, all, gb);
+    t.ok(close(v, vb, 1e-14), `${f.name}: value`);
+    for (let j = 0; j < p; j++) t.ok(close(g[j] as number, gb[j] as number, 1e-13), `${f.name}: ∂_${j}`);
+    // batch {2, 5} = mean of the single-sample batches {2} and {5}
+    const g2 = new Float64Array(p);
+    const g5 = new Float64Array(p);
+    const g25 = new Float64Array(p);
+    const v2 = f.gradientBatch!(w, Int32Array.from([2]), g2);
+    const v5 = f.gradientBatch!(w, Int32Array.from([5]), g5);
+    const v25 = f.gradientBatch!(w, Int32Array.from([2, 5]), g25);
+    t.ok(close(v25, (v2 + v5) / 2, 1e-14));
+    for (let j = 0; j < p; j++) t.ok(close(g25[j] as number, ((g2[j] as number) + (g5[j] as number)) / 2, 1e-14));
+  }
+});

@@ -5,6 +5,12 @@
  * jobs = Σ_problem-blocks |datasets| · (|lambdaRatios| + |lambdas|) · Σ_solvers Π_k |grid_k| · |seeds|
  * (duplicates — the same key twice — are kept once). A solver whose declared requirements the
  * family does not offer is planned as `skip` with the reason; it is still recorded (as `skipped`).
+ *
+ * The order of `jobs` is deterministic: instances in config order (problem blocks, then datasets,
+ * then λ ratios, then absolute λ), and within an instance the solver blocks in config order, their
+ * grid combinations (keys sorted), then seeds. A shard `I/N` (1 ≤ I ≤ N) keeps the jobs at
+ * positions index with index % N === I − 1 of that (filtered) order, so the N shards partition
+ * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
@@ -12,6 +18,7 @@ import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
+import { UserError } from '../errors.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -51,6 +58,32 @@ export interface PlanOptions {
   readonly timeout?: number;
   /** Keeps only jobs whose title contains this substring. */
   readonly filter?: string;
+  /** Keeps only the shard's jobs (see the module comment). */
+  readonly shard?: Shard;
+}
+
+/** Shard `index/count` of a plan: 1 ≤ index ≤ count. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Parses `--shard I/N` (1 ≤ I ≤ N, integers); anything else is a UserError. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
+    throw new UserError(`--shard must be I/N with integers 1 ≤ I ≤ N (e.g. --shard 1/8), got '${text}'`);
+  }
+  return { index, count };
+}
+
+/** The plan restricted to shard `index/count`: jobs at positions p with p % count === index − 1. */
+export function shardPlan(plan: Plan, shard: Shard): Plan {
+  const jobs = plan.jobs.filter((_, p) => p % shard.count === shard.index - 1);
+  const used = new Set(jobs.map((j) => j.instanceId));
+  return { name: plan.name, jobs, instances: plan.instances.filter((i) => used.has(i.id)) };
 }
 
 /** Capabilities a family offers, known without building a problem. */
@@ -165,5 +198,6 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
     }
   }
   const used = new Set(jobs.map((j) => j.instanceId));
-  return { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
+  const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
+  return opts.shard ? shardPlan(plan, opts.shard) : plan;
 }

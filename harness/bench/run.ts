@@ -18,7 +18,7 @@ import { relSubopt } from '../runner.ts';
 import { UserError } from '../errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
-import { expandPlan, type Plan, type PlannedInstance, type PlannedJob } from './plan.ts';
+import { expandPlan, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';
 import { BenchPool, type Streamed, type TaskOutcome } from './pool.ts';
 import type { ReferenceInput } from './protocol.ts';
 import {
@@ -45,6 +45,8 @@ export interface BenchOptions {
   readonly force?: boolean;
   /** Keep only jobs whose title contains this substring. */
   readonly filter?: string;
+  /** Run only this shard of the plan (an empty shard runs nothing and is not an error). */
+  readonly shard?: Shard;
   readonly progress?: Progress;
   /** Install SIGINT/SIGTERM handlers for the duration of the run (the CLI does). */
   readonly handleSignals?: boolean;
@@ -148,17 +150,18 @@ export function partialRow(job: PlannedJob, s: Streamed, status: 'timeout' | 'er
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const t0 = performance.now();
   const { config } = opts;
-  const plan = expandPlan(config, {
+  const fullPlan = expandPlan(config, {
     ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
   });
-  if (plan.jobs.length === 0) {
+  if (fullPlan.jobs.length === 0) {
     throw new UserError(
       opts.filter !== undefined
         ? `--filter '${opts.filter}' matches no job of ${config.source}; job titles look like 'lasso/diabetes λ=0.1·λmax cd seed=0'`
         : `${config.source} plans no job`,
     );
   }
+  const plan = opts.shard ? shardPlan(fullPlan, opts.shard) : fullPlan;
   const infos = await validateInstances(plan, config.source);
   const progress = opts.progress ?? makeProgress(process.stdout);
   const store = await openStore(opts.db);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { loadConfigFile, loadSuite } from '../bench/config.ts';
+import { parseShard } from '../bench/plan.ts';
 import { runBench } from '../bench/run.ts';
 import { formatSummary } from '../bench/summary.ts';
 
@@ -20,6 +21,7 @@ interface BenchFlags {
   timeout?: string;
   force?: boolean;
   filter?: string;
+  shard?: string;
   quiet?: boolean;
 }
 
@@ -42,11 +44,13 @@ export function registerBench(program: Command): void {
     .option('--timeout <seconds>', "override every run's time budget")
     .option('--force', 'rerun finished jobs and references, replacing their rows')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
+    .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
         throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
       }
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
       const result = await runBench({
         config,
@@ -55,6 +59,7 @@ export function registerBench(program: Command): void {
         ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
+        ...(shard !== undefined ? { shard } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         handleSignals: true,
       });

@@ -16,7 +16,7 @@
  * max(t, 0) + log1p(exp(−|t|)), σ without overflow, and the entropy terms from logs of σ.
  */
 import type { Datafit, Matrix, Penalty } from '../types.ts';
-import { matvec, rmatvec, spectralNormSq } from '../linalg.ts';
+import { glmBatchGradient, matvec, rmatvec, spectralNormSq } from '../linalg.ts';
 
 /** softplus(t) = log(1 + exp(t)), stable for any t. */
 export function softplus(t: number): number {
@@ -101,22 +101,13 @@ export function logistic(X: Matrix, y: Float64Array): Datafit {
       return lossOf(z);
     },
     gradientBatch(w, batch, out) {
-      // (1/|B|) Σ_{i∈B} log(1 + e^{−m_i}),  gradient −(1/|B|) Σ_{i∈B} y_i σ(−m_i) x_i
-      const m = batch.length;
-      const data = X.data;
-      out.fill(0);
-      let v = 0;
-      for (let b = 0; b < m; b++) {
-        const i = batch[b] as number;
-        let t = 0;
-        for (let j = 0; j < p; j++) t += (data[j * n + i] as number) * (w[j] as number);
+      // (1/|B|) Σ_{i∈B} log(1 + e^{−m_i}),  gradient −(1/|B|) Σ_{i∈B} y_i σ(−m_i) x_i,  m_i = y_i x_iᵀw
+      return glmBatchGradient(X, w, batch, out, (i, z, slope) => {
         const yi = y[i] as number;
-        const mi = yi * t;
-        v += softplus(-mi);
-        const c = (-yi * sigmoid(-mi)) / m;
-        for (let j = 0; j < p; j++) out[j] = (out[j] as number) + c * (data[j * n + i] as number);
-      }
-      return v / m;
+        const mi = yi * z;
+        slope[0] = -yi * sigmoid(-mi);
+        return softplus(-mi);
+      });
     },
     lipschitz() {
       if (L === null) L = spectralNormSq(X) / (4 * n);

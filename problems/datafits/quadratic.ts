@@ -5,7 +5,7 @@
  * the rescaled residual θ = s·r/n with r = y − Xw and s = min(1, λ / Ω*(Xᵀr/n)).
  */
 import type { Datafit, Matrix, Penalty } from '../types.ts';
-import { matvec, rmatvec, spectralNormSq, sqnorm } from '../linalg.ts';
+import { glmBatchGradient, matvec, rmatvec, spectralNormSq, sqnorm } from '../linalg.ts';
 
 export function quadratic(X: Matrix, y: Float64Array): Datafit {
   const { n, p } = X;
@@ -37,19 +37,11 @@ export function quadratic(X: Matrix, y: Float64Array): Datafit {
     },
     gradientBatch(w, batch, out) {
       // (1/|B|) Σ_{i∈B} ½(y_i − x_iᵀw)² and its gradient −(1/|B|) Σ_{i∈B} (y_i − x_iᵀw) x_i
-      const m = batch.length;
-      const data = X.data;
-      out.fill(0);
-      let v = 0;
-      for (let b = 0; b < m; b++) {
-        const i = batch[b] as number;
-        let z = 0;
-        for (let j = 0; j < p; j++) z += (data[j * n + i] as number) * (w[j] as number);
+      return glmBatchGradient(X, w, batch, out, (i, z, slope) => {
         const ri = (y[i] as number) - z;
-        v += ri * ri;
-        for (let j = 0; j < p; j++) out[j] = (out[j] as number) - (ri * (data[j * n + i] as number)) / m;
-      }
-      return v / (2 * m);
+        slope[0] = -ri;
+        return 0.5 * ri * ri;
+      });
     },
     lipschitz() {
       if (L === null) L = spectralNormSq(X) / n;
