@@ -11,6 +11,7 @@
  *   target's row.
  * The target is opened (created, migrated) with openStore; sources with openReadOnly.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Transaction } from 'kysely';
@@ -67,7 +68,6 @@ async function mergeOne(target: Store, source: ReadStore): Promise<MergeCounts> 
       traceRows += trace.length;
       copied++;
     }
-    // Keys of this source are marked only after the loop, so a source's own rows all come along.
     let references = 0;
     let kept = 0;
     for (const ref of refs) {
@@ -91,6 +91,7 @@ async function mergeOne(target: Store, source: ReadStore): Promise<MergeCounts> 
 export async function mergeDatabases(into: string, sources: readonly string[]): Promise<MergeCounts[]> {
   const target = resolve(into);
   for (const s of sources) {
+    if (!existsSync(s)) throw new UserError(`merge source ${s} does not exist; pass the results databases written by \`l1bench bench --db\``);
     if (resolve(s) === target) throw new UserError(`merge source ${s} is the target itself; pass other databases after --into ${into}`);
   }
   const opened: ReadStore[] = [];
