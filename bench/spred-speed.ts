@@ -17,7 +17,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { lassoFromArrays } from '../problems/zoo.ts';
-import { Certifier } from '../problems/certificate.ts';
 import { Rng } from '../problems/rng.ts';
 import type { Callback, Problem, Solver } from '../problems/types.ts';
 import { resolveParams } from '../harness/params.ts';
@@ -27,6 +26,7 @@ import { fista } from '../solvers/fista.ts';
 import { spredSgd } from '../solvers/spred-sgd.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
 import { spredLbfgs } from '../solvers/spred-lbfgs.ts';
+import { proxReference } from '../test/fixtures/prox-reference.ts';
 
 const TARGET = 1e-6;
 const MAX_ITER = 200_000;
@@ -47,38 +47,6 @@ function gaussianLasso(n: number, p: number, seed: number): Problem {
   return lassoFromArrays({ n, p, data }, y, { kind: 'ratio', ratio: 0.1 }, `gauss-${n}x${p}`);
 }
 
-/** Inline FISTA with gradient restart to a relative duality gap ≤ tol; returns F. */
-function fistaReference(pr: Problem, tol: number): number {
-  const { datafit, penalty, lambda, dim } = pr;
-  const L = datafit.lipschitz!();
-  const cert = new Certifier(pr, 0);
-  let x = new Float64Array(dim);
-  let xNew = new Float64Array(dim);
-  const y = new Float64Array(dim);
-  const g = new Float64Array(dim);
-  let tk = 1;
-  let best = Infinity;
-  for (let k = 0; k < 1_000_000; k++) {
-    datafit.gradient(y, g);
-    // x₊ = S_{λ/L}(y − ∇f(y)/L)
-    for (let i = 0; i < dim; i++) xNew[i] = (y[i] as number) - (g[i] as number) / L;
-    penalty.prox(xNew, lambda / L, xNew);
-    let restart = 0;
-    for (let i = 0; i < dim; i++) restart += ((y[i] as number) - (xNew[i] as number)) * ((xNew[i] as number) - (x[i] as number));
-    const tNext = restart > 0 ? 1 : (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
-    const beta = restart > 0 ? 0 : (tk - 1) / tNext;
-    // y = x₊ + β(x₊ − x)
-    for (let i = 0; i < dim; i++) y[i] = (xNew[i] as number) + beta * ((xNew[i] as number) - (x[i] as number));
-    tk = tNext;
-    [x, xNew] = [xNew, x];
-    if (k % 10 === 0) {
-      const c = cert.certify(x);
-      best = Math.min(best, c.objective);
-      if ((c.relGap as number) <= tol) return best;
-    }
-  }
-  return best;
-}
 
 interface Timing {
   readonly solver: string;
@@ -137,7 +105,7 @@ async function main(): Promise<void> {
 
   for (const [n, p] of sizes) {
     const pr = gaussianLasso(n, p, 0);
-    const Ffista = fistaReference(pr, 1e-14);
+    const Ffista = proxReference(pr, 1e-14).objective;
     const cdRef = await runSolver(cd, pr, resolveParams(cd, {}), { tol: 1e-14, maxIter: 100_000, tau: 0, seed: 0 });
     const Fcd = cdRef.final?.objective ?? Infinity;
     const Fstar = Math.min(Ffista, Fcd);

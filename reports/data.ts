@@ -10,7 +10,7 @@
  * - KKT violation       kkt_k                  (absolute; every problem has it).
  */
 import { sql } from 'kysely';
-import type { ReadStore, RunRow } from '../harness/store/index.ts';
+import { openReadOnly, type ReadStore, type RunRow } from '../harness/store/index.ts';
 import type { Status } from '../problems/types.ts';
 
 /** Statuses whose curves are complete (the solver ended normally). */
@@ -284,4 +284,14 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Opens results.db read-only, loads everything a report or figure needs, and closes it. */
+export async function readReportData(dbPath: string): Promise<ReportData> {
+  const store = await openReadOnly(dbPath);
+  try {
+    return await loadReportData(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { openReadOnly } from '../harness/store/index.ts';
-import { COMPLETE, loadReportData, type ReportData } from './data.ts';
+
+import { COMPLETE, readReportData, type ReportData } from './data.ts';
 import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
 import { CHART_CONFIG, convergenceSpec, inlineData, LOG_AXIS } from './specs.ts';
@@ -188,13 +188,7 @@ export interface FiguresResult {
 /** Writes every figure into `out`. */
 export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult> {
   const start = performance.now();
-  const store = await openReadOnly(opts.db);
-  let data: ReportData;
-  try {
-    data = await loadReportData(store);
-  } finally {
-    await store.close();
-  }
+  const data = await readReportData(opts.db);
   mkdirSync(opts.out, { recursive: true });
   const files: string[] = [];
   const write = async (name: string, spec: Record<string, unknown>): Promise<void> => {

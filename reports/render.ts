@@ -17,9 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import Handlebars from 'handlebars';
-import { openReadOnly } from '../harness/store/index.ts';
+
 import { STATUSES, type Status } from '../problems/types.ts';
-import { COMPLETE, loadReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { COMPLETE, readReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
 
@@ -409,13 +409,7 @@ export interface ReportResult {
 /** Reads results.db (read-only) and writes the report into `out`. */
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
-  const store = await openReadOnly(opts.db);
-  let data: ReportData;
-  try {
-    data = await loadReportData(store);
-  } finally {
-    await store.close();
-  }
+  const data = await readReportData(opts.db);
   const pages = buildPages(data);
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());

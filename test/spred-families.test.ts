@@ -6,11 +6,10 @@
  * solve finds (1e-8 relative).
  */
 import t from 'tap';
+import { proxReference } from './fixtures/prox-reference.ts';
 import { groupLassoFamily, logisticFamily, lassoFamily, makeProblem, multinomialFamily, multinomialGroupFamily, type ProblemFamily } from '../problems/zoo.ts';
 import { simulateGroupLasso, simulateLasso, simulateLogistic, simulateMultinomial } from '../problems/datasets/simulate.ts';
 import { standardize } from '../problems/datasets/standardize.ts';
-import { Certifier } from '../problems/certificate.ts';
-import type { Problem } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { runSolver } from '../harness/runner.ts';
 import { resolveParams } from '../harness/params.ts';
@@ -26,39 +25,11 @@ const cases: [ProblemFamily, Dataset, { groupSize?: number }][] = [
   [multinomialGroupFamily, standardize(simulateMultinomial({ n: 60, p: 15, k: 4, classes: 3, seed: 5 })), {}],
 ];
 
-/** Inline accelerated proximal gradient (FISTA, gradient restart) with penalty.prox, to a relative gap ≤ tol. */
-function proxReference(pr: Problem, tol: number): number {
-  const { datafit, penalty, lambda, dim } = pr;
-  const L = datafit.lipschitz!();
-  const cert = new Certifier(pr, 0);
-  let x = new Float64Array(dim);
-  let xNew = new Float64Array(dim);
-  const y = new Float64Array(dim);
-  const g = new Float64Array(dim);
-  let tk = 1;
-  for (let k = 0; k < 500000; k++) {
-    datafit.gradient(y, g);
-    for (let i = 0; i < dim; i++) xNew[i] = (y[i] as number) - (g[i] as number) / L;
-    penalty.prox(xNew, lambda / L, xNew);
-    let restart = 0;
-    for (let i = 0; i < dim; i++) restart += ((y[i] as number) - (xNew[i] as number)) * ((xNew[i] as number) - (x[i] as number));
-    const tNext = restart > 0 ? 1 : (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
-    const beta = restart > 0 ? 0 : (tk - 1) / tNext;
-    for (let i = 0; i < dim; i++) y[i] = (xNew[i] as number) + beta * ((xNew[i] as number) - (x[i] as number));
-    tk = tNext;
-    [x, xNew] = [xNew, x];
-    if (k % 20 === 0) {
-      const c = cert.certify(x);
-      if ((c.relGap as number) <= tol) return c.objective;
-    }
-  }
-  throw new Error(`reference did not reach ${tol} on ${pr.family}`);
-}
 
 for (const [family, ds, opts] of cases) {
   t.test(`${family.name}: spred-lbfgs certifies a relative gap ≤ 1e-8; spred-adam and spred-sgd make progress`, async (t) => {
     const pr = makeProblem(family, ds, { kind: 'ratio', ratio: 0.2 }, opts);
-    const Fstar = proxReference(pr, 1e-13);
+    const Fstar = proxReference(pr, 1e-13).objective;
     const out = await runSolver(spredLbfgs, pr, resolveParams(spredLbfgs, {}), { tol: 1e-8, maxIter: 3000, tau: 1e-8, seed: 0, reference: Fstar });
     t.equal(out.status, 'converged', out.reason ?? '');
     const rel = (out.final!.objective - Fstar) / Fstar;

@@ -5,6 +5,7 @@
  * SGD to 1e-4, all balanced (|u| = |w|) at convergence.
  */
 import t from 'tap';
+import { proxReference } from './fixtures/prox-reference.ts';
 import { lassoFromArrays } from '../problems/zoo.ts';
 import { Certifier } from '../problems/certificate.ts';
 import { Rng } from '../problems/rng.ts';
@@ -29,31 +30,6 @@ function gaussianLasso(n: number, p: number, k: number, seed: number): Problem {
   return lassoFromArrays({ n, p, data }, y, { kind: 'ratio', ratio: 0.1 });
 }
 
-/** Inline FISTA with gradient restart: x₊ = S_{λ/L}(y − ∇f(y)/L), until the relative gap ≤ tol. */
-function fistaReference(pr: Problem, tol: number): Float64Array {
-  const { datafit, penalty, lambda, dim } = pr;
-  const L = datafit.lipschitz!();
-  const cert = new Certifier(pr, 0);
-  let x = new Float64Array(dim);
-  let xNew = new Float64Array(dim);
-  const y = new Float64Array(dim);
-  const g = new Float64Array(dim);
-  let tk = 1;
-  for (let k = 0; k < 200000; k++) {
-    datafit.gradient(y, g);
-    for (let i = 0; i < dim; i++) xNew[i] = (y[i] as number) - (g[i] as number) / L;
-    penalty.prox(xNew, lambda / L, xNew);
-    let restart = 0;
-    for (let i = 0; i < dim; i++) restart += ((y[i] as number) - (xNew[i] as number)) * ((xNew[i] as number) - (x[i] as number));
-    const tNext = restart > 0 ? 1 : (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
-    const beta = restart > 0 ? 0 : (tk - 1) / tNext;
-    for (let i = 0; i < dim; i++) y[i] = (xNew[i] as number) + beta * ((xNew[i] as number) - (x[i] as number));
-    tk = tNext;
-    [x, xNew] = [xNew, x];
-    if (k % 20 === 0 && (cert.certify(x).relGap as number) <= tol) return x;
-  }
-  throw new Error('reference FISTA did not reach the tolerance');
-}
 
 const supportOf = (x: Float64Array, tau: number): number[] => Array.from(x.keys()).filter((i) => Math.abs(x[i] as number) > tau);
 
@@ -65,7 +41,7 @@ function relImbalance(imb: number, x: Float64Array): number {
 }
 
 const pr = gaussianLasso(50, 100, 5, 11);
-const ref = fistaReference(pr, 1e-13);
+const ref = proxReference(pr, 1e-13, 200000).x;
 const Fstar = new Certifier(pr, 0).certify(ref).objective;
 
 t.test('spred-lbfgs: relative gap ≤ 1e-9, the reference support at τ, balanced factors', async (t) => {

@@ -166,8 +166,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const progress = opts.progress ?? makeProgress(process.stdout);
   const store = await openStore(opts.db);
   const finished = opts.force ? new Set<string>() : await store.finishedKeys();
-  const todo = plan.jobs.filter((j) => !finished.has(j.key));
-  const alreadyDone = plan.jobs.length - todo.length;
+  const pending = plan.jobs.filter((j) => !finished.has(j.key));
+  const alreadyDone = plan.jobs.length - pending.length;
 
   const records: RunRecord[] = [];
   const references: ReferenceOutcome[] = [];
@@ -179,7 +179,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   // Which instances still need a reference before their runs.
   for (const inst of plan.instances) {
-    const jobs = todo.filter((j) => j.instanceId === inst.id);
+    const jobs = pending.filter((j) => j.instanceId === inst.id);
     if (jobs.length === 0) continue;
     const runnable = jobs.filter((j) => j.skip === null);
     ready.push(...jobs.filter((j) => j.skip !== null));
@@ -345,7 +345,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   let bestSeen = 0;
   try {
-    progress.start(todo.length);
+    progress.start(pending.length);
     pump();
     await allDone;
     await writes;
@@ -367,7 +367,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     planned: plan.jobs.length,
     alreadyDone,
     records,
-    notRun: todo.length - records.length,
+    notRun: pending.length - records.length,
     references,
     bestSeen,
     interrupted,

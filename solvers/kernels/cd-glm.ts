@@ -36,6 +36,15 @@ import { startingPoint } from './start.ts';
 
 /** Armijo constant of the line search. */
 const ARMIJO = 1e-4;
+
+/**
+ * Line-search acceptance of step t with actual change dF and predicted decrease dec: Armijo
+ * (dF ≤ c·t·dec); or, at the full step, a step whose predicted and actual changes are both
+ * below the round-off of F.
+ */
+function acceptStep(dF: number, dec: number, t: number, fullStep: boolean, roundoff: number): boolean {
+  return (dec < 0 ? dF <= ARMIJO * t * dec : dF < 0) || (fullStep && dec >= -roundoff && dF <= roundoff);
+}
 /** Relative round-off level of F below which a full step is accepted without a measurable decrease. */
 const ROUNDOFF = 1e-15;
 /** Maximum halvings of the step. */
@@ -233,8 +242,7 @@ function binaryNewton(X: Matrix, y: Float64Array, lambda: number, w: Float64Arra
         dp += Math.abs(wj + t * ((v[j] as number) - wj)) - Math.abs(wj);
       }
       const dF = dl / n + lambda * dp;
-      // Armijo; or, at t = 1, a step whose predicted and actual changes are both below round-off of F
-      if ((dec < 0 ? dF <= ARMIJO * t * dec : dF < 0) || (k === 0 && dec >= -roundoff && dF <= roundoff)) {
+      if (acceptStep(dF, dec, t, k === 0, roundoff)) {
         accepted = true;
         break;
       }
@@ -586,8 +594,7 @@ function multinomialNewton(X: Matrix, y: Float64Array, C: number, pen: Penalty, 
         dp += group ? Math.sqrt(s) - Math.sqrt(so) : s - so;
       }
       const dF = dl / n + lambda * dp;
-      // Armijo; or, at t = 1, a step whose predicted and actual changes are both below round-off of F
-      if ((dec < 0 ? dF <= ARMIJO * t * dec : dF < 0) || (k === 0 && dec >= -roundoff && dF <= roundoff)) {
+      if (acceptStep(dF, dec, t, k === 0, roundoff)) {
         accepted = true;
         break;
       }
