@@ -4,7 +4,7 @@
  * one line naming it as an internal error and exits 1.
  */
 import { Command, CommanderError } from 'commander';
-import { isUserError } from './errors.ts';
+import { isUserError } from '../problems/errors.ts';
 import { registerSolve } from './commands/solve.ts';
 import { registerList } from './commands/list.ts';
 import { registerBench } from './commands/bench.ts';

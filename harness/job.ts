@@ -12,7 +12,7 @@ import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
 import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
 import { provenance } from './env.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../problems/errors.ts';
 import type { NewRun, NewTrace } from './store/index.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */

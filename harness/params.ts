@@ -3,7 +3,7 @@
  * and the deterministic instance label `name[k=v,…]` (keys sorted, non-default values only).
  */
 import type { Capability, AnyProblem, ParamSpec, ParamValue, Params, Solver } from '../problems/types.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../problems/errors.ts';
 
 /** Fills defaults and validates `given` (values as text or already typed) against the solver's specs. */
 export function resolveParams(solver: Solver, given: Readonly<Record<string, ParamValue>>): Params {

@@ -6,7 +6,7 @@
  * (unpenalized columns would change λ_max and the dual; the plain lasso covers that need).
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from './errors.ts';
 
 /** Contiguous groups of size K over p columns: {0..K−1}, {K..2K−1}, … (p must be a multiple of K). */
 export function contiguousGroups(p: number, size: number): Int32Array[] {

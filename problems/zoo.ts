@@ -16,7 +16,7 @@ import { logistic } from './datafits/logistic.ts';
 import { multinomial } from './datafits/multinomial.ts';
 import { groupL1, l1 } from './penalties.ts';
 import { contiguousGroups, readGroupsFile, validateGroups } from './groups.ts';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from './errors.ts';
 
 export type Task = Dataset['task'];
 

@@ -9,7 +9,7 @@ import { lars } from './lars.ts';
 import { spredSgd } from './spred-sgd.ts';
 import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 
 export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs];
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contiguousGroups, readGroupsFile, validateGroups } from '../problems/groups.ts';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 import { makeProblem, groupLassoFamily } from '../problems/zoo.ts';
 import { simulateGroupLasso } from '../problems/datasets/simulate.ts';
 

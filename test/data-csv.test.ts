@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 import { loadCsv } from '../problems/datasets/csv.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1bench-csv-'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 import { codeLabels } from '../problems/datasets/labels.ts';
 
 t.test('binary: {-1, 1} and {0, 1} keep their meaning, names sort, second → +1', async (t) => {

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 import { loadCsv } from '../problems/datasets/csv.ts';
 import { loadLibsvm } from '../problems/datasets/libsvm.ts';
 

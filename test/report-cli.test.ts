@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerReport } from '../harness/commands/report.ts';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 import { landscapeSpec } from '../reports/figures.ts';
 import { buildSampleDb } from './fixtures/report-db.ts';
 

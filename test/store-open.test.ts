@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kysely, sql } from 'kysely';
 import { openReadOnly, openStore, openSqlite, Sqlite3Dialect } from '../harness/store/index.ts';
 import type { NewRun } from '../harness/store/index.ts';
-import { isUserError } from '../harness/errors.ts';
+import { isUserError } from '../problems/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1bench-store-open-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

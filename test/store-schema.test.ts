@@ -7,7 +7,7 @@ import { openStore, ListMigrationProvider, MIGRATIONS, SCHEMA_VERSION } from '..
 import type { NewRun, Store } from '../harness/store/index.ts';
 import { STATUSES } from '../problems/types.ts';
 import type { Status } from '../problems/types.ts';
-import { isUserError } from '../harness/errors.ts';
+import { isUserError } from '../problems/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1bench-store-schema-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

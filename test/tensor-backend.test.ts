@@ -6,7 +6,7 @@
 import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, activeBackend, missingPackageMessage } from '../problems/tensor/backend.ts';
-import { UserError } from '../harness/errors.ts';
+import { UserError } from '../problems/errors.ts';
 
 t.test('wasm and cpu activate, idempotently, and compute', async (t) => {
   t.equal(await initBackend('wasm'), 'wasm');

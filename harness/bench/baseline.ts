@@ -17,7 +17,7 @@ import { basename } from 'node:path';
 import type { Status } from '../../problems/types.ts';
 import { STATUSES } from '../../problems/types.ts';
 import type { ReadStore, RunRow } from '../store/index.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { provenance } from '../env.ts';
 
 export type Metric = 'rel_subopt' | 'rel_gap' | 'kkt';

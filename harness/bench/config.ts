@@ -37,7 +37,7 @@ import type { ParamValue } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {

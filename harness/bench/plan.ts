@@ -18,7 +18,7 @@ import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Status } from '../../problems/types.ts';
 import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
 import { relSubopt } from '../runner.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
 import { expandPlan, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';

@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { loadConfigFile, loadSuite } from '../bench/config.ts';
 import { parseShard } from '../bench/plan.ts';
 import { runBench } from '../bench/run.ts';

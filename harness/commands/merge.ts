@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Transaction } from 'kysely';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { MAX_VARIABLES, TRACE_COLUMNS, openReadOnly, openStore } from '../store/index.ts';
 import type { DB, ReadStore, ReferenceRow, Store } from '../store/index.ts';
 

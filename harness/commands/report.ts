@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { relative } from 'node:path';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 interface OutFlags {
   db: string;

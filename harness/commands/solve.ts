@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { parseLambda, type LambdaSpec } from '../../problems/zoo.ts';
 import { buildProblem, executeJob, resolveJobSolver, type JobSpec, type ProblemSpec } from '../job.ts';
 import { parseParamFlags, skipReason } from '../params.ts';

@@ -37,7 +37,7 @@ import type {
   QueryResult,
   RootOperationNode,
 } from 'kysely';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 /** How {@link openSqlite} opens the file. */
 export interface OpenSqliteOptions {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Status } from '../../problems/types.ts';
-import { UserError } from '../errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { openSqlite, Sqlite3Dialect } from './dialect.ts';
 import { ListMigrationProvider, MIGRATIONS, SCHEMA_VERSION, TRACE_COLUMNS } from './schema.ts';
 import type { DB, NewReference, NewRun, NewTrace, ReferenceRow, RunRow, TraceRow } from './schema.ts';

@@ -3,7 +3,7 @@
  * files/SOURCES.md), read through the CSV loader so the same code path is used and tested.
  */
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { loadCsv } from './csv.ts';
 import type { Task } from './labels.ts';

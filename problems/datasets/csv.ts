@@ -9,7 +9,7 @@
  * Output: X n×p column-major (X[i, j] = data[j·n + i]) in header order without the target; y real
  * (regression), ±1 (binary) or 0 … C−1 (multiclass) coded by `codeLabels`.
  */
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { hashDataset } from './hash.ts';
 import { codeLabels, listNames, type Task } from './labels.ts';

@@ -8,7 +8,7 @@
  *                                     `.txt` (+ `.gz`) (LIBSVM)
  */
 import { existsSync } from 'node:fs';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { BUILTINS, BUILTIN_NAMES, loadBuiltin } from './builtin.ts';
 import { loadCsv } from './csv.ts';

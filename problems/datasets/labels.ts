@@ -8,7 +8,7 @@
  *
  * Numeric labels are keyed by their canonical number text ("1.0" and "1" are one class, key "1").
  */
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 
 export type Task = Dataset['task'];

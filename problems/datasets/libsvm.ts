@@ -6,7 +6,7 @@
  * Output: dense X n×p column-major (X[i, j−1] = val of token `j:val` on sample i), with
  * p = `nFeatures` when given, else the largest index present; y as in the CSV loader.
  */
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { hashDataset } from './hash.ts';
 import { codeLabels, type Task } from './labels.ts';

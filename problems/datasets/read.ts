@@ -1,7 +1,7 @@
 /** Reading a data file as text, with the boundary checks shared by the CSV and LIBSVM loaders. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 
 /**
  * Returns the file's text (gunzipped when the name ends in `.gz`, BOM stripped).

@@ -9,7 +9,7 @@
  * Truth: k nonzeros at the evenly spread positions ⌊i·p/k⌋ (i = 0 … k−1), each ±U[1, 2) with a
  * random sign. The dataset's name is its canonical spec (e.g. `sim-lasso:n=100,p=200,…`).
  */
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { Rng } from '../rng.ts';
 import type { Matrix } from '../types.ts';

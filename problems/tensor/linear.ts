@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../types.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { assembleTensorProblem, layoutParams } from './base.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';

@@ -31,7 +31,7 @@ import type { Dataset } from '../dataset.ts';
 import type { ProblemMeta } from '../types.ts';
 import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../errors.ts';
 import { initBackend, type BackendName, BACKENDS } from './backend.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type TensorModel } from './base.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';

@@ -2,7 +2,7 @@
  * Shared start-up of the Float64 solvers: the problem's engine check and the starting point x₀.
  */
 import type { Problem, RunContext } from '../../problems/types.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 /** The Float64 problem behind `run`, or a clear error for a tensor problem (the harness checks `requires` first). */
 export function float64Problem(problem: { engine: string }, solver: string): Problem {

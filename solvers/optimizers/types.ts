@@ -10,7 +10,7 @@
  * where one `step()` is one iteration (full batch) or one epoch (minibatches).
  */
 import type { Rng } from '../../problems/rng.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../problems/errors.ts';
 
 /**
  * A smooth objective φ(θ). When φ(θ) = (1/n) Σ_i φ_i(θ) + r(θ) is a sample mean plus a

@@ -38,7 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Callback, IterateView, Params, RunContext } from '../../problems/types.ts';
 import type { TensorBatch, TensorParamInfo, TensorProblem } from '../../problems/tensor/types.ts';
 import { Rng } from '../../problems/rng.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import { EpochBatches, type SmoothObjective } from '../optimizers/types.ts';
 import { Lbfgs } from '../optimizers/lbfgs.ts';
 import { scheduledRate, type Schedule } from '../optimizers/sgd.ts';

@@ -27,7 +27,7 @@
  */
 import type { Callback, IterateView, Params, ParamSpec, Problem, RunContext } from '../../problems/types.ts';
 import { Rng } from '../../problems/rng.ts';
-import { UserError } from '../../harness/errors.ts';
+import { UserError } from '../../problems/errors.ts';
 import type { Optimizer, SmoothObjective } from '../optimizers/types.ts';
 
 /** Which u factor scales each coordinate of x. */
