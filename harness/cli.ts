@@ -11,6 +11,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerReport } from './commands/report.ts';
 import { registerMerge } from './commands/merge.ts';
+import { registerSlurm } from './commands/slurm.ts';
 
 export function makeProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function makeProgram(): Command {
   registerCheck(program);
   registerReport(program);
   registerMerge(program);
+  registerSlurm(program);
   program.commands.forEach((c) =>
     c.exitOverride().showSuggestionAfterError(true).configureOutput({ outputError: oneLine }),
   );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfigFile, loadSuite } from '../harness/bench/config.ts';
 import { expandPlan, parseShard, shardPlan } from '../harness/bench/plan.ts';
+import { assignShards, jobCost, makeShards } from '../harness/bench/shards.ts';
 import { runBench } from '../harness/bench/run.ts';
 import { betterReference, mergeDatabases } from '../harness/commands/merge.ts';
 import { openReadOnly, openStore } from '../harness/store/index.ts';
@@ -21,25 +22,56 @@ t.test('parseShard: I/N with 1 ≤ I ≤ N, else a one-line UserError', async (t
   }
 });
 
-t.test('the N shards of the quick plan partition it, in plan order', async (t) => {
+t.test('the N shards of the quick plan partition it, balanced by budget (LPT), in plan order', async (t) => {
   const plan = expandPlan(loadSuite('quick'));
   const all = plan.jobs.map((j) => j.key);
   t.ok(all.length > 20, `quick plans ${all.length} jobs`);
   t.same(expandPlan(loadSuite('quick')).jobs.map((j) => j.key), all, 'the expansion is deterministic');
+  const cost = new Map(plan.jobs.map((j) => [j.key, jobCost(j)]));
+  const maxCost = Math.max(...cost.values());
   for (const n of [1, 2, 3, 7, all.length + 2]) {
     const seen = new Map<string, number>();
+    const loads: number[] = [];
     for (let i = 1; i <= n; i++) {
       const shard = expandPlan(loadSuite('quick'), { shard: { index: i, count: n } });
-      t.same(shard.jobs.map((j) => j.key), all.filter((_, p) => p % n === i - 1), `${i}/${n}: positions p ≡ ${i - 1} (mod ${n})`);
       t.same(shardPlan(plan, { index: i, count: n }).jobs.map((j) => j.key), shard.jobs.map((j) => j.key), 'shardPlan agrees with expandPlan');
+      const keys = shard.jobs.map((j) => j.key);
+      t.same(keys, all.filter((k) => keys.includes(k)), `${i}/${n}: in plan order`);
       // Only the instances the shard's jobs touch (so only their references are computed).
       const used = new Set(shard.jobs.map((j) => j.instanceId));
       t.same(shard.instances.map((x) => x.id), plan.instances.filter((x) => used.has(x.id)).map((x) => x.id));
       for (const j of shard.jobs) seen.set(j.key, (seen.get(j.key) ?? 0) + 1);
+      loads.push(keys.reduce((a, k) => a + (cost.get(k) ?? 0), 0));
     }
     t.equal(seen.size, all.length, `N=${n}: the union is the whole plan`);
     t.ok([...seen.values()].every((c) => c === 1), `N=${n}: the shards are disjoint`);
+    // LPT: no shard exceeds another by more than one job's cost.
+    t.ok(Math.max(...loads) - Math.min(...loads) <= maxCost + 1e-9, `N=${n}: loads ${loads.map((l) => l.toFixed(2)).join(', ')} differ by ≤ the largest job cost`);
   }
+});
+
+t.test('LPT by hand: budgets 50/30/20/10 on two shards, then measured times override budgets', async (t) => {
+  const cfgPath = join(dir, 'lpt.json');
+  writeFileSync(
+    cfgPath,
+    JSON.stringify({
+      name: 'lpt',
+      problems: [{ family: 'lasso', datasets: ['sim-lasso:n=20,p=10,k=2'], lambdaRatios: [0.1] }],
+      solvers: [{ name: 'ista', timeout: 30 }, { name: 'cd', timeout: 50 }, { name: 'lars', timeout: 10 }, { name: 'fista', timeout: 20 }],
+    }),
+  );
+  const plan = expandPlan(loadConfigFile(cfgPath));
+  const names = (s: readonly number[], i: number): string[] => plan.jobs.filter((_, p) => s[p] === i).map((j) => j.job.solver);
+  // Decreasing budget: cd 50 → shard 0; ista 30 → shard 1; fista 20 → shard 1 (30 < 50); lars 10 → tie 50/50 → shard 0.
+  const a = assignShards(plan, 2);
+  t.same([names(a, 0), names(a, 1)], [['cd', 'lars'], ['ista', 'fista']]);
+  // ista measured at 100 s: ista → 0; cd 50 → 1; fista 20 → 1 (70); lars 10 → 1 (80 < 100).
+  const ista = plan.jobs.find((j) => j.job.solver === 'ista');
+  const b = assignShards(plan, 2, new Map([[ista?.key ?? '', 100]]));
+  t.same([names(b, 0), names(b, 1)], [['ista'], ['cd', 'lars', 'fista']]);
+  // The shard file of the same plan: budgets add the instance's reference (lasso: primary + lars cross-check).
+  const f = makeShards(plan, 2, 7);
+  t.same(f.shards.map((s) => [s.cost, s.budget]), [[60, 60 + 14], [50, 50 + 14]]);
 });
 
 const silent = { start() {}, update() {}, note() {}, stop() {} };
@@ -80,7 +112,7 @@ t.test('shards 1/2 and 2/2 merged = the unsharded plan, each job once, with trac
   const merged = join(dir, 'merged.db');
   const ra = await runBench({ config, db: a, workers: 2, shard: { index: 1, count: 2 }, progress: silent });
   const rb = await runBench({ config, db: b, workers: 2, shard: { index: 2, count: 2 }, progress: silent });
-  t.equal(ra.records.length, 2, 'shard 1/2 runs positions 0 and 2');
+  t.equal(ra.records.length, 2, 'shard 1/2: equal budgets, so LPT deals positions 0 and 2 to it');
   t.equal(rb.records.length, 1, 'shard 2/2 runs position 1');
 
   const ca = await counts(a);

@@ -8,9 +8,10 @@
  *
  * The order of `jobs` is deterministic: instances in config order (problem blocks, then datasets,
  * then λ ratios, then absolute λ), and within an instance the solver blocks in config order, their
- * grid combinations (keys sorted), then seeds. A shard `I/N` (1 ≤ I ≤ N) keeps the jobs at
- * positions index with index % N === I − 1 of that (filtered) order, so the N shards partition
- * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
+ * grid combinations (keys sorted), then seeds. A shard `I/N` (1 ≤ I ≤ N) keeps the jobs that
+ * the cost-balanced assignment of shards.ts puts in shard I (by budgets; deterministic from the
+ * plan), so the N shards partition the plan whatever machine expands it; `instances` then lists
+ * only the ones the shard touches.
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
@@ -19,6 +20,7 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { balancedShard } from './shards.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -79,11 +81,9 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** The plan restricted to shard `index/count`: jobs at positions p with p % count === index − 1. */
+/** The plan restricted to shard `index/count` of the cost-balanced assignment (shards.ts). */
 export function shardPlan(plan: Plan, shard: Shard): Plan {
-  const jobs = plan.jobs.filter((_, p) => p % shard.count === shard.index - 1);
-  const used = new Set(jobs.map((j) => j.instanceId));
-  return { name: plan.name, jobs, instances: plan.instances.filter((i) => used.has(i.id)) };
+  return balancedShard(plan, shard);
 }
 
 /** Capabilities a family offers, known without building a problem. */

@@ -19,6 +19,7 @@ import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
 import { expandPlan, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';
+import { shardFromFile, type ShardFile } from './shards.ts';
 import { BenchPool, type Streamed, type TaskOutcome } from './pool.ts';
 import type { ReferenceInput } from './protocol.ts';
 import {
@@ -47,6 +48,8 @@ export interface BenchOptions {
   readonly filter?: string;
   /** Run only this shard of the plan (an empty shard runs nothing and is not an error). */
   readonly shard?: Shard;
+  /** With `shard`: take the shard's jobs from this frozen assignment (`l1bench slurm`'s shards.json). */
+  readonly shardFile?: { readonly file: ShardFile; readonly path: string };
   readonly progress?: Progress;
   /** Install SIGINT/SIGTERM handlers for the duration of the run (the CLI does). */
   readonly handleSignals?: boolean;
@@ -161,7 +164,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         : `${config.source} plans no job`,
     );
   }
-  const plan = opts.shard ? shardPlan(fullPlan, opts.shard) : fullPlan;
+  const plan = !opts.shard
+    ? fullPlan
+    : opts.shardFile
+      ? shardFromFile(fullPlan, opts.shardFile.file, opts.shard, opts.shardFile.path)
+      : shardPlan(fullPlan, opts.shard);
   const infos = await validateInstances(plan, config.source);
   const progress = opts.progress ?? makeProgress(process.stdout);
   const store = await openStore(opts.db);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../problems/errors.ts';
 import { loadConfigFile, loadSuite } from '../bench/config.ts';
 import { parseShard } from '../bench/plan.ts';
+import { readShardFile } from '../bench/shards.ts';
 import { runBench } from '../bench/run.ts';
 import { formatSummary } from '../bench/summary.ts';
 
@@ -22,6 +23,7 @@ interface BenchFlags {
   force?: boolean;
   filter?: string;
   shard?: string;
+  shardPlan?: string;
   quiet?: boolean;
 }
 
@@ -44,13 +46,16 @@ export function registerBench(program: Command): void {
     .option('--timeout <seconds>', "override every run's time budget")
     .option('--force', 'rerun finished jobs and references, replacing their rows')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
-    .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
+    .option('--shard <i/n>', 'run only shard i of n (1 ≤ i ≤ n), shards balanced by the jobs\' time budgets; merge shards with `l1bench merge`')
+    .option('--shard-plan <file>', 'with --shard: take shard i\'s jobs from this shards.json (written by `l1bench slurm`)')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
         throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
       }
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      if (flags.shardPlan !== undefined && shard === undefined) throw new UserError('--shard-plan FILE needs --shard I/N (the shard of the file to run)');
+      const shardFile = flags.shardPlan === undefined ? undefined : { file: readShardFile(flags.shardPlan), path: flags.shardPlan };
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
       const result = await runBench({
         config,
@@ -60,6 +65,7 @@ export function registerBench(program: Command): void {
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),
+        ...(shardFile !== undefined ? { shardFile } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         handleSignals: true,
       });
