@@ -82,6 +82,14 @@ t.test('the written scripts: array over shards.json, merge after it, sbatch comm
   const b = run(['bench', '--config', cfg, '--shard-plan', join(out, 'shards.json'), '--shard', '2/2', '--db', db, '--quiet', '--workers', '1']);
   t.equal(b.status, 0, b.stderr);
   t.match(b.stdout, /2 jobs planned, 0 already in .*, 2 run now/);
+  // --costs: the two jobs just measured (well under a second) weigh less than their budgets, so
+  // LPT puts ista on lasso (100 s) alone and the rest (40 s + the two measured) together.
+  const costed = run(['slurm', '--config', cfg, '--shards', '2', '--out', join(dir, 'costed'), '--costs', db]);
+  t.equal(costed.status, 0, costed.stderr);
+  const cf = readShardFile(join(dir, 'costed', 'shards.json'));
+  const lassoIsta = plan.jobs.find((j) => j.job.solver === 'ista' && j.job.problem.family === 'lasso');
+  t.same(cf.shards.map((s) => s.keys), [[lassoIsta?.key], plan.jobs.filter((j) => j !== lassoIsta).map((j) => j.key)]);
+  t.ok((cf.shards[1]?.cost ?? Infinity) < 41, `shard 2 costs 40 s + the measured ${(cf.shards[1]?.cost ?? 0) - 40} s`);
   const mismatch = run(['bench', '--config', cfg, '--shard-plan', join(out, 'shards.json'), '--shard', '1/3', '--db', db]);
   t.equal(mismatch.status, 2);
   t.equal(mismatch.stderr, `l1bench: --shard 1/3 does not match shard plan ${join(out, 'shards.json')}, which has 2 shards; use --shard I/2\n`);
