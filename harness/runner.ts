@@ -13,7 +13,10 @@
  * - `max_iter`:  k reaches maxIter;
  * - `timeout`:   wall-clock seconds since the start exceed `timeoutSeconds` (cooperative here;
  *                the worker pool also terminates a stuck worker pre-emptively);
- * - `error`:     the solver threw; the partial curve is kept.
+ * - `error`:     the solver threw; the partial curve is kept (a `SolverTimeout` thrown by an
+ *                external command killed at the budget is recorded as `timeout`).
+ * An iterate that carries its own clock (`IterateView.time`, external solvers timed inside their
+ * process) is recorded at that time instead of the harness's.
  * Trace points are kept on a geometric grid in k (every k ≤ 5, then k ≥ ratio·previous) plus the
  * last point, so a curve has O(log k) points.
  */
@@ -21,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import type { AnyProblem, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import { Certifier, relative, type Certificate } from '../problems/certificate.ts';
 import { allFinite } from '../problems/linalg.ts';
+import { SolverTimeout } from '../problems/errors.ts';
 
 export interface RunOptions {
   /** Tolerance on the relative duality gap (or on the KKT violation when there is no gap). */
@@ -94,6 +98,8 @@ export async function runSolver(
   let lastX: Float64Array | null = null;
   let lastExtras: Readonly<Record<string, number>> | null = null;
   let f0: number | null = null;
+  // true once the solver reports its own clock (IterateView.time)
+  let ownClock = false;
 
   const evaluate = (view: IterateView): Certificate => {
     const x = view.x();
@@ -128,7 +134,11 @@ export async function runSolver(
     c.relGap !== null ? c.relGap <= opts.tol : c.kkt <= opts.tol;
 
   const callback: Callback = (view) => {
-    solverMs += performance.now() - resumeAt;
+    const own = view.time ? view.time() : undefined;
+    if (own !== undefined && Number.isFinite(own)) {
+      ownClock = true;
+      solverMs = own * 1000;
+    } else if (!ownClock) solverMs += performance.now() - resumeAt;
     k++;
     lastView = view;
     const onGrid = k >= nextTrace;
@@ -167,11 +177,16 @@ export async function runSolver(
 
   resumeAt = performance.now();
   try {
-    await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, ...(opts.x0 ? { x0: opts.x0 } : {}) });
-    if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
+    await solver.run(problem, params, callback, {
+      seed: opts.seed,
+      maxIter: opts.maxIter,
+      ...(opts.x0 ? { x0: opts.x0 } : {}),
+      ...(timeoutMs < Infinity ? { timeoutSeconds: timeoutMs / 1000 } : {}),
+    });
+    if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
   } catch (e) {
-    if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
-    status = 'error';
+    if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
+    status = e instanceof SolverTimeout ? 'timeout' : 'error';
     reason = errorMessage(e);
   }
 

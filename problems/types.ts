@@ -165,6 +165,12 @@ export interface IterateView {
   x(): Float64Array;
   /** Extra metrics for this trace point (spred: factor imbalance max|u² − w²|). */
   extras?(): Readonly<Record<string, number>>;
+  /**
+   * The solver's own clock, in seconds since its start, for solvers the harness cannot time from
+   * the outside (external commands: the child's fit time, measured inside it). When present, the
+   * harness records it instead of its own clock.
+   */
+  time?(): number;
 }
 
 /** Called once per iteration; returns false to stop. */
@@ -178,6 +184,11 @@ export interface RunContext {
   readonly x0?: Float64Array;
   /** The harness's iteration budget (solvers that size buffers by it may read it). */
   readonly maxIter: number;
+  /**
+   * The wall-clock budget in seconds (absent: none). In-process solvers ignore it (the harness
+   * stops them at a callback); an external command is killed when it runs past it.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /** Any problem a solver can be handed: Float64 ones, or a tensor problem from the tfjs engine. */
@@ -229,6 +240,12 @@ export interface Solver {
    * outside callbacks, is counted.
    */
   run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): void | Promise<void>;
+  /**
+   * Why the solver cannot run on this machine (a missing interpreter or library, with the
+   * install hint), or null when it can. Checked before a run like `requires`; a reason makes
+   * the run `skipped`. Absent: always available.
+   */
+  unavailable?(): string | null;
 }
 
 /** The closed set of run outcomes. */
