@@ -14,6 +14,8 @@ import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts
 import { provenance } from './env.ts';
 import { UserError } from '../problems/errors.ts';
 import type { NewRun, NewTrace } from './store/index.ts';
+import type { PluginSource } from '../solvers/plugins.ts';
+import { ensurePlugin } from './plugins.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -49,13 +51,28 @@ export interface JobSpec {
   /** Support threshold; default: the solver's `defaultTau`, else 0. */
   readonly tau?: number;
   readonly suite?: string | null;
+  /** The plugin that provides `solver` (absent for built-ins): workers load it, and it is part of the key. */
+  readonly plugin?: PluginSource;
 }
 
 /** Deterministic key of a job (same spec + same commit → same key). */
 export function jobKey(job: JobSpec): string {
   const p = provenance();
-  const body = JSON.stringify([job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit]);
+  const body = JSON.stringify([
+    job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit,
+    // a plugin's path and bytes (editing it reruns its jobs); built-in jobs keep their keys
+    ...(job.plugin ? [pluginKey(job.plugin)] : []),
+  ]);
   return createHash('sha256').update(body).digest('hex').slice(0, 32);
+}
+
+function pluginKey(s: PluginSource): [string, string, string] {
+  return s.kind === 'module' ? ['module', s.path, s.hash] : ['command', JSON.stringify(s.command), s.hash];
+}
+
+/** What a run records of its plugin (in `extras.plugin`): path (or command) and sha256 of its bytes. */
+export function pluginRecord(s: PluginSource): { kind: string; path: string; sha256: string } {
+  return { kind: s.kind, path: s.kind === 'module' ? s.path : `${JSON.stringify(s.command)} in ${s.cwd}`, sha256: s.hash };
 }
 
 function sortKeys(o: Readonly<Record<string, ParamValue>>): [string, ParamValue][] {
@@ -123,6 +140,7 @@ export interface ExecuteOptions {
  * they become `error` / `skipped` rows. Throws UserError only for invalid specs.
  */
 export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promise<JobResult> {
+  if (job.plugin) await ensurePlugin(job.plugin);
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
@@ -170,7 +188,14 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: outcome.extras || problem.meta.labels ? JSON.stringify({ ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }) : null,
+    extras:
+      outcome.extras || problem.meta.labels || job.plugin
+        ? JSON.stringify({
+            ...(outcome.extras ?? {}),
+            ...(problem.meta.labels ? { labels: problem.meta.labels } : {}),
+            ...(job.plugin ? { plugin: pluginRecord(job.plugin) } : {}),
+          })
+        : null,
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }
@@ -241,7 +266,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     machine: prov.machine,
     node_version: prov.nodeVersion,
     versions: JSON.stringify(prov.versions),
-    extras: null,
+    extras: job.plugin ? JSON.stringify({ plugin: pluginRecord(job.plugin) }) : null,
   };
 }
 

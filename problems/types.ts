@@ -40,6 +40,23 @@ export type Capability =
   /** the datafit runs on the Float64 engine. */
   | 'float64-engine';
 
+/** Every capability, for validating solvers declared outside this repository (plugins). */
+export const CAPABILITIES = [
+  'smooth-gradient',
+  'lipschitz',
+  'prox',
+  'design-matrix',
+  'squared-loss',
+  'l1-penalty',
+  'sample-mean',
+  'convex',
+  'tensor-engine',
+  'float64-engine',
+] as const satisfies readonly Capability[];
+// Compile-time check that the list names every member of the union.
+const _allCapabilities: Exclude<Capability, (typeof CAPABILITIES)[number]> extends never ? true : never = true;
+void _allCapabilities;
+
 export type Engine = 'float64' | 'tfjs';
 
 /**

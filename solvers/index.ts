@@ -10,11 +10,17 @@ import { spredSgd } from './spred-sgd.ts';
 import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
 import { UserError } from '../problems/errors.ts';
+import { pluginSolver, pluginSolvers } from './plugins.ts';
 
 export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs];
 
+/** The built-in solvers, then the plugin solvers loaded in this process (solvers/plugins.ts). */
+export function allSolvers(): readonly Solver[] {
+  return [...SOLVERS, ...pluginSolvers()];
+}
+
 export function findSolver(name: string): Solver {
-  const s = SOLVERS.find((x) => x.name === name);
-  if (!s) throw new UserError(`unknown solver '${name}'; choose one of: ${SOLVERS.map((x) => x.name).join(', ')}`);
+  const s = SOLVERS.find((x) => x.name === name) ?? pluginSolver(name);
+  if (!s) throw new UserError(`unknown solver '${name}'; choose one of: ${allSolvers().map((x) => x.name).join(', ')} (or load yours with --plugin FILE)`);
   return s;
 }

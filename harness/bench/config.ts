@@ -26,18 +26,28 @@
  *   ]
  * }
  * ```
+ * Solvers of your own: `"plugins": ["my-solvers.ts"]` (modules exporting Solver objects, paths
+ * relative to the config file; loaded by {@link loadConfig}) and command entries
+ * `{ "name": "my-solver", "command": ["python3", "my_solver.py"], "requires": [...] }` (the solver
+ * protocol of docs/solver-protocol.md, run in the config file's folder) — both then used like
+ * built-ins (see harness/plugins.ts).
+ *
  * A grid is data: one solver instance per combination of its values (the cartesian product,
  * keys in sorted order), merged over the fixed `params`; each instance is labelled by
  * `solverLabel` (e.g. `spred-adam[lr=0.01]`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParamValue } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
-import { findSolver, SOLVERS } from '../../solvers/index.ts';
+import { allSolvers, findSolver } from '../../solvers/index.ts';
+import { CAPABILITIES, type Capability } from '../../problems/types.ts';
+import { loadPluginModule, loadedModule, registerCommand } from '../plugins.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+
+type Json = unknown;
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -82,6 +92,8 @@ export interface BenchConfig {
   readonly referenceTimeout: number;
   readonly problems: readonly ProblemBlock[];
   readonly solvers: readonly SolverBlock[];
+  /** Absolute paths of the plugin modules the plan loads (`plugins`). */
+  readonly plugins: readonly string[];
   /** Where the config came from (file path or `suite NAME`), for messages. */
   readonly source: string;
 }
@@ -112,8 +124,26 @@ export function loadSuite(name: string): BenchConfig {
   return loadConfigFile(join(SUITES_DIR, `${name}.json`), `suite ${name}`);
 }
 
-/** Reads and validates a config file. */
+/**
+ * Reads a config file, loads the plugin modules it names (relative to its folder), and validates
+ * it. The CLI's way in; {@link loadConfigFile} does the same for configs without `plugins`.
+ */
+export async function loadConfig(path: string, source = path): Promise<BenchConfig> {
+  const json = readConfigJson(path);
+  const base = dirname(resolve(path));
+  const plugins = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, Json>)['plugins'] : undefined;
+  if (Array.isArray(plugins)) {
+    for (const p of plugins) if (typeof p === 'string' && p.trim() !== '') await loadPluginModule(p, base);
+  }
+  return parseConfig(json, source, base);
+}
+
+/** Reads and validates a config file (its `plugins` must already be loaded: see {@link loadConfig}). */
 export function loadConfigFile(path: string, source = path): BenchConfig {
+  return parseConfig(readConfigJson(path), source, dirname(resolve(path)));
+}
+
+function readConfigJson(path: string): Json {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -126,10 +156,9 @@ export function loadConfigFile(path: string, source = path): BenchConfig {
   } catch (e) {
     throw new UserError(`config ${basename(path)} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  return parseConfig(json, source);
+  return json;
 }
 
-type Json = unknown;
 
 class Path {
   constructor(readonly source: string, readonly path: string) {}
@@ -202,24 +231,32 @@ function paramValue(v: Json, at: Path): ParamValue {
 
 const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
 
-const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
+const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'plugins', 'problems', 'solvers'] as const;
 const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
-const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
+const SOLVER_FIELDS = ['name', 'command', 'requires', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
  * Validates a parsed config. Solver names and every parameter value (fixed and gridded) are
  * checked against the solver registry here, so a bad config fails before anything runs.
  */
-export function parseConfig(json: Json, source: string): BenchConfig {
+export function parseConfig(json: Json, source: string, base = process.cwd()): BenchConfig {
   const root = new Path(source, '');
   const o = obj(json, root, TOP_FIELDS);
   if (o['name'] === undefined) root.key('name').fail('is missing; give the benchmark a name, e.g. "name": "my-bench"');
   const name = str(o['name'], root.key('name'));
   if (o['problems'] === undefined) root.key('problems').fail('is missing; list at least one problem block');
   if (o['solvers'] === undefined) root.key('solvers').fail('is missing; list at least one solver, e.g. [{ "name": "cd" }]');
+  const plugins =
+    o['plugins'] === undefined
+      ? []
+      : list(o['plugins'], root.key('plugins'), (v, at) => {
+          const abs = resolve(base, str(v, at));
+          if (!loadedModule(abs)) at.fail(`(${abs}) is not loaded; read the config with \`l1bench bench --config\` (loadConfig), which loads its plugins`);
+          return abs;
+        }, false);
   const problems = list(o['problems'], root.key('problems'), parseProblem);
-  const solvers = list(o['solvers'], root.key('solvers'), parseSolverBlock);
+  const solvers = list(o['solvers'], root.key('solvers'), (v, at) => parseSolverBlock(v, at, base));
   return {
     name,
     description: o['description'] === undefined ? '' : str(o['description'], root.key('description')),
@@ -231,6 +268,7 @@ export function parseConfig(json: Json, source: string): BenchConfig {
       o['referenceTimeout'] === undefined ? CONFIG_DEFAULTS.referenceTimeout : positive(o['referenceTimeout'], root.key('referenceTimeout')),
     problems,
     solvers,
+    plugins,
     source,
   };
 }
@@ -278,12 +316,33 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   };
 }
 
-function parseSolverBlock(v: Json, at: Path): SolverBlock {
+function parseSolverBlock(v: Json, at: Path, base: string): SolverBlock {
   const o = obj(v, at, SOLVER_FIELDS);
-  if (o['name'] === undefined) at.key('name').fail(`is missing; one of: ${SOLVERS.map((s) => s.name).join(', ')}`);
+  const names = (): string => allSolvers().map((s) => s.name).join(', ');
+  if (o['name'] === undefined) at.key('name').fail(`is missing; one of: ${names()}`);
   const name = str(o['name'], at.key('name'));
-  if (!SOLVERS.some((s) => s.name === name)) {
-    at.key('name').fail(`'${name}' is not a solver; one of: ${SOLVERS.map((s) => s.name).join(', ')}`);
+  if (o['command'] !== undefined) {
+    // a solver in any language, on the solver protocol (docs/solver-protocol.md)
+    const command = list(o['command'], at.key('command'), str);
+    const requires =
+      o['requires'] === undefined
+        ? undefined
+        : list(o['requires'], at.key('requires'), (c, a) => {
+            const s = str(c, a);
+            if (!(CAPABILITIES as readonly string[]).includes(s)) a.fail(`'${s}' is not a capability; one of: ${CAPABILITIES.join(', ')}`);
+            return s as Capability;
+          });
+    try {
+      registerCommand({ name, command, ...(requires ? { requires } : {}) }, base);
+    } catch (e) {
+      if (e instanceof UserError) at.key('name').fail(`is invalid: ${e.message}`);
+      throw e;
+    }
+  } else if (o['requires'] !== undefined) {
+    at.key('requires').fail('applies to command solvers only (a module plugin or a built-in declares its own); remove it');
+  }
+  if (!allSolvers().some((s) => s.name === name)) {
+    at.key('name').fail(`'${name}' is not a solver; one of: ${names()}`);
   }
   const solver = findSolver(name);
   const params: Record<string, ParamValue> = {};

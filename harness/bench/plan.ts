@@ -16,6 +16,7 @@
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { findSolver } from '../../solvers/index.ts';
+import { pluginSource, type PluginSource } from '../../solvers/plugins.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
@@ -144,6 +145,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
 
 interface SolverInstance {
   readonly block: SolverBlock;
+  readonly plugin: PluginSource | undefined;
   readonly params: Params;
   readonly label: string;
   readonly requires: readonly Capability[];
@@ -153,7 +155,7 @@ function solverInstances(block: SolverBlock): SolverInstance[] {
   const solver = findSolver(block.name);
   return expandGrid(block.params, block.grid).map((given) => {
     const params = resolveParams(solver, given);
-    return { block, params, label: solverLabel(solver, params), requires: solver.requires };
+    return { block, plugin: pluginSource(block.name), params, label: solverLabel(solver, params), requires: solver.requires };
   });
 }
 
@@ -187,6 +189,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           timeoutSeconds: opts.timeout ?? s.block.timeout ?? config.timeout,
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,
+          ...(s.plugin ? { plugin: s.plugin } : {}),
         };
         const title = `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;

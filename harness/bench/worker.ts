@@ -11,6 +11,7 @@
 import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobSpec } from '../job.ts';
 import { skipReason, solverLabel } from '../params.ts';
 import { errorMessage } from '../runner.ts';
+import { ensurePlugin } from '../plugins.ts';
 import { findSolver } from '../../solvers/index.ts';
 import type { TracePoint } from '../../problems/types.ts';
 import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
@@ -35,6 +36,8 @@ function shouldHang(solver: string): boolean {
 
 async function runTask(task: RunTask): Promise<WorkerResult> {
   const job = task.job;
+  // a plugin solver: load its module (or command) in this worker too
+  if (job.plugin) await ensurePlugin(job.plugin);
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();

@@ -8,7 +8,8 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from '../../problems/errors.ts';
-import { loadConfigFile, loadSuite } from '../bench/config.ts';
+import { loadConfig, loadSuite } from '../bench/config.ts';
+import { collect, loadPluginModule } from '../plugins.ts';
 import { parseShard } from '../bench/plan.ts';
 import { readShardFile } from '../bench/shards.ts';
 import { runBench } from '../bench/run.ts';
@@ -24,6 +25,7 @@ interface BenchFlags {
   filter?: string;
   shard?: string;
   shardPlan?: string;
+  plugin: string[];
   quiet?: boolean;
 }
 
@@ -48,6 +50,7 @@ export function registerBench(program: Command): void {
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only shard i of n (1 ≤ i ≤ n), shards balanced by the jobs\' time budgets; merge shards with `l1bench merge`')
     .option('--shard-plan <file>', 'with --shard: take shard i\'s jobs from this shards.json (written by `l1bench slurm`)')
+    .option('--plugin <file>', 'load solvers from a .ts/.js module of yours (repeatable); use them in the plan like built-ins', collect, [] as string[])
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
@@ -56,7 +59,8 @@ export function registerBench(program: Command): void {
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       if (flags.shardPlan !== undefined && shard === undefined) throw new UserError('--shard-plan FILE needs --shard I/N (the shard of the file to run)');
       const shardFile = flags.shardPlan === undefined ? undefined : { file: readShardFile(flags.shardPlan), path: flags.shardPlan };
-      const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
+      for (const f of flags.plugin) await loadPluginModule(f);
+      const config = flags.suite !== undefined ? loadSuite(flags.suite) : await loadConfig(flags.config as string);
       const result = await runBench({
         config,
         db: flags.db,

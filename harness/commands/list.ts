@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { Capability } from '../../problems/types.ts';
-import { SOLVERS } from '../../solvers/index.ts';
+import { allSolvers } from '../../solvers/index.ts';
+import { pluginSource, sourceName } from '../../solvers/plugins.ts';
+import { collect, loadPluginModule } from '../plugins.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { describeDatasets } from '../../problems/datasets/index.ts';
 
@@ -19,10 +21,14 @@ export function registerList(program: Command): void {
   program
     .command('list')
     .description('list solvers, problems, datasets and which solver runs on which problem')
-    .action(() => {
+    .option('--plugin <file>', 'also list the solvers of a .ts/.js module of yours (repeatable)', collect, [] as string[])
+    .action(async (flags: { plugin: string[] }) => {
+      for (const f of flags.plugin) await loadPluginModule(f);
+      const SOLVERS = allSolvers();
       const lines: string[] = ['Solvers:'];
       for (const s of SOLVERS) {
-        lines.push(`  ${s.name.padEnd(12)} ${s.description}`);
+        const src = pluginSource(s.name);
+        lines.push(`  ${s.name.padEnd(12)} ${s.description}${src ? ` [plugin: ${sourceName(src)}]` : ''}`);
         lines.push(`  ${''.padEnd(12)} requires: ${s.requires.join(', ') || '(nothing)'}`);
         const ps = Object.entries(s.params).map(([k, p]) => `${k}=${String(p.default)}`);
         if (ps.length) lines.push(`  ${''.padEnd(12)} params: ${ps.join(' ')}`);

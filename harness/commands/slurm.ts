@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../problems/errors.ts';
-import { loadConfigFile, loadSuite, type BenchConfig } from '../bench/config.ts';
+import { loadConfig, loadSuite, type BenchConfig } from '../bench/config.ts';
+import { collect, loadPluginModule } from '../plugins.ts';
 import { expandPlan, type Plan } from '../bench/plan.ts';
 import { validateInstances } from '../bench/run.ts';
 import { makeShards, readShardFile, shardFromFile, type ShardFile } from '../bench/shards.ts';
@@ -34,6 +35,7 @@ interface SlurmFlags {
   costs?: string;
   resume?: boolean;
   submit?: boolean;
+  plugin?: string[];
 }
 
 /** The l1bench entry point the scripts run. */
@@ -167,7 +169,9 @@ export async function slurmCommand(flags: SlurmFlags, write: (s: string) => void
   if (flags.submit && !onPath('sbatch')) {
     throw new UserError("--submit needs SLURM's sbatch on PATH, and there is none; run it on a login node, or drop --submit and run the printed commands there");
   }
-  const config: BenchConfig = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
+  const plugins = (flags.plugin ?? []).map((f) => resolve(f));
+  for (const f of plugins) await loadPluginModule(f);
+  const config: BenchConfig = flags.suite !== undefined ? loadSuite(flags.suite) : await loadConfig(flags.config as string);
   const plan = expandPlan(config);
   if (plan.jobs.length === 0) throw new UserError(`${config.source} plans no job`);
   const out = resolve(flags.out);
@@ -209,6 +213,7 @@ export async function slurmCommand(flags: SlurmFlags, write: (s: string) => void
     gpusPerTask: gpus,
     ...(partition !== undefined ? { partition } : {}),
     ...(account !== undefined ? { account } : {}),
+    extraArgs: plugins.flatMap((f) => ['--plugin', f]),
   };
   const arrayPath = join(out, 'array.sbatch');
   const mergePath = join(out, 'merge.sbatch');
@@ -264,6 +269,7 @@ export function registerSlurm(program: Command): void {
     .option('--costs <db>', 'balance the shards by the wall times recorded for the same job keys in this database')
     .option('--resume', 're-submit only the shards whose database lacks some of their jobs (same --out, same plan)')
     .option('--submit', 'run the sbatch commands and print the job ids')
+    .option('--plugin <file>', 'load solvers from a .ts/.js module of yours (repeatable; passed on to every task)', collect, [] as string[])
     .action(async (flags: SlurmFlags) => {
       await slurmCommand(flags, (s) => process.stdout.write(s));
     });

@@ -13,6 +13,8 @@ import { buildProblem, executeJob, resolveJobSolver, type JobSpec, type ProblemS
 import { parseParamFlags, skipReason } from '../params.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { relSubopt } from '../runner.ts';
+import { collect, loadPluginModule } from '../plugins.ts';
+import { pluginSource } from '../../solvers/plugins.ts';
 
 interface SolveFlags {
   problem: string;
@@ -34,6 +36,7 @@ interface SolveFlags {
   hidden: string;
   out?: string;
   db: string | false;
+  plugin: string[];
   quiet?: boolean;
 }
 
@@ -61,6 +64,7 @@ export function registerSolve(program: Command): void {
     .option('--out <file>', 'write the result as JSON')
     .option('--db <file>', 'results database', 'results.db')
     .option('--no-db', 'do not record the run')
+    .option('--plugin <file>', 'load solvers from a .ts/.js module of yours (repeatable); pick one with --solver', collect, [] as string[])
     .option('--quiet', 'print nothing on success')
     .action(async (flags: SolveFlags) => {
       process.exitCode = await solve(flags);
@@ -87,6 +91,8 @@ function lambdaOf(flags: SolveFlags): LambdaSpec {
 }
 
 async function solve(flags: SolveFlags): Promise<number> {
+  for (const f of flags.plugin) await loadPluginModule(f);
+  const plugin = pluginSource(flags.solver);
   const problemSpec: ProblemSpec = {
     family: flags.problem,
     dataset: flags.data,
@@ -108,6 +114,7 @@ async function solve(flags: SolveFlags): Promise<number> {
     maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
     timeoutSeconds: flags.timeout === undefined ? null : num(flags.timeout, '--timeout', { positive: true }),
     ...(tau !== undefined ? { tau } : {}),
+    ...(plugin ? { plugin } : {}),
   };
   // Validate everything before touching the database.
   const { solver } = resolveJobSolver(job);
