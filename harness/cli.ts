@@ -12,6 +12,7 @@ import { registerCheck } from './commands/check.ts';
 import { registerReport } from './commands/report.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerSlurm } from './commands/slurm.ts';
+import { registerSolverKit } from './commands/solver-kit.ts';
 
 export function makeProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function makeProgram(): Command {
   registerReport(program);
   registerMerge(program);
   registerSlurm(program);
+  registerSolverKit(program);
   program.commands.forEach((c) =>
     c.exitOverride().showSuggestionAfterError(true).configureOutput({ outputError: oneLine }),
   );

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { CAPABILITIES, type Capability, type ParamSpec, type Solver } from '../problems/types.ts';
 import { UserError } from '../problems/errors.ts';
 import { SOLVERS } from '../solvers/index.ts';
@@ -86,16 +87,20 @@ export async function loadPluginModule(file: string, base = process.cwd()): Prom
   if (had && had.hash === hash) return had.solvers;
   let mod: Record<string, unknown>;
   try {
+    // tsx's tsImport: TypeScript whatever the folder's package.json says (ESM or CommonJS);
     // the hash in the URL makes an edited file a new module
-    mod = (await import(`${pathToFileURL(path).href}?sha256=${hash}`)) as Record<string, unknown>;
+    mod = (await tsImport(`${pathToFileURL(path).href}?sha256=${hash}`, import.meta.url)) as Record<string, unknown>;
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new UserError(`plugin ${file} failed to load: ${msg}`);
+    const msg = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    const hint = /Cannot find (package|module) 'l1bench'/.test(msg) ? ' (install it beside the plugin: npm install /path/to/l1bench; or import types only: import type … from \'l1bench\')' : '';
+    throw new UserError(`plugin ${file} failed to load: ${msg}${hint}`);
   }
   const found: [string, unknown][] = [];
   for (const [k, v] of Object.entries(mod)) {
     if (k === 'default' && Array.isArray(v)) v.forEach((x, i) => found.push([`default[${i}]`, x]));
-    else if (k === 'default' || looksLikeSolver(v)) found.push([k, v]);
+    // a default export counts when it is (meant as) a Solver: an object with a name; in a
+    // CommonJS-format module `default` is the exports object itself, whose members are listed
+    else if (k === 'default' ? typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' : looksLikeSolver(v)) found.push([k, v]);
   }
   if (found.length === 0) throw new UserError(`plugin ${file} exports no Solver; export one (export const mySolver: Solver = { name, description, requires, params, run })`);
   const solvers = found.map(([k, v]) => validateSolver(v, file, k));

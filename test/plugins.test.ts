@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -61,6 +61,11 @@ t.test('a plugin outside the repo type-checks against the package (no deep impor
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: strict, files: ['my.ts'] }));
   const ok = spawnSync(tsc, ['-p', '.'], { encoding: 'utf8', cwd: dir });
   t.equal(ok.status, 0, `tsc on my.ts: ${ok.stdout}`);
+  // The worked example (the template of \`l1bench new-solver\`) type-checks the same way.
+  copyFileSync(join(repo, 'examples', 'my-solver.ts'), join(dir, 'example.ts'));
+  writeFileSync(join(dir, 'tsconfig.example.json'), JSON.stringify({ compilerOptions: strict, files: ['example.ts'] }));
+  const ex = spawnSync(tsc, ['-p', 'tsconfig.example.json'], { encoding: 'utf8', cwd: dir });
+  t.equal(ex.status, 0, `tsc on examples/my-solver.ts: ${ex.stdout}`);
   // The declarations carry real types: a capability that does not exist is a type error.
   writeFileSync(join(dir, 'bad.ts'), ISTA.replace("'float64-engine']", "'float64-engine', 'gpu-magic']"));
   writeFileSync(join(dir, 'tsconfig.bad.json'), JSON.stringify({ compilerOptions: strict, files: ['bad.ts'] }));
