@@ -20,6 +20,7 @@ import type { TensorBatch, TensorProblem } from '../../problems/tensor/types.ts'
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
 import { EpochBatches } from '../optimizers/types.ts';
+import { dataOrderSeed } from './seed.ts';
 
 /** Where a step is in the run. */
 export interface StepClock {
@@ -45,10 +46,7 @@ export interface StepRule {
   dispose(): void;
 }
 
-/** The seed of the data order of run seed `seed` (an Rng stream of its own). */
-export function dataOrderSeed(seed: number): number {
-  return (seed ^ 0x5bd1e995) >>> 0;
-}
+export { dataOrderSeed };
 
 /** A numeric parameter with its default (strings from the CLI are parsed). */
 export function num(params: Params, key: string, dflt: number): number {
