@@ -91,34 +91,38 @@ export async function compressionProtocol(problem: TensorProblem, x: Float64Arra
   for (const t of PROTOCOL_TAUS) sweep.push(await at(problem, x, t));
   const counts = weightCounts(problem, x, opts.tau);
   const before = await at(problem, x, opts.tau);
-  let after: SparsityAt | null = null;
-  if (opts.finetuneEpochs > 0) {
-    const x0 = thresholdWeights(problem, x, opts.tau);
-    const pruned = problem.params.map((p, i) => (p.role === 'weight' && p.penalty !== 'none' ? i : -1)).filter((i) => i >= 0);
-    const masks = new Map<number, tf.Tensor>();
-    for (const i of pruned) {
-      const p = problem.params[i] as (typeof problem.params)[number];
-      const m = new Float32Array(p.size);
-      for (let k = 0; k < p.size; k++) m[k] = x0[p.offset + k] === 0 ? 0 : 1;
-      masks.set(i, tf.tensor(m, [...p.shape]));
-    }
-    const params = { ...ADAM_DEFAULTS, batchSize: opts.batchSize };
-    const rule = plainRule(problem, 'adam', params, { seed: opts.seed, maxIter: opts.finetuneEpochs, x0 }, 'fine-tune', {
-      // W ← W ⊙ M after every step
-      post: (i, z) => {
-        const m = masks.get(i);
-        return m ? tf.mul(z, m) : z;
-      },
-      dispose: () => tf.dispose([...masks.values()]),
-    });
-    let last: Float64Array = x0;
-    let epochs = 0;
-    await runMinibatchLoop(problem, rule, params, opts.seed, (it) => {
-      last = it.x();
-      return epochs++ < opts.finetuneEpochs;
-    });
-    // after fine-tuning the pruned weights are exactly 0; count nonzeros exactly (τ = 0 on the mask's complement)
-    after = await at(problem, last, opts.tau);
-  }
+  const after = opts.finetuneEpochs > 0 ? await at(problem, await finetune(problem, x, opts), opts.tau) : null;
   return { tau: opts.tau, totalWeights: counts.total, sweep, layers: counts.layers, finetune: { epochs: opts.finetuneEpochs, before, after } };
+}
+
+/**
+ * Threshold + fine-tune (module comment, step 3): returns the fine-tuned parameters, in which
+ * every penalized weight with |x_i| ≤ τ is exactly 0.
+ */
+export async function finetune(problem: TensorProblem, x: Float64Array, opts: { tau: number; finetuneEpochs: number; batchSize: number; seed: number }): Promise<Float64Array> {
+  const x0 = thresholdWeights(problem, x, opts.tau);
+  const pruned = problem.params.map((p, i) => (p.role === 'weight' && p.penalty !== 'none' ? i : -1)).filter((i) => i >= 0);
+  const masks = new Map<number, tf.Tensor>();
+  for (const i of pruned) {
+    const p = problem.params[i] as (typeof problem.params)[number];
+    const m = new Float32Array(p.size);
+    for (let k = 0; k < p.size; k++) m[k] = x0[p.offset + k] === 0 ? 0 : 1;
+    masks.set(i, tf.tensor(m, [...p.shape]));
+  }
+  const params = { ...ADAM_DEFAULTS, batchSize: opts.batchSize };
+  const rule = plainRule(problem, 'adam', params, { seed: opts.seed, maxIter: opts.finetuneEpochs, x0 }, 'fine-tune', {
+    // W ← W ⊙ M after every step
+    post: (i, z) => {
+      const m = masks.get(i);
+      return m ? tf.mul(z, m) : z;
+    },
+    dispose: () => tf.dispose([...masks.values()]),
+  });
+  let last: Float64Array = x0;
+  let epochs = 0;
+  await runMinibatchLoop(problem, rule, params, opts.seed, (it) => {
+    last = it.x();
+    return epochs++ < opts.finetuneEpochs;
+  });
+  return last;
 }
