@@ -13,6 +13,7 @@
  *   (8·n·p bytes of Float64 design), C the CPUs (= workers) per task, and W = 256 MiB per worker
  *   thread (Node + tsx), 768 MiB when the plan has tensor (tfjs) instances; rounded up to 64 MiB.
  */
+import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import type { Plan } from './plan.ts';
 import type { ShardFile } from './shards.ts';
 
@@ -21,7 +22,12 @@ export const GPU_BACKENDS: readonly string[] = ['webgpu', 'tensorflow-gpu'];
 
 /** Whether some tensor instance of the plan asks for a GPU backend. */
 export function planWantsGpu(plan: Plan): boolean {
-  return plan.instances.some((i) => i.spec.family === 'mlp' && GPU_BACKENDS.includes(i.spec.backend ?? 'wasm'));
+  return plan.instances.some((i) => planHasTensor(i.spec.family) && GPU_BACKENDS.includes(i.spec.backend ?? 'wasm'));
+}
+
+/** Whether a family runs on the tensor (tfjs) engine. */
+export function planHasTensor(family: string): boolean {
+  return isTensorFamily(findFamily(family));
 }
 
 /** `--time auto` in seconds (see the module comment). */

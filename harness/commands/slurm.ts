@@ -17,7 +17,7 @@ import { collect, loadPluginModule } from '../plugins.ts';
 import { expandPlan, type Plan } from '../bench/plan.ts';
 import { validateInstances } from '../bench/run.ts';
 import { makeShards, readShardFile, shardFromFile, type ShardFile } from '../bench/shards.ts';
-import { arrayScript, autoMemMiB, autoTimeSeconds, mergeScript, planWantsGpu, shq, slurmTime, type DataSize, type ScriptOptions } from '../bench/slurm.ts';
+import { arrayScript, autoMemMiB, autoTimeSeconds, mergeScript, planHasTensor, planWantsGpu, shq, slurmTime, type DataSize, type ScriptOptions } from '../bench/slurm.ts';
 import { loadDataset } from '../job.ts';
 import { openReadOnly } from '../store/index.ts';
 
@@ -197,7 +197,7 @@ export async function slurmCommand(flags: SlurmFlags, write: (s: string) => void
   const gpu = planWantsGpu(plan);
   const gpus = flags.gpusPerTask !== undefined ? count(flags.gpusPerTask, '--gpus-per-task', 0, 'GPUs per array task') : gpu ? 1 : 0;
   const time = flags.time === 'auto' ? slurmTime(autoTimeSeconds(shards)) : flags.time;
-  const mem = flags.mem === 'auto' ? `${autoMemMiB(distinctSizes(plan), cpus, plan.instances.some((i) => i.spec.family === 'mlp'))}M` : flags.mem;
+  const mem = flags.mem === 'auto' ? `${autoMemMiB(distinctSizes(plan), cpus, plan.instances.some((i) => planHasTensor(i.spec.family)))}M` : flags.mem;
   const opts: ScriptOptions = {
     out,
     cwd: process.cwd(),
