@@ -6,7 +6,7 @@ import t from 'tap';
 import { existsSync, chmodSync, mkdirSync, mkdtempSync, symlinkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfigFile } from '../harness/bench/config.ts';
 import { expandPlan } from '../harness/bench/plan.ts';
 import { makeShards, readShardFile } from '../harness/bench/shards.ts';
@@ -113,6 +113,17 @@ t.test('a plan on a GPU backend requests --gpus-per-task', async (t) => {
   const r0 = run(['slurm', '--config', gpuCfg, '--shards', '1', '--out', out, '--gpus-per-task', '0']);
   t.equal(r0.status, 0, r0.stderr);
   t.notMatch(readFileSync(join(out, 'array.sbatch'), 'utf8'), /--gpus-per-task/);
+});
+
+t.test('--plugin travels to every array task (absolute path), and its solver is in the shards', async (t) => {
+  const plugin = resolve('examples/my-solver.ts');
+  const pcfg = join(dir, 'plugin.json');
+  writeFileSync(pcfg, JSON.stringify({ name: 'with-plugin', problems: [{ family: 'lasso', datasets: ['diabetes'], lambdaRatios: [0.1] }], solvers: [{ name: 'cd' }, { name: 'my-solver' }] }));
+  const out = join(dir, 'plugin-out');
+  const r = run(['slurm', '--config', pcfg, '--plugin', 'examples/my-solver.ts', '--shards', '2', '--out', out]);
+  t.equal(r.status, 0, r.stderr);
+  t.ok(readFileSync(join(out, 'array.sbatch'), 'utf8').includes(`'--plugin' '${plugin}' --shard-plan`), 'bench gets --plugin with the absolute path');
+  t.same(readShardFile(join(out, 'shards.json')).shards.map((s) => s.keys.length), [1, 1]);
 });
 
 t.test('bad input: one line on stderr, exit 2', async (t) => {
