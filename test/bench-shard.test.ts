@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfigFile, loadSuite } from '../harness/bench/config.ts';
 import { expandPlan, parseShard, shardPlan } from '../harness/bench/plan.ts';
-import { assignShards, jobCost, makeShards } from '../harness/bench/shards.ts';
+import { assignShards, makeShards } from '../harness/bench/shards.ts';
 import { runBench } from '../harness/bench/run.ts';
 import { betterReference, mergeDatabases } from '../harness/commands/merge.ts';
 import { openReadOnly, openStore } from '../harness/store/index.ts';
@@ -22,16 +22,16 @@ t.test('parseShard: I/N with 1 ≤ I ≤ N, else a one-line UserError', async (t
   }
 });
 
-t.test('the N shards of the quick plan partition it, balanced by budget (LPT), in plan order', async (t) => {
-  const plan = expandPlan(loadSuite('quick'));
+t.test('the N shards of the quick plan partition it, in plan order, with few duplicated reference solves', async (t) => {
+  const config = loadSuite('quick');
+  const plan = expandPlan(config);
   const all = plan.jobs.map((j) => j.key);
   t.ok(all.length > 20, `quick plans ${all.length} jobs`);
   t.same(expandPlan(loadSuite('quick')).jobs.map((j) => j.key), all, 'the expansion is deterministic');
-  const cost = new Map(plan.jobs.map((j) => [j.key, jobCost(j)]));
-  const maxCost = Math.max(...cost.values());
+  const withRef = new Set(plan.jobs.filter((j) => j.skip === null && plan.instances.find((i) => i.id === j.instanceId)?.convex).map((j) => j.instanceId));
   for (const n of [1, 2, 3, 7, all.length + 2]) {
     const seen = new Map<string, number>();
-    const loads: number[] = [];
+    let referenceSolves = 0;
     for (let i = 1; i <= n; i++) {
       const shard = expandPlan(loadSuite('quick'), { shard: { index: i, count: n } });
       t.same(shardPlan(plan, { index: i, count: n }).jobs.map((j) => j.key), shard.jobs.map((j) => j.key), 'shardPlan agrees with expandPlan');
@@ -41,13 +41,33 @@ t.test('the N shards of the quick plan partition it, balanced by budget (LPT), i
       const used = new Set(shard.jobs.map((j) => j.instanceId));
       t.same(shard.instances.map((x) => x.id), plan.instances.filter((x) => used.has(x.id)).map((x) => x.id));
       for (const j of shard.jobs) seen.set(j.key, (seen.get(j.key) ?? 0) + 1);
-      loads.push(keys.reduce((a, k) => a + (cost.get(k) ?? 0), 0));
+      referenceSolves += new Set(shard.jobs.filter((j) => j.skip === null && withRef.has(j.instanceId)).map((j) => j.instanceId)).size;
     }
     t.equal(seen.size, all.length, `N=${n}: the union is the whole plan`);
     t.ok([...seen.values()].every((c) => c === 1), `N=${n}: the shards are disjoint`);
-    // LPT: no shard exceeds another by more than one job's cost.
-    t.ok(Math.max(...loads) - Math.min(...loads) <= maxCost + 1e-9, `N=${n}: loads ${loads.map((l) => l.toFixed(2)).join(', ')} differ by ≤ the largest job cost`);
+    // Instances are kept together unless one is bigger than a shard: at most N extra reference solves.
+    t.ok(referenceSolves <= withRef.size + n, `N=${n}: ${referenceSolves} reference solves for ${withRef.size} instances (≤ ${withRef.size} + ${n})`);
   }
+});
+
+t.test('instances stay together when the balance allows: two lassos, two jobs each, two shards', async (t) => {
+  const cfgPath = join(dir, 'pairs.json');
+  writeFileSync(
+    cfgPath,
+    JSON.stringify({
+      name: 'pairs',
+      timeout: 10,
+      referenceTimeout: 50,
+      problems: [{ family: 'lasso', datasets: ['sim-lasso:n=20,p=10,k=2', 'sim-lasso:n=20,p=10,k=2,seed=1'], lambdaRatios: [0.1] }],
+      solvers: [{ name: 'cd' }, { name: 'ista' }],
+    }),
+  );
+  const plan = expandPlan(loadConfigFile(cfgPath));
+  // G_A = G_B = 2·50 (cd + lars reference) + 10 + 10 = 120 = T: no cut; LPT deals A → shard 1, B → shard 2.
+  // (Dealing jobs one by one would give each shard one job of each: four reference solves, not two.)
+  const f = makeShards(plan, 2);
+  t.same(f.shards.map((s) => s.keys), [plan.jobs.slice(0, 2).map((j) => j.key), plan.jobs.slice(2).map((j) => j.key)]);
+  t.same(f.shards.map((s) => s.budget), [120, 120]);
 });
 
 t.test('LPT by hand: budgets 50/30/20/10 on two shards, then measured times override budgets', async (t) => {
@@ -57,20 +77,24 @@ t.test('LPT by hand: budgets 50/30/20/10 on two shards, then measured times over
     JSON.stringify({
       name: 'lpt',
       problems: [{ family: 'lasso', datasets: ['sim-lasso:n=20,p=10,k=2'], lambdaRatios: [0.1] }],
+      referenceTimeout: 7,
       solvers: [{ name: 'ista', timeout: 30 }, { name: 'cd', timeout: 50 }, { name: 'lars', timeout: 10 }, { name: 'fista', timeout: 20 }],
     }),
   );
   const plan = expandPlan(loadConfigFile(cfgPath));
   const names = (s: readonly number[], i: number): string[] => plan.jobs.filter((_, p) => s[p] === i).map((j) => j.job.solver);
-  // Decreasing budget: cd 50 → shard 0; ista 30 → shard 1; fista 20 → shard 1 (30 < 50); lars 10 → tie 50/50 → shard 0.
+  // One instance, r = 2·7 (cd + lars reference): G = 14 + 110 = 124 > T = 62, cut where a chunk reaches
+  // T − r = 48: {cd 50}, {ista 30, fista 20}, {lars 10}, each + 14. LPT: {ista, fista} 64 (tie
+  // with {cd}, broken by the first plan position: ista is job 0, cd job 1) → shard 0, {cd} 64 →
+  // shard 1, {lars} 24 → tie 64/64 → shard 0.
   const a = assignShards(plan, 2);
-  t.same([names(a, 0), names(a, 1)], [['cd', 'lars'], ['ista', 'fista']]);
-  // ista measured at 100 s: ista → 0; cd 50 → 1; fista 20 → 1 (70); lars 10 → 1 (80 < 100).
+  t.same([names(a, 0), names(a, 1)], [['ista', 'lars', 'fista'], ['cd']]);
+  // ista measured at 100 s: G = 194, T = 97, cut at 83: {ista} 114 → shard 0, {cd, fista, lars} 94 → shard 1.
   const ista = plan.jobs.find((j) => j.job.solver === 'ista');
   const b = assignShards(plan, 2, new Map([[ista?.key ?? '', 100]]));
   t.same([names(b, 0), names(b, 1)], [['ista'], ['cd', 'lars', 'fista']]);
   // The shard file of the same plan: budgets add the instance's reference (lasso: primary + lars cross-check).
-  const f = makeShards(plan, 2, 7);
+  const f = makeShards(plan, 2);
   t.same(f.shards.map((s) => [s.cost, s.budget]), [[60, 60 + 14], [50, 50 + 14]]);
 });
 

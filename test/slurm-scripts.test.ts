@@ -36,9 +36,9 @@ const run = (args: string[], env: NodeJS.ProcessEnv = process.env): { status: nu
 t.test('estimates by hand: time, memory, array lists', async (t) => {
   const plan = expandPlan(loadConfigFile(cfg));
   t.equal(plan.jobs.length, 4);
-  // Two shards, LPT on budgets 100, 100, 40, 40: each shard gets one ista (100) and one cd (40) =
-  // 140 s of runs + references: lasso 10 + 10 (lars cross-check), logistic 10.
-  const f = makeShards(plan, 2, 10);
+  // Two shards; per instance G = reference + budgets: lasso 10 + 10 (lars cross-check) + 40 + 100 =
+  // 160, logistic 10 + 140 = 150; T = 155: each instance whole on its own shard.
+  const f = makeShards(plan, 2);
   t.same(f.shards.map((s) => s.keys.length), [2, 2]);
   const budgets = f.shards.map((s) => s.budget).sort();
   t.same(budgets, [140 + 10, 140 + 20]);
@@ -82,8 +82,8 @@ t.test('the written scripts: array over shards.json, merge after it, sbatch comm
   const b = run(['bench', '--config', cfg, '--shard-plan', join(out, 'shards.json'), '--shard', '2/2', '--db', db, '--quiet', '--workers', '1']);
   t.equal(b.status, 0, b.stderr);
   t.match(b.stdout, /2 jobs planned, 0 already in .*, 2 run now/);
-  // --costs: the two jobs just measured (well under a second) weigh less than their budgets, so
-  // LPT puts ista on lasso (100 s) alone and the rest (40 s + the two measured) together.
+  // --costs: shard 2 (the logistic jobs) measured well under a second: G_lasso = 160, G_logistic ≈ 10,
+  // T ≈ 85, so lasso is cut at 65: {ista} 120 → shard 1, {cd} 60 and logistic ≈ 10 → shard 2.
   const costed = run(['slurm', '--config', cfg, '--shards', '2', '--out', join(dir, 'costed'), '--costs', db]);
   t.equal(costed.status, 0, costed.stderr);
   const cf = readShardFile(join(dir, 'costed', 'shards.json'));

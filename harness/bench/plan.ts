@@ -54,6 +54,8 @@ export interface Plan {
   readonly name: string;
   readonly jobs: readonly PlannedJob[];
   readonly instances: readonly PlannedInstance[];
+  /** Seconds per reference solve (the config's referenceTimeout; shards.ts weighs references by it). */
+  readonly referenceTimeout: number;
 }
 
 export interface PlanOptions {
@@ -208,6 +210,6 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
     }
   }
   const used = new Set(jobs.map((j) => j.instanceId));
-  const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
+  const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)), referenceTimeout: config.referenceTimeout };
   return opts.shard ? shardPlan(plan, opts.shard) : plan;
 }

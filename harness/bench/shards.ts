@@ -4,15 +4,20 @@
  *
  * Each job has an expected cost c_j: its wall seconds measured by an earlier run of the same job
  * key (when a database of such runs is given), else its time budget (timeoutSeconds); a job the
- * plan already knows it will skip costs {@link SKIP_COST}. Shards are filled by the LPT rule
- * (longest processing time first, Graham 1969): jobs in decreasing cost (ties: plan position),
- * each to the shard of least load so far (ties: the lowest index). Its makespan is at most
- * (4/3 − 1/(3N)) × the optimum. The result depends only on the plan and the costs, so every
- * machine that expands the same plan with the same costs gets the same shards; a shard file
- * (see {@link ShardFile}) freezes them when the costs came from a database.
+ * plan already knows it will skip costs {@link SKIP_COST}. A shard also pays the reference solve
+ * r_i of every convex instance its runs touch (each shard computes the ones it needs;
+ * {@link referenceBudget}), so an instance's jobs are kept together where the balance allows:
  *
- * A shard also pays the reference solves of the convex instances its jobs touch (each shard
- * computes the ones it needs): {@link referenceBudget} seconds per instance.
+ * 1. group the runnable jobs by instance: G_i = r_i + Σ_{j ∈ i} c_j; let T = Σ_i G_i / N;
+ * 2. a group with G_i > T is cut into chunks (jobs in decreasing cost, a chunk closed once its
+ *    jobs reach T − r_i), each chunk paying r_i — at most N extra reference solves in all; jobs
+ *    of instances without a reference (r_i = 0) and skipped jobs are chunks of one;
+ * 3. LPT over the chunks (longest processing time first, Graham 1969): in decreasing cost (ties:
+ *    first plan position), each to the shard of least load so far (ties: the lowest index).
+ *
+ * The result depends only on the plan and the costs, so every machine that expands the same plan
+ * with the same costs gets the same shards; a shard file ({@link ShardFile}) freezes them when
+ * the costs came from a database.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../problems/errors.ts';
@@ -39,17 +44,56 @@ export function referenceBudget(inst: PlannedInstance, referenceTimeout: number)
   return referenceTimeout * (inst.spec.family === 'lasso' ? 2 : 1);
 }
 
-/** Shard number (0-based) of each job of `plan`, in plan order (LPT, see the module comment). */
+/** Shard number (0-based) of each job of `plan`, in plan order (see the module comment). */
 export function assignShards(plan: Plan, count: number, measured?: ReadonlyMap<string, number>): number[] {
   const costs = plan.jobs.map((j) => jobCost(j, measured));
-  const order = costs.map((_, p) => p).sort((a, b) => (costs[b] as number) - (costs[a] as number) || a - b);
+  const byId = new Map(plan.instances.map((i) => [i.id, i]));
+  const refOf = (p: number): number => {
+    const job = plan.jobs[p] as PlannedJob;
+    const inst = byId.get(job.instanceId);
+    return job.skip === null && inst ? referenceBudget(inst, plan.referenceTimeout) : 0;
+  };
+  // 1. groups by instance (runnable jobs of instances with a reference), positions in decreasing cost
+  const byCost = (a: number, b: number): number => (costs[b] as number) - (costs[a] as number) || a - b;
+  const groups = new Map<string, number[]>();
+  const chunks: { positions: number[]; cost: number }[] = [];
+  plan.jobs.forEach((job, p) => {
+    if (refOf(p) === 0) chunks.push({ positions: [p], cost: costs[p] as number });
+    else groups.set(job.instanceId, [...(groups.get(job.instanceId) ?? []), p]);
+  });
+  const groupCost = (ps: readonly number[]): number => refOf(ps[0] as number) + ps.reduce((a, p) => a + (costs[p] as number), 0);
+  const total = chunks.reduce((a, c) => a + c.cost, 0) + [...groups.values()].reduce((a, ps) => a + groupCost(ps), 0);
+  const target = total / count;
+  // 2. cut groups larger than the ideal shard
+  for (const ps of groups.values()) {
+    const r = refOf(ps[0] as number);
+    if (groupCost(ps) <= target) {
+      chunks.push({ positions: ps, cost: groupCost(ps) });
+      continue;
+    }
+    let cur: number[] = [];
+    let sum = 0;
+    for (const p of [...ps].sort(byCost)) {
+      cur.push(p);
+      sum += costs[p] as number;
+      if (sum >= target - r) {
+        chunks.push({ positions: cur, cost: r + sum });
+        cur = [];
+        sum = 0;
+      }
+    }
+    if (cur.length) chunks.push({ positions: cur, cost: r + sum });
+  }
+  // 3. LPT over the chunks
+  const first = (c: { positions: number[] }): number => Math.min(...c.positions);
+  chunks.sort((a, b) => b.cost - a.cost || first(a) - first(b));
   const load = new Array<number>(count).fill(0);
   const out = new Array<number>(plan.jobs.length).fill(0);
-  for (const p of order) {
+  for (const c of chunks) {
     let best = 0;
     for (let s = 1; s < count; s++) if ((load[s] as number) < (load[best] as number)) best = s;
-    out[p] = best;
-    load[best] = (load[best] as number) + (costs[p] as number);
+    for (const p of c.positions) out[p] = best;
+    load[best] = (load[best] as number) + c.cost;
   }
   return out;
 }
@@ -78,7 +122,8 @@ export interface ShardFile {
 export const SHARD_FORMAT = 'l1bench-shards/1';
 
 /** The N balanced shards of a plan, with their costs and budgets. */
-export function makeShards(plan: Plan, count: number, referenceTimeout: number, measured?: ReadonlyMap<string, number>): ShardFile {
+export function makeShards(plan: Plan, count: number, measured?: ReadonlyMap<string, number>): ShardFile {
+  const referenceTimeout = plan.referenceTimeout;
   const where = assignShards(plan, count, measured);
   const byId = new Map(plan.instances.map((i) => [i.id, i]));
   const shards: ShardEntry[] = [];
@@ -100,7 +145,7 @@ export function makeShards(plan: Plan, count: number, referenceTimeout: number, 
 export function restrictPlan(plan: Plan, keys: ReadonlySet<string>): Plan {
   const jobs = plan.jobs.filter((j) => keys.has(j.key));
   const used = new Set(jobs.map((j) => j.instanceId));
-  return { name: plan.name, jobs, instances: plan.instances.filter((i) => used.has(i.id)) };
+  return { name: plan.name, jobs, instances: plan.instances.filter((i) => used.has(i.id)), referenceTimeout: plan.referenceTimeout };
 }
 
 /** Shard `index/count` of a plan under the balanced assignment by budgets (no measured costs). */

@@ -189,7 +189,7 @@ export async function slurmCommand(flags: SlurmFlags, write: (s: string) => void
     indices = await unfinishedShards(out, shards);
   } else {
     const measured = flags.costs !== undefined ? await measuredCosts(flags.costs) : undefined;
-    shards = makeShards(plan, n, config.referenceTimeout, measured);
+    shards = makeShards(plan, n, measured);
     writeFileSync(shardPath, `${JSON.stringify(shards, null, 1)}\n`);
     indices = shards.shards.filter((s) => s.keys.length > 0).map((s) => s.index);
   }
