@@ -12,6 +12,7 @@ import { resolveParams, skipReason, solverLabel } from './params.ts';
 import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
 import { provenance } from './env.ts';
 import { UserError } from '../problems/errors.ts';
+import { performance } from 'node:perf_hooks';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
 
@@ -59,6 +60,8 @@ export interface JobSpec {
 
 /** Iterations of the untimed warm-up run before a job's timed runs (a few: JIT compilation, caches). */
 export const WARMUP_ITERATIONS = 5;
+/** Share of a job's timeout the warm-up may use (it runs inside the job's budget). */
+export const WARMUP_TIMEOUT_SHARE = 0.1;
 
 /** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
@@ -167,16 +170,22 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     return { ...failedRow(job, solver.name, label, params, 'skipped', skip, started, problem, tau), problem };
   }
   const ref = opts.reference ?? null;
+  const t0 = performance.now();
   const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null };
   if (opts.warmup) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
-    await runSolver(solver, problem, params, { ...runOpts, maxIter: Math.min(WARMUP_ITERATIONS, job.maxIter) });
+    const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
+    await runSolver(solver, problem, params, { ...runOpts, maxIter: Math.min(WARMUP_ITERATIONS, job.maxIter), timeoutSeconds: warmTimeout });
   }
   const outcome = await runSolver(solver, problem, params, { ...runOpts, ...(opts.onTrace ? { onTrace: opts.onTrace } : {}) });
   const outcomes: RunOutcome[] = [outcome];
   const R = Math.max(1, Math.floor(job.repeat ?? 1));
+  // the pool's budget is R × timeout from the start: a repetition that might not fit is not started
+  const budgetMs = job.timeoutSeconds ? 0.9 * R * job.timeoutSeconds * 1000 : Infinity;
   if (REPEATABLE.includes(outcome.status)) {
     for (let r = 1; r < R; r++) {
+      const last = outcomes[outcomes.length - 1] as RunOutcome;
+      if (performance.now() - t0 + last.wallSeconds * 1000 > budgetMs) break;
       const o = await runSolver(solver, problem, params, runOpts);
       outcomes.push(o);
       if (!REPEATABLE.includes(o.status)) break;

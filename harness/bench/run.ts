@@ -324,8 +324,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       inflight++;
       progress.update(records.length, job.title);
       void pool
-        // the budget covers the untimed warm-up and every timed repetition (each also bounded by its own cooperative timeout)
-        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * ((job.job.repeat ?? 1) + 1))
+        // the budget is the run's timeout per timed repetition (the short warm-up runs inside it: job.ts)
+        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * (job.job.repeat ?? 1))
         .then((o) => {
           inflight--;
           onRunOutcome(job, o);
