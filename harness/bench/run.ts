@@ -243,7 +243,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
     if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
-    write(() => (opts.force ? store.supersedeRun(run, trace, reps) : store.recordRun(run, trace, reps)));
+    // the plan's key (computed once in this process) is the row's, whatever a worker computed
+    const row: NewRun = { ...run, job_key: job.key };
+    write(() => (opts.force ? store.supersedeRun(row, trace, reps) : store.recordRun(row, trace, reps)));
   };
 
   const onRunOutcome = (job: PlannedJob, o: TaskOutcome): void => {
