@@ -71,30 +71,44 @@ function alive(pid: number): boolean {
 export async function acquireWriterLock(dbPath: string, waitSeconds = DEFAULT_LOCK_WAIT_SECONDS): Promise<WriterLock> {
   const path = lockPath(dbPath);
   const deadline = Date.now() + Math.max(0, waitSeconds) * 1000;
-  let db: sqlite3.Database;
-  try {
-    db = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const d: sqlite3.Database = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) => (err ? reject(err) : resolve(d)));
-    });
-  } catch (e) {
-    const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
-    throw new UserError(`cannot open results database ${dbPath}: ${reason}; pass --db with a writable path`);
-  }
   for (let attempt = 0; ; attempt++) {
+    let db: sqlite3.Database;
+    try {
+      db = await new Promise<sqlite3.Database>((resolve, reject) => {
+        const d: sqlite3.Database = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE, (err) => (err ? reject(err) : resolve(d)));
+      });
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
+      throw new UserError(`cannot open results database ${dbPath}: ${reason}; pass --db with a writable path`);
+    }
     try {
       // the write takes the EXCLUSIVE lock; locking_mode = exclusive keeps it until close
       await exec(db, `pragma locking_mode = exclusive; pragma busy_timeout = 0; begin exclusive; pragma user_version = ${process.pid}; commit;`);
-      break;
+      let released = false;
+      return {
+        path,
+        async release() {
+          if (released) return;
+          released = true;
+          await close(db);
+        },
+      };
     } catch (e) {
+      // a failed attempt closes its connection, so that no lock it took lingers while it waits
+      await close(db);
       const busy = /SQLITE_BUSY|SQLITE_LOCKED/.test(String(e));
-      if (busy) await exec(db, 'rollback').catch(() => undefined);
-      if (!busy || Date.now() >= deadline) {
-        await close(db);
-        if (!busy) {
-          const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
-          throw new UserError(`cannot lock results database ${dbPath} (lock file ${path}: ${reason}); pass --db with a writable path`);
+      if (!busy) {
+        const reason = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
+        throw new UserError(`cannot lock results database ${dbPath} (lock file ${path}: ${reason}); pass --db with a writable path`);
+      }
+      if (Date.now() >= deadline) {
+        // a holder that is still between BEGIN and COMMIT has not written its pid yet (the header
+        // shows none, or the previous holder's): look again briefly
+        let pid = lockHolderPid(path);
+        for (let i = 0; (pid === null || !alive(pid)) && i < 20; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          pid = lockHolderPid(path);
         }
-        const pid = lockHolderPid(path);
         const who = pid === null ? 'another process' : alive(pid) ? `process ${pid}` : `process ${pid} (on another machine)`;
         const waited = waitSeconds > 0 ? ` (waited ${waitSeconds} s)` : '';
         throw new UserError(
@@ -104,13 +118,4 @@ export async function acquireWriterLock(dbPath: string, waitSeconds = DEFAULT_LO
       await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 500)));
     }
   }
-  let released = false;
-  return {
-    path,
-    async release() {
-      if (released) return;
-      released = true;
-      await close(db);
-    },
-  };
 }
