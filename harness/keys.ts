@@ -24,6 +24,7 @@ import { BUILTINS } from '../problems/datasets/index.ts';
 import { builtinPath } from '../problems/datasets/builtin.ts';
 import { UserError } from '../problems/errors.ts';
 import type { ParamValue } from '../problems/types.ts';
+import { PROBLEMS } from '../problems/zoo.ts';
 
 /** Bump when the key's recipe changes (old rows then simply stop matching). */
 export const KEY_VERSION = 2;
@@ -129,14 +130,24 @@ export function fileHash(path: string): string {
   return hash;
 }
 
-/** The modules a run of `solver` on `family` executes (repository-relative paths). */
+/** Protocol steps run after a tensor-engine solve (harness/job.ts imports it lazily). */
+const TENSOR_PROTOCOL = 'solvers/tensor/run-protocol.ts';
+
+/**
+ * The modules a run of `solver` on `family` executes (repository-relative paths): the solver's
+ * file (a solver without one, e.g. a plugin: the whole registry), the zoo (every family is
+ * defined there; tensor families import their builders lazily, which the walk follows), the
+ * dataset loaders and the runner; tensor families also run the post-solve protocol.
+ */
 export function codeRoots(solver: string, family: string): string[] {
   const solverFile = `solvers/${solver}.ts`;
+  const tensor = PROBLEMS.find((f) => f.name === family)?.engine === 'tfjs';
   return [
     existsSync(join(REPO_ROOT, solverFile)) ? solverFile : 'solvers/index.ts',
-    family === 'mlp' ? 'problems/tensor/index.ts' : 'problems/zoo.ts',
+    'problems/zoo.ts',
     'problems/datasets/index.ts',
     'harness/runner.ts',
+    ...(tensor ? [TENSOR_PROTOCOL] : []),
   ];
 }
 
