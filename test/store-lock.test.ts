@@ -105,3 +105,15 @@ t.test('a writer killed with SIGKILL leaves no stale lock: the next one takes ov
   t.equal(await s.integrityCheck(), 'ok');
   await s.close();
 });
+
+t.test('four identical solves started at once on a fresh database: one run with four repetitions', async (t) => {
+  const db = join(dir, 'fresh-solves.db');
+  const procs = [0, 1, 2, 3].map(() => cli(['solve', '--problem', 'lasso', '--data', 'diabetes', '--lambda-ratio', '0.1', '--solver', 'cd', '--db', db, '--lock-wait', '120', '--quiet']));
+  for (const e of await Promise.all(procs.map((p) => p.done))) t.equal(e.code, 0, e.stderr);
+  const s = await openReadOnly(db);
+  t.teardown(() => s.close());
+  const runs = await s.runs();
+  t.same(runs.map((r) => [r.suite, r.repeats]), [['solve', 4]]);
+  t.equal((await s.repetitions(runs[0]!.id)).length, 4);
+  t.equal(await s.integrityCheck(), 'ok');
+});

@@ -216,7 +216,8 @@ export interface OpenStoreOptions {
 /**
  * Refuses, before anything is written, a file that is neither empty nor l1bench's own: its
  * application_id is ours, or (databases made before 0002) it has kysely's migration table listing
- * only l1bench migrations and a `runs` table, or it has no tables at all.
+ * only l1bench migrations and a `runs` table, or it has no tables at all (or only Kysely's, with
+ * no migration yet: another l1bench is creating it).
  */
 async function checkOwnDatabase(path: string): Promise<void> {
   if (!existsSync(path)) return;
@@ -233,9 +234,13 @@ async function checkOwnDatabase(path: string): Promise<void> {
     if (appId === APPLICATION_ID) return;
     const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)).rows.map((r) => r.name);
     if (appId === 0 && tables.length === 0) return;
-    if (appId === 0 && tables.includes('kysely_migration') && tables.includes('runs')) {
-      const names = await executedMigrations(db);
-      if (names !== undefined && names.length > 0 && names.every((n) => MIGRATIONS.some((m) => m.name === n) || n > SCHEMA_VERSION)) return;
+    if (appId === 0 && tables.includes('kysely_migration')) {
+      const names = (await executedMigrations(db)) ?? [];
+      const ours = names.every((n) => MIGRATIONS.some((m) => m.name === n) || n > SCHEMA_VERSION);
+      // made by l1bench before 0002; or being created by another l1bench right now (Kysely makes
+      // its own tables before the first migration's transaction commits)
+      const creating = names.length === 0 && tables.every((n) => n === 'kysely_migration' || n === 'kysely_migration_lock');
+      if ((ours && names.length > 0 && tables.includes('runs')) || creating) return;
     }
     const what = appId !== 0 ? `application_id ${appId}` : `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}`;
     throw new UserError(`${path} is not an l1bench results database (it has ${what}); l1bench leaves it untouched: pass --db with a new or l1bench path`);
