@@ -2,8 +2,10 @@
  * The schema of results.db: typed tables for Kysely and the migrations that create them.
  *
  * Tables
- * - `runs`: one row per job (any status, skipped and failed included), with the problem
- *   instance, solver instance, stopping settings, outcome and provenance.
+ * - `runs`: one row per run of a job (any status, skipped and failed included), with the problem
+ *   instance, solver instance, stopping settings, outcome and provenance. A job key has at most
+ *   one current run (`current` = 1); runs superseded by `bench --force` stay as history (0).
+ * - `repetition`: the timed repetitions behind a run's (median) times.
  * - `trace`: the convergence curve of a run, one row per sampled iteration k.
  * - `reference`: the reference optimum F* of an instance (keyed by its instance hash).
  * - `meta`: free key/value pairs.
