@@ -4,8 +4,9 @@
  * jobKey = sha256(JSON [KEY_VERSION, suite, data, problem, solver, params, seed, tol, maxIter,
  *                       timeout, τ, code])
  * - data: a builtin dataset → the sha256 of its committed file's bytes; a simulated one → its spec
- *   string (the generator is code, hashed below); a file → the sha256 of its bytes. So a changed
- *   file reruns its jobs, and the same bytes under another path are the same data.
+ *   string (the generator is code, hashed below); Fashion-MNIST → its spec and the sha256 of the
+ *   IDX files it reads; a file → the sha256 of its bytes. So a changed file reruns its jobs, and
+ *   the same bytes under another path are the same data.
  * - problem: the preprocessing and instance settings (family, target, standardize, λ, groups —
  *   a groups file by the hash of its bytes —, backend, hidden units, MLP penalty).
  * - code: {@link codeHash} of the modules the run executes: the solver's file, the problem
@@ -22,6 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTINS } from '../problems/datasets/index.ts';
 import { builtinPath } from '../problems/datasets/builtin.ts';
+import { FASHION_MNIST_DIR, FASHION_MNIST_SMALL_DIR, isFashionMnist } from '../problems/datasets/fashion-mnist.ts';
 import { UserError } from '../problems/errors.ts';
 import type { ParamValue } from '../problems/types.ts';
 import { PROBLEMS } from '../problems/zoo.ts';
@@ -91,10 +93,19 @@ export function dataKey(spec: string): string {
   const builtin = BUILTINS.find((b) => b.name === s);
   if (builtin) return `builtin:${fileHash(builtinPath(builtin))}`;
   if (/^sim-[a-z-]+(:|$)/.test(s) && !existsSync(s)) return `sim:${s}`;
+  if (isFashionMnist(s) && !existsSync(s)) {
+    // the spec (subset sizes, seed) and the bytes of the IDX files it reads
+    const folder = s.split(':')[0] === 'fashion-mnist-small' ? FASHION_MNIST_SMALL_DIR : FASHION_MNIST_DIR;
+    const files = FASHION_FILES.map((f) => join(folder, f));
+    return `fashion:${s}:${files.map((f) => (existsSync(f) ? fileHash(f) : 'missing')).join(',')}`;
+  }
   if (existsSync(s)) return `file:${fileHash(s)}`;
   // Not loadable: the loader will say why when the job is built; key it by the spec.
   return `spec:${s}`;
 }
+
+/** The IDX files of a Fashion-MNIST folder (official and committed subset alike). */
+const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
 const fileHashes = new Map<string, { size: number; mtimeMs: number; ino: number; hash: string }>();
 

@@ -10,7 +10,7 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { codeFiles, codeRoots, importsOf } from '../harness/keys.ts';
+import { codeFiles, codeRoots, dataKey, fileHash, importsOf } from '../harness/keys.ts';
 import { openReadOnly } from '../harness/store/index.ts';
 
 const here = process.cwd();
@@ -27,6 +27,18 @@ t.test('the code a run depends on: its solver, the family, the loaders and the r
   }
   t.same(importsOf(`import type { A } from './a.ts';\nimport { b } from "./b.ts";\nexport { c } from './c.ts';\nexport type { D } from './d.ts';\nconst m = await import('./e.ts');\nimport './f.ts';\nimport x from 'node:fs';`),
     ['./b.ts', './c.ts', './e.ts', './f.ts'], 'type-only imports erase and are not followed; packages are not files');
+});
+
+t.test('data keys: bytes, not paths', async (t) => {
+  const a = join(dir, 'a.csv');
+  const b = join(dir, 'elsewhere-b.csv');
+  writeFileSync(a, 'x,y\n1,2\n3,4\n');
+  writeFileSync(b, 'x,y\n1,2\n3,4\n');
+  t.equal(dataKey(a), dataKey(b), 'the same bytes under two paths are the same data');
+  t.equal(dataKey(a), `file:${fileHash(a)}`);
+  t.match(dataKey('diabetes'), /^builtin:[0-9a-f]{64}$/, 'a builtin by its committed file');
+  t.equal(dataKey('sim-lasso:n=10,p=5'), 'sim:sim-lasso:n=10,p=5', 'a simulation by its spec');
+  t.match(dataKey('fashion-mnist-small'), /^fashion:fashion-mnist-small:[0-9a-f]{64},[0-9a-f]{64},[0-9a-f]{64},[0-9a-f]{64}$/, 'Fashion-MNIST by its IDX files');
 });
 
 t.test('bench on a copy of the repository reruns exactly what changed', async (t) => {
