@@ -72,6 +72,8 @@ export interface SolverBlock {
   readonly timeout?: number;
   readonly seeds?: readonly number[];
   readonly tau?: number;
+  /** Only the problem blocks of these families get this solver block (default: every family). */
+  readonly families?: readonly string[];
 }
 
 export interface BenchConfig {
@@ -213,7 +215,7 @@ const FAMILY_NAMES = (): string[] => PROBLEMS.map((f) => f.name);
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
 const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
-const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
+const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'families'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
@@ -343,6 +345,15 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
     ...(o['timeout'] !== undefined ? { timeout: positive(o['timeout'], at.key('timeout')) } : {}),
     ...(o['seeds'] !== undefined ? { seeds: list(o['seeds'], at.key('seeds'), seed) } : {}),
+    ...(o['families'] !== undefined
+      ? {
+          families: list(o['families'], at.key('families'), (x, p) => {
+            const f = str(x, p);
+            if (!FAMILY_NAMES().includes(f)) p.fail(`'${f}' is not a problem family; one of: ${FAMILY_NAMES().join(', ')}`);
+            return f;
+          }),
+        }
+      : {}),
     ...(o['tau'] !== undefined ? { tau: nonNegative(o['tau'], at.key('tau')) } : {}),
   };
 }
