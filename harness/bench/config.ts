@@ -13,16 +13,18 @@
  *   "seeds": [0],                    // one run per seed                              (default [0])
  *   "referenceTimeout": 120,         // seconds per reference solve                   (default 120)
  *   "problems": [{
- *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp
+ *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp | nn-compression
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
  *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
  *     "maxIter": 1000                // caps every solver's budget on these instances
+ *     // nn-compression only: "layers": [300, 100], "structure": "weight" | "neuron", "finetuneEpochs": 5
  *   }],
  *   "solvers": [
  *     { "name": "cd" },
  *     { "name": "spred-adam", "params": { "batch": 32 }, "grid": { "lr": [0.01, 0.001] },
- *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6 }
+ *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6 },
+ *     { "name": "gmp", "families": ["nn-compression"] }   // only on problem blocks of these families
  *   ]
  * }
  * ```
