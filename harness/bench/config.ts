@@ -15,16 +15,18 @@
  *   "repeat": 3,                     // timed repetitions per run after an untimed warm-up; the
  *                                    // stored times are their medians                 (default 1)
  *   "problems": [{
- *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp
+ *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp | nn-compression
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
  *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
  *     "maxIter": 1000                // caps every solver's budget on these instances
+ *     // nn-compression only: "layers": [300, 100], "structure": "weight" | "neuron", "finetuneEpochs": 5
  *   }],
  *   "solvers": [
  *     { "name": "cd" },
  *     { "name": "spred-adam", "params": { "batch": 32 }, "grid": { "lr": [0.01, 0.001] },
- *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6, "repeat": 1 }
+ *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6, "repeat": 1 },
+ *     { "name": "gmp", "families": ["nn-compression"] }   // only on problem blocks of these families
  *   ]
  * }
  * ```
@@ -74,6 +76,8 @@ export interface SolverBlock {
   readonly timeout?: number;
   readonly seeds?: readonly number[];
   readonly tau?: number;
+  /** Only the problem blocks of these families get this solver block (default: every family). */
+  readonly families?: readonly string[];
   /** Timed repetitions of each run of this block (overrides the plan's `repeat`). */
   readonly repeat?: number;
 }
@@ -222,7 +226,7 @@ const FAMILY_NAMES = (): string[] => PROBLEMS.map((f) => f.name);
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'repeat', 'problems', 'solvers'] as const;
 const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
-const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'repeat'] as const;
+const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'families', 'repeat'] as const;
 
 function repeatCount(v: Json, at: Path): number {
   const r = posInt(v, at);
@@ -359,6 +363,15 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
     ...(o['timeout'] !== undefined ? { timeout: positive(o['timeout'], at.key('timeout')) } : {}),
     ...(o['seeds'] !== undefined ? { seeds: list(o['seeds'], at.key('seeds'), seed) } : {}),
+    ...(o['families'] !== undefined
+      ? {
+          families: list(o['families'], at.key('families'), (x, p) => {
+            const f = str(x, p);
+            if (!FAMILY_NAMES().includes(f)) p.fail(`'${f}' is not a problem family; one of: ${FAMILY_NAMES().join(', ')}`);
+            return f;
+          }),
+        }
+      : {}),
     ...(o['tau'] !== undefined ? { tau: nonNegative(o['tau'], at.key('tau')) } : {}),
     ...(o['repeat'] !== undefined ? { repeat: repeatCount(o['repeat'], at.key('repeat')) } : {}),
   };
