@@ -27,6 +27,7 @@ interface BenchFlags {
   shardPlan?: string;
   plugin: string[];
   quiet?: boolean;
+  lockWait?: string;
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -34,6 +35,12 @@ function positive(text: string, flag: string, integer: boolean): number {
   if (text.trim() === '' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
     throw new UserError(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
   }
+  return v;
+}
+
+function nonNegative(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a number of seconds ≥ 0, got '${text}'`);
   return v;
 }
 
@@ -46,11 +53,12 @@ export function registerBench(program: Command): void {
     .option('--db <file>', 'results database', 'results.db')
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
     .option('--timeout <seconds>', "override every run's time budget")
-    .option('--force', 'rerun finished jobs and references, replacing their rows')
+    .option('--force', 'rerun finished jobs and references; the old runs are kept as history (superseded)')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only shard i of n (1 ≤ i ≤ n), shards balanced by the jobs\' time budgets; merge shards with `l1bench merge`')
     .option('--shard-plan <file>', 'with --shard: take shard i\'s jobs from this shards.json (written by `l1bench slurm`)')
     .option('--plugin <file>', 'load solvers from a .ts/.js module of yours (repeatable); use them in the plan like built-ins', collect, [] as string[])
+    .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
@@ -70,6 +78,7 @@ export function registerBench(program: Command): void {
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),
         ...(shardFile !== undefined ? { shardFile } : {}),
+        ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         handleSignals: true,
       });
