@@ -32,7 +32,8 @@ import type { ProblemMeta } from '../types.ts';
 import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
 import { UserError } from '../errors.ts';
-import { initBackend, type BackendName, BACKENDS } from './backend.ts';
+import { initDevice, BACKEND_CHOICES, DEFAULT_BACKEND, type BackendChoice } from './backend.ts';
+import { readScalar } from './read.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type TensorModel } from './base.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';
 
@@ -58,8 +59,8 @@ export interface MlpOptions {
   readonly seed?: number;
   /** Fraction of samples held out for the test metric (default 0.2; 0 = no test split). */
   readonly testFraction?: number;
-  /** TensorFlow.js backend (default 'wasm'). */
-  readonly backend?: BackendName;
+  /** TensorFlow.js backend (default 'auto': webgpu on a hardware GPU, else wasm). */
+  readonly backend?: BackendChoice;
   /** Metadata. */
   readonly name?: string;
   readonly dataHash?: string;
@@ -98,8 +99,7 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
   for (let i = 0; i < opts.X.length; i++) {
     if (!Number.isFinite(opts.X[i] as number)) throw new UserError(`mlp: X has a non-finite value at sample ${Math.floor(i / p)}, feature ${i % p}; clean the data`);
   }
-  const backendName = opts.backend ?? 'wasm';
-  const active = await initBackend(backendName);
+  const device = await initDevice(opts.backend ?? DEFAULT_BACKEND);
 
   // seeded split: perm[0..nTest) test, the rest train
   const perm = new Rng(seed ^ 0x2545f491).shuffle(Int32Array.from({ length: n }, (_, i) => i));
@@ -162,7 +162,8 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
 
   const model: TensorModel = {
     family: 'mlp',
-    backend: backendName === 'tensorflow-gpu' && active === 'tensorflow' ? 'tensorflow-gpu' : active,
+    backend: device.backend,
+    adapter: device.adapter,
     params,
     penalty,
     nSamples: nTrain,
@@ -174,16 +175,18 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
     owned: xTest && yTest ? [xTest, yTest] : [],
     ...(xTest && yTest
       ? {
-          testMetric: (ts: readonly tf.Tensor[]): number => {
+          testMetric: async (ts: readonly tf.Tensor[]): Promise<number> => {
             const acc = tf.tidy(() => {
               const [W1, b1, W2, b2] = ts as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
               const H = tf.relu(tf.add(tf.matMul(xTest, W1), b1));
               const Z = tf.add(tf.matMul(H, W2), b2);
               return tf.mean(tf.cast(tf.equal(tf.argMax(Z, 1), yTest), 'float32'));
             });
-            const v = acc.dataSync()[0] as number;
-            acc.dispose();
-            return v;
+            try {
+              return await readScalar(acc);
+            } finally {
+              acc.dispose();
+            }
           },
         }
       : {}),
@@ -193,7 +196,7 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
   const x0 = initialParams(seed);
   x0.fill(0, 0, p * h);
   const g0 = new Float64Array(x0.length);
-  lossAndGradient(params, mlpLoss, fullBatch, x0, g0);
+  await lossAndGradient(params, mlpLoss, fullBatch, x0, g0);
   const lambdaMax = penaltyDualNorm(params, penalty, g0);
   const lambda = opts.lambda ?? (opts.lambdaRatio as number) * lambdaMax;
   if (!(lambda > 0) || !Number.isFinite(lambda)) {
@@ -357,15 +360,15 @@ export async function makeMlpFromDataset(ds: Dataset, spec: MlpSpec): Promise<Te
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[i * p + j] = data[j * n + i] as number;
   // binary targets are ±1: map to classes 0/1 (−1 → 0, +1 → 1)
   const y = ds.task === 'binary' ? Int32Array.from(ds.y, (v) => (v > 0 ? 1 : 0)) : Int32Array.from(ds.y);
-  const backend = spec.backend ?? 'wasm';
-  if (!BACKENDS.includes(backend as BackendName)) throw new UserError(`unknown TensorFlow.js backend '${backend}'; choose one of: ${BACKENDS.join(', ')}`);
+  const backend = spec.backend ?? DEFAULT_BACKEND;
+  if (!BACKEND_CHOICES.includes(backend as BackendChoice)) throw new UserError(`unknown TensorFlow.js backend '${backend}'; choose one of: ${BACKEND_CHOICES.join(', ')}`);
   return makeMlpProblem({
     X,
     y,
     hidden: spec.hidden ?? MLP_DEFAULT_HIDDEN,
     ...(spec.lambda.kind === 'absolute' ? { lambda: spec.lambda.value } : { lambdaRatio: spec.lambda.ratio }),
     penalty: spec.mlpPenalty ?? 'l1',
-    backend: backend as BackendName,
+    backend: backend as BackendChoice,
     name: ds.name,
     dataHash: ds.hash,
     ...(ds.labels ? { labels: ds.labels } : {}),

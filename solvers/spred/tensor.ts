@@ -35,7 +35,8 @@
  * which is 0 at every stationary point of g.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Callback, IterateView, Params, RunContext } from '../../problems/types.ts';
+import type { AsyncCallback, AsyncIterateView, Callback, Params, RunContext } from '../../problems/types.ts';
+import { asyncCallbackOf, readInto, syncDevice } from '../../problems/tensor/read.ts';
 import type { TensorBatch, TensorParamInfo, TensorProblem } from '../../problems/tensor/types.ts';
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -318,14 +319,16 @@ function makeStepper(method: DenseTensorMethod, vars: readonly tf.Variable[], pa
 
 /**
  * Runs the epoch loop shared by spred and the dense baseline:
- * `while (callback(view)) { one epoch of minibatch steps }`.
+ * `while (await report(view)) { one epoch of minibatch steps; wait for the device }`.
+ * The steps only enqueue work; on a device backend the epoch's time includes waiting for it
+ * to finish (`syncDevice` on `anchor`), so solver time is the device's time, not the queue's.
  */
-function epochLoop(problem: TensorProblem, params: Params, rng: Rng, view: IterateView, callback: Callback, step: (batch: TensorBatch | undefined, epoch: number) => void): void {
+async function epochLoop(problem: TensorProblem, params: Params, rng: Rng, view: AsyncIterateView, report: AsyncCallback, anchor: tf.Tensor, step: (batch: TensorBatch | undefined, epoch: number) => void): Promise<void> {
   const batchSize = Math.floor(num(params, 'batchSize', 0));
   const n = problem.nSamples;
   const batches = batchSize > 0 && batchSize < n ? new EpochBatches(n, batchSize, rng) : null;
   let epoch = 0;
-  while (callback(view)) {
+  while (await report(view)) {
     if (batches === null) step(undefined, epoch);
     else {
       for (const idx of batches.shuffle()) {
@@ -337,6 +340,7 @@ function epochLoop(problem: TensorProblem, params: Params, rng: Rng, view: Itera
         }
       }
     }
+    await syncDevice(anchor);
     epoch++;
   }
 }
@@ -357,17 +361,10 @@ function makeVariables(layout: FactorLayout, theta0: Float64Array): { vars: tf.V
   return { vars, owner };
 }
 
-/** Reads the variables back into a Float64 θ (θ layout). */
-function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], theta: Float64Array): Float64Array {
-  let k = 0;
-  for (const b of layout.blocks) {
-    if (b.kind === 'free') theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.vOff);
-    else {
-      theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.uOff);
-      theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.vOff);
-    }
-  }
-  return theta;
+/** Reads the variables back into a Float64 θ (θ layout; awaited reads). */
+function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], theta: Float64Array): Promise<Float64Array> {
+  const offsets = layout.blocks.flatMap((b) => (b.kind === 'free' ? [b.vOff] : [b.uOff, b.vOff]));
+  return readInto(vars, offsets, theta);
 }
 
 /**
@@ -385,6 +382,7 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
   const theta0 = initialFactors(layout, params, ctx, rng, who);
   const lambda = problem.lambda;
   const theta = new Float64Array(layout.dim);
+  const report = asyncCallbackOf(callback, ctx);
 
   if (method === 'lbfgs') {
     const memory = Math.max(1, Math.floor(num(params, 'memory', 10)));
@@ -394,16 +392,16 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
       dim: layout.dim,
       valueAndGradient(th, out) {
         // g(θ) = f(x(θ)) + (λ/2)Σ‖factors‖², ∇θ g by the chain rule from ∇f(x)
-        const fx = problem.valueAndGradient(layout.product(th, x), gx);
+        const fx = problem.valueAndGradientSync(layout.product(th, x), gx);
         return fx + lambda * layout.chain(th, gx, lambda, out);
       },
     };
     const opt = new Lbfgs(obj, theta0, { memory });
-    const view: IterateView = {
-      x: () => layout.product(opt.theta, new Float64Array(problem.dim)),
-      extras: () => ({ imbalance: layout.imbalance(opt.theta) }),
+    const view: AsyncIterateView = {
+      x: async () => layout.product(opt.theta, new Float64Array(problem.dim)),
+      extras: async () => ({ imbalance: layout.imbalance(opt.theta) }),
     };
-    while (callback(view) && opt.step()) {
+    while ((await report(view)) && opt.step()) {
       // one L-BFGS iteration
     }
     return;
@@ -412,9 +410,9 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
   if (method !== 'sgd' && method !== 'adam') throw new UserError(`${who}: unknown method '${String(method)}'; use sgd, adam or lbfgs`);
   const { vars, owner } = makeVariables(layout, theta0);
   const stepper = makeStepper(method, vars, params, who);
-  const view: IterateView = {
-    x: () => layout.product(readTheta(layout, vars, theta), new Float64Array(problem.dim)),
-    extras: () => ({ imbalance: layout.imbalance(readTheta(layout, vars, theta)) }),
+  const view: AsyncIterateView = {
+    x: async () => layout.product(await readTheta(layout, vars, theta), new Float64Array(problem.dim)),
+    extras: async () => ({ imbalance: layout.imbalance(await readTheta(layout, vars, theta)) }),
   };
   const step = (batch: TensorBatch | undefined, epoch: number): void => {
     tf.tidy(() => {
@@ -449,7 +447,7 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
     });
   };
   try {
-    epochLoop(problem, params, rng, view, callback, step);
+    await epochLoop(problem, params, rng, view, report, vars[vars.length - 1] as tf.Variable, step);
   } finally {
     stepper.dispose();
     tf.dispose(vars);
@@ -473,7 +471,8 @@ export async function runDenseTensor(problem: TensorProblem, method: DenseTensor
   const vars = init.map((t) => tf.variable(t, true));
   tf.dispose(init);
   const stepper = makeStepper(method, vars, params, who);
-  const view: IterateView = { x: () => problem.flatten(vars), extras: () => ({}) };
+  const view: AsyncIterateView = { x: () => problem.flatten(vars), extras: async () => ({}) };
+  const report = asyncCallbackOf(callback, ctx);
   const step = (batch: TensorBatch | undefined, epoch: number): void => {
     tf.tidy(() => {
       const gW = tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(vars);
@@ -491,7 +490,7 @@ export async function runDenseTensor(problem: TensorProblem, method: DenseTensor
     });
   };
   try {
-    epochLoop(problem, params, rng, view, callback, step);
+    await epochLoop(problem, params, rng, view, report, vars[vars.length - 1] as tf.Variable, step);
   } finally {
     stepper.dispose();
     tf.dispose(vars);
