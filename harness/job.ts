@@ -170,7 +170,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: outcome.extras || problem.meta.labels ? JSON.stringify({ ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }) : null,
+    extras: runExtras(problem, outcome.extras),
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }
@@ -188,6 +188,18 @@ export function traceRow(p: TracePoint): NewTrace {
     test_metric: p.testMetric,
     extras: p.extras ? JSON.stringify(p.extras) : null,
   };
+}
+
+/**
+ * The run's JSON `extras`: the solver's final extras, the label mapping, and on the tensor
+ * engine the WebGPU adapter {vendor, architecture, description, isFallbackAdapter} behind
+ * backend 'webgpu' (a fallback adapter is software, not a GPU). Null when there is nothing.
+ */
+export function runExtras(problem: AnyProblem | null, extras: Readonly<Record<string, number>> | null): string | null {
+  const adapter = problem && problem.engine === 'tfjs' ? problem.adapter : null;
+  const labels = problem?.meta.labels;
+  if (!extras && !labels && !adapter) return null;
+  return JSON.stringify({ ...(extras ?? {}), ...(labels ? { labels } : {}), ...(adapter ? { adapter } : {}) });
 }
 
 function finiteOrNull(v: number | null | undefined): number | null {
@@ -241,7 +253,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     machine: prov.machine,
     node_version: prov.nodeVersion,
     versions: JSON.stringify(prov.versions),
-    extras: null,
+    extras: runExtras(problem, null),
   };
 }
 

@@ -38,6 +38,7 @@ import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -205,7 +206,6 @@ const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
 const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
-const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
  * Validates a parsed config. Solver names and every parameter value (fixed and gridded) are
@@ -261,7 +261,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   let backend: string | undefined;
   if (o['backend'] !== undefined) {
     backend = str(o['backend'], at.key('backend'));
-    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) at.key('backend').fail(`must be one of ${BACKEND_CHOICES.join(', ')}, got ${show(backend)}`);
   }
   return {
     family,

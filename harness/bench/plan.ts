@@ -19,6 +19,7 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -126,7 +127,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         ...(block.target !== undefined ? { target: block.target } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === MLP_FAMILY.name
-          ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          ? { backend: block.backend ?? DEFAULT_BACKEND, hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
           : {}),
       };
       out.push({

@@ -141,9 +141,15 @@ export function partialRow(job: PlannedJob, s: Streamed, status: 'timeout' | 'er
     subopt: ref !== null && obj !== null ? obj - ref : null,
     rel_subopt: ref !== null && obj !== null ? relSubopt(obj, ref) : null,
     test_metric: last?.test_metric ?? null,
-    extras: last?.extras ?? null,
+    extras: mergeExtras(base.extras ?? null, last?.extras ?? null),
   };
   return { run, trace: s.trace };
+}
+
+/** The run's static extras (labels, adapter) with the last trace point's extras over them. */
+function mergeExtras(base: string | null, last: string | null): string | null {
+  if (base === null || last === null) return last ?? base;
+  return JSON.stringify({ ...(JSON.parse(base) as object), ...(JSON.parse(last) as object) });
 }
 
 /** Runs a benchmark (see the module comment). Throws UserError for a bad plan, before any run. */

@@ -26,11 +26,9 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 
-export type BackendName = 'wasm' | 'webgpu' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
-export const BACKENDS: readonly BackendName[] = ['wasm', 'webgpu', 'cpu', 'tensorflow', 'tensorflow-gpu'];
-/** What a user may ask for: a backend, or `auto`. */
-export type BackendChoice = BackendName | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKENDS];
+import { BACKEND_CHOICES, DEFAULT_BACKEND, type BackendChoice, type BackendName } from './names.ts';
+
+export { BACKENDS, BACKEND_CHOICES, DEFAULT_BACKEND, DEVICE_BACKENDS, type BackendChoice, type BackendName } from './names.ts';
 
 /** The WebGPU adapter a run used (GPUAdapterInfo's fields), recorded with the run. */
 export interface AdapterInfo {
@@ -240,9 +238,6 @@ export async function deviceInfo(): Promise<DeviceInfo | null> {
   }
   return { backend, adapter: null, kind: backend === 'tensorflow-gpu' ? 'gpu' : 'cpu' };
 }
-
-/** The default backend choice of tensor problems: a hardware GPU when there is one, else wasm. */
-export const DEFAULT_BACKEND: BackendChoice = 'auto';
 
 /** `initBackend(choice)`, then the device it activated (backend name and WebGPU adapter). */
 export async function initDevice(choice: BackendChoice = DEFAULT_BACKEND): Promise<DeviceInfo> {
