@@ -6,7 +6,7 @@
  * TensorFlow.js (float32) and expose the same smooth-objective view to the
  * generic optimizers.
  */
-import type { AdapterInfo } from './tensor/backend.ts';
+import type { AdapterInfo } from './tensor/names.ts';
 
 /**
  * Dense matrix stored column-major: entry (i, j) is `data[j * n + i]`.

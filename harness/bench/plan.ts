@@ -57,6 +57,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Overrides every run's timeout (seconds). */
   readonly timeout?: number;
+  /** What a tensor problem's backend `auto` becomes (lanes.ts); without it `auto` stays for the worker to resolve. */
+  readonly autoBackend?: string;
   /** Keeps only jobs whose title contains this substring. */
   readonly filter?: string;
   /** Keeps only the shard's jobs (see the module comment). */
@@ -111,7 +113,7 @@ function lambdaTitle(spec: ProblemSpec): string {
   return spec.lambda.kind === 'ratio' ? `λ=${spec.lambda.ratio}·λmax` : `λ=${spec.lambda.value}`;
 }
 
-function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
+function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
   const lambdas = [
     ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
@@ -127,7 +129,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         ...(block.target !== undefined ? { target: block.target } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === MLP_FAMILY.name
-          ? { backend: block.backend ?? DEFAULT_BACKEND, hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          ? { backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend), hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
           : {}),
       };
       out.push({
@@ -158,12 +160,16 @@ function solverInstances(block: SolverBlock): SolverInstance[] {
   });
 }
 
+function resolveAuto(backend: string, autoBackend: string | undefined): string {
+  return backend === 'auto' && autoBackend !== undefined ? autoBackend : backend;
+}
+
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
   config.problems.forEach((block, i) => {
-    for (const inst of instancesOf(block, i)) {
+    for (const inst of instancesOf(block, i, opts.autoBackend)) {
       if (seenInstance.has(inst.id)) continue;
       seenInstance.add(inst.id);
       instances.push(inst);

@@ -26,18 +26,19 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 
-import { BACKEND_CHOICES, DEFAULT_BACKEND, type BackendChoice, type BackendName } from './names.ts';
+import { BACKEND_CHOICES, DEFAULT_BACKEND, isSoftwareAdapter, type AdapterInfo, type BackendChoice, type BackendName } from './names.ts';
 
-export { BACKENDS, BACKEND_CHOICES, DEFAULT_BACKEND, DEVICE_BACKENDS, type BackendChoice, type BackendName } from './names.ts';
-
-/** The WebGPU adapter a run used (GPUAdapterInfo's fields), recorded with the run. */
-export interface AdapterInfo {
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly description: string;
-  /** A fallback adapter is a software implementation (e.g. lavapipe): never call it a GPU. */
-  readonly isFallbackAdapter: boolean;
-}
+export {
+  BACKENDS,
+  BACKEND_CHOICES,
+  DEFAULT_BACKEND,
+  DEVICE_BACKENDS,
+  isSoftwareAdapter,
+  describeAdapter,
+  type AdapterInfo,
+  type BackendChoice,
+  type BackendName,
+} from './names.ts';
 
 /** The device behind the active backend. */
 export interface DeviceInfo {
@@ -115,15 +116,6 @@ export function probeAdapter(): Promise<AdapterInfo | null> {
   return adapterProbe;
 }
 
-/**
- * Whether an adapter is a software implementation: flagged as a fallback adapter, or one whose
- * architecture or description names a CPU rasterizer (Dawn does not flag every software Vulkan
- * driver as a fallback).
- */
-export function isSoftwareAdapter(a: AdapterInfo): boolean {
-  return a.isFallbackAdapter || /\b(software|cpu|llvmpipe|lavapipe|swiftshader|warp)\b/i.test(`${a.architecture} ${a.description}`);
-}
-
 /** The hardware WebGPU adapter of this process, or null (none, or only a software one). */
 export async function hardwareAdapter(): Promise<AdapterInfo | null> {
   const a = await probeAdapter();
@@ -134,13 +126,6 @@ export async function hardwareAdapter(): Promise<AdapterInfo | null> {
 export async function resolveBackend(choice: BackendChoice): Promise<BackendName> {
   if (choice !== 'auto') return choice;
   return (await hardwareAdapter()) !== null ? 'webgpu' : 'wasm';
-}
-
-/** One line naming an adapter; a software one is labelled so, never 'GPU'. */
-export function describeAdapter(a: AdapterInfo): string {
-  const what = isSoftwareAdapter(a) ? 'software adapter (not a GPU)' : 'GPU';
-  const parts = [a.vendor, a.architecture, a.description].filter((s) => s !== '');
-  return `${what}: ${parts.join(' / ') || 'unnamed'}${a.isFallbackAdapter ? ' [fallback]' : ''}`;
 }
 
 /** The one-line error for a missing optional libtensorflow package. */
