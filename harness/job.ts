@@ -116,6 +116,8 @@ export interface ExecuteOptions {
   readonly onTrace?: (p: TracePoint) => void;
   /** A problem already built for this job's spec (saves rebuilding). */
   readonly problem?: AnyProblem;
+  /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
+  readonly shouldStop?: () => boolean;
 }
 
 /**
@@ -148,6 +150,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     seed: job.seed,
     reference: ref ? ref.objective : null,
     ...(opts.onTrace ? { onTrace: opts.onTrace } : {}),
+    ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
   });
   const fin = outcome.final;
   const run: NewRun = {

@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly blowup?: number;
   /** Called with each trace point as it is recorded (the pool streams them to the main thread). */
   readonly onTrace?: (point: TracePoint) => void;
+  /** Asked at every callback: true stops the run there as `timeout` (the pool's cooperative stop). */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface RunOutcome {
@@ -172,6 +174,10 @@ export async function runSolver(
     if (status === null && performance.now() - wallStart > timeoutMs) {
       status = 'timeout';
       reason = `exceeded the time budget of ${opts.timeoutSeconds} s`;
+    }
+    if (status === null && opts.shouldStop?.()) {
+      status = 'timeout';
+      reason = `stopped by the worker pool at iteration ${k} (over its time budget, or the benchmark was interrupted)`;
     }
     // Stopping: evaluate the final iterate now, while the solver still holds it (a tensor
     // solver frees its variables once it returns).

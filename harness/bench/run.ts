@@ -153,6 +153,13 @@ export function partialRow(job: PlannedJob, s: Streamed, status: 'timeout' | 'er
   return { run, trace: s.trace };
 }
 
+/**
+ * How long a gpu-lane run asked to stop (over budget, or interrupted) gets to stop at its next
+ * callback before its worker is terminated (pool.ts `stopSeconds`: terminating a thread with a
+ * device read pending aborts the process in Dawn).
+ */
+export const GPU_STOP_SECONDS = 60;
+
 /** The run's static extras (labels, adapter) with the last trace point's extras over them. */
 function mergeExtras(base: string | null, last: string | null): string | null {
   if (base === null || last === null) return last ?? base;
@@ -242,7 +249,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const laneOfJob = (j: PlannedJob): Lane => laneOf(j.job.problem, j.skip !== null, lanes.gpuWorkers);
   const pools: Record<Lane, BenchPool | null> = {
     cpu: new BenchPool({ workers: opts.workers, ...grace }),
-    gpu: lanes.gpuWorkers > 0 && pending.some((j) => laneOfJob(j) === 'gpu') ? new BenchPool({ workers: lanes.gpuWorkers, ...grace }) : null,
+    gpu: lanes.gpuWorkers > 0 && pending.some((j) => laneOfJob(j) === 'gpu') ? new BenchPool({ workers: lanes.gpuWorkers, stopSeconds: GPU_STOP_SECONDS, ...grace }) : null,
   };
   const capacity: Record<Lane, number> = { cpu: opts.workers, gpu: lanes.gpuWorkers };
   const busy: Record<Lane, number> = { cpu: 0, gpu: 0 };

@@ -67,7 +67,9 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
       }
     }
   };
-  const result = await executeJob(job, { problem, reference: task.reference, onTrace });
+  const stop = task.stop;
+  const shouldStop = stop ? (): boolean => Atomics.load(stop, 0) !== 0 : undefined;
+  const result = await executeJob(job, { problem, reference: task.reference, onTrace, ...(shouldStop ? { shouldStop } : {}) });
   return { kind: 'run', run: result.run, trace: result.trace };
 }
 
