@@ -12,7 +12,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -38,6 +38,11 @@ if (adapter === null) {
 } else {
   t.comment(`WebGPU adapter: ${describeAdapter(adapter)}`);
   await groups(adapter);
+}
+
+/** As handlebars escapes text. */
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;').replace(/`/g, '&#x60;').replace(/=/g, '&#x3D;');
 }
 
 /** ‖a − b‖∞ / ‖b‖∞. */
@@ -183,6 +188,14 @@ async function groups(a: NonNullable<typeof adapter>): Promise<void> {
     const cpu = runs.filter((r) => r.family === 'lasso' && r.solver === 'cd');
     t.equal(cpu.length, 2, 'two Float64 runs (seeds 0, 1) in the cpu lane');
     t.ok(cpu.every((r) => r.status === 'converged' && r.backend === null), 'converged, no tensor backend');
+
+    // the report shows the device, a software adapter as such
+    const out = join(dir, 'report');
+    const rep = spawnSync(process.execPath, ['bin/l1bench.js', 'report', '--db', db, '--out', out, '--quiet'], { encoding: 'utf8' });
+    t.equal(rep.status, 0, rep.stderr);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    t.match(html, escapeHtml(describeAdapter(a)), 'the index page names the adapter');
+    if (isSoftwareAdapter(a)) t.notMatch(html, /<td>GPU: /, 'a software adapter is never labelled a GPU');
   });
 
   t.test('--backend webgpu with no Vulkan driver: one line naming the fix, exit 2, no fallback', async (t) => {
