@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
-import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
+import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
@@ -36,6 +36,11 @@ export interface ProblemSpec {
   readonly hidden?: number;
   /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
   readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** nn-compression: hidden widths (default [300, 100]) and 'weight' | 'neuron' structure. */
+  readonly layers?: readonly number[];
+  readonly structure?: 'weight' | 'neuron';
+  /** nn-compression protocol: epochs of threshold + fine-tune after the solve (0 = none). */
+  readonly finetuneEpochs?: number;
 }
 
 export interface JobSpec {
@@ -66,10 +71,10 @@ function sortKeys(o: Readonly<Record<string, ParamValue>>): [string, ParamValue]
 
 const datasetCache = new Map<string, Dataset>();
 
-/** Loads (and caches per process) the dataset of a spec. */
+/** Loads (and caches per process) the dataset of a spec (Float64 families; tensor ones load their own data). */
 export function loadDataset(spec: ProblemSpec): Dataset {
-  const fam = spec.family === 'mlp' ? null : findFamily(spec.family);
-  const task = fam ? fam.task : 'multiclass';
+  const fam = findFamily(spec.family);
+  const task = fam.task;
   const key = JSON.stringify([spec.dataset, spec.target ?? null, task, spec.standardize ?? false]);
   let ds = datasetCache.get(key);
   if (!ds) {
@@ -81,12 +86,9 @@ export function loadDataset(spec: ProblemSpec): Dataset {
 
 /** Builds the problem instance of a spec. */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
-  const ds = loadDataset(spec);
-  if (spec.family === 'mlp') {
-    const { makeMlpFromDataset } = await import('../problems/tensor/index.ts');
-    return makeMlpFromDataset(ds, spec);
-  }
   const fam = findFamily(spec.family);
+  if (isTensorFamily(fam)) return fam.build(spec);
+  const ds = loadDataset(spec);
   return makeProblem(fam, ds, spec.lambda, {
     ...(spec.groupSize !== undefined ? { groupSize: spec.groupSize } : {}),
     ...(spec.groupsFile !== undefined ? { groupsFile: spec.groupsFile } : {}),
@@ -153,6 +155,13 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
   });
   const fin = outcome.final;
+  // protocol steps after the timed solve (network problems): threshold sweep, per-layer counts, fine-tune
+  let protocol: Record<string, unknown> | null = null;
+  if (problem.engine === 'tfjs' && outcome.x && outcome.status !== 'error' && outcome.status !== 'diverged') {
+    const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
+    protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
+  }
+  const extras = { ...(outcome.extras ?? {}), ...(protocol ?? {}) };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -173,7 +182,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: runExtras(problem, outcome.extras),
+    extras: runExtras(problem, extras),
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }
@@ -194,14 +203,14 @@ export function traceRow(p: TracePoint): NewTrace {
 }
 
 /**
- * The run's JSON `extras`: the solver's final extras, the label mapping, and on the tensor
+ * The run's JSON `extras`: the solver's final extras (and protocol results), the label mapping, and on the tensor
  * engine the WebGPU adapter {vendor, architecture, description, isFallbackAdapter} behind
  * backend 'webgpu' (a fallback adapter is software, not a GPU). Null when there is nothing.
  */
-export function runExtras(problem: AnyProblem | null, extras: Readonly<Record<string, number>> | null): string | null {
+export function runExtras(problem: AnyProblem | null, extras: Readonly<Record<string, unknown>> | null): string | null {
   const adapter = problem && problem.engine === 'tfjs' ? problem.adapter : null;
   const labels = problem?.meta.labels;
-  if (!extras && !labels && !adapter) return null;
+  if ((!extras || Object.keys(extras).length === 0) && !labels && !adapter) return null;
   return JSON.stringify({ ...(extras ?? {}), ...(labels ? { labels } : {}), ...(adapter ? { adapter } : {}) });
 }
 
@@ -231,7 +240,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     solver_label: label,
     params: JSON.stringify(params),
     seed: job.seed,
-    engine: problem ? problem.engine : job.problem.family === 'mlp' ? 'tfjs' : 'float64',
+    engine: problem ? problem.engine : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
     backend: problem && problem.engine === 'tfjs' ? problem.backend : null,
     tol: job.tol,
     max_iter: job.maxIter,

@@ -6,12 +6,14 @@
  * across epochs (spred and the dense baseline).
  */
 import t from 'tap';
+import { observed } from './fixtures/observe.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { AnyProblem, Callback, Params, RunContext, Solver } from '../problems/types.ts';
 import { runSolver } from '../harness/runner.ts';
 import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
 import { isTensorProblem } from '../problems/tensor/types.ts';
-import { runDenseTensor, runSpredTensor } from '../solvers/spred/tensor.ts';
+import { runSpredTensor } from '../solvers/spred/tensor.ts';
+import { subgradAdam } from '../solvers/subgrad-adam.ts';
 
 /** numTensors seen at each callback (k = 0, 1, …). */
 let tensorCounts: number[] = [];
@@ -22,11 +24,10 @@ function wrap(name: string, run: (p: AnyProblem, params: Params, cb: Callback, c
     description: 'test wrapper',
     requires: ['tensor-engine'],
     params: {},
-    run: (problem, params, callback, ctx) =>
-      run(problem, params, (it) => {
-        tensorCounts.push(tf.memory().numTensors);
-        return callback(it);
-      }, ctx),
+    run: (problem, params, callback, ctx) => {
+      const o = observed(callback, ctx, () => tensorCounts.push(tf.memory().numTensors));
+      return run(problem, params, o.callback, o.ctx);
+    },
   };
 }
 const tensorOnly = (p: AnyProblem) => {
@@ -34,7 +35,7 @@ const tensorOnly = (p: AnyProblem) => {
   return p;
 };
 const spredAdam = wrap('spred-adam', (p, params, cb, ctx) => runSpredTensor(tensorOnly(p), 'adam', params, cb, ctx));
-const denseAdam = wrap('dense-adam', (p, params, cb, ctx) => runDenseTensor(tensorOnly(p), 'adam', params, cb, ctx));
+const denseAdam = wrap('subgrad-adam', async (p, params, cb, ctx) => subgradAdam.run(tensorOnly(p), params, cb, ctx));
 
 const p = 30;
 const hidden = 16;

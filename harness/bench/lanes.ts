@@ -9,7 +9,7 @@
  * exists and the adapter is hardware, else `wasm` (so the CPU lane never drives the GPU).
  */
 import type { ProblemSpec } from '../job.ts';
-import { MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, isTensorFamily } from '../../problems/zoo.ts';
 import { DEVICE_BACKENDS, type AdapterInfo, type BackendName } from '../../problems/tensor/names.ts';
 
 export type Lane = 'cpu' | 'gpu';
@@ -26,9 +26,15 @@ export interface LanePlan {
   readonly hardware: boolean;
 }
 
+/** Whether a problem family runs on the tensor engine. */
+export function isTensorFamilyName(family: string): boolean {
+  const f = PROBLEMS.find((x) => x.name === family);
+  return f !== undefined && isTensorFamily(f);
+}
+
 /** Whether a problem spec runs on the tensor engine. */
 export function isTensorSpec(spec: ProblemSpec): boolean {
-  return spec.family === MLP_FAMILY.name;
+  return isTensorFamilyName(spec.family);
 }
 
 /**

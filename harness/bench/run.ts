@@ -14,7 +14,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Status } from '../../problems/types.ts';
-import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
+import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
+import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
@@ -34,8 +35,7 @@ import {
   type ReferenceOutcome,
 } from './reference.ts';
 import { makeProgress, type Progress } from './progress.ts';
-import { laneOf, planLanes, type Lane, type LanePlan } from './lanes.ts';
-import { MLP_FAMILY } from '../../problems/zoo.ts';
+import { isTensorFamilyName, laneOf, planLanes, type Lane, type LanePlan } from './lanes.ts';
 
 export interface BenchOptions {
   readonly config: BenchConfig;
@@ -106,8 +106,9 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
   const out = new Map<string, InstanceInfo>();
   for (const inst of plan.instances) {
     try {
-      if (inst.spec.family === 'mlp') {
-        loadDataset(inst.spec);
+      const fam = findFamily(inst.spec.family);
+      if (isTensorFamily(fam)) {
+        fam.checkData(inst.spec);
       } else {
         const p = await buildProblem(inst.spec);
         out.set(inst.id, { instanceHash: p.instanceHash, family: p.family, dataset: p.meta.dataset, lambda: p.lambda, title: inst.title });
@@ -171,7 +172,7 @@ function mergeExtras(base: string | null, last: string | null): string | null {
  * problems, resolves their backend `auto`, then expands (filter and timeout applied; no shard).
  */
 export async function planWithLanes(opts: Pick<BenchOptions, 'config' | 'timeout' | 'filter' | 'gpuWorkers'>): Promise<{ plan: Plan; lanes: LanePlan }> {
-  const hasTensor = opts.config.problems.some((b) => b.family === MLP_FAMILY.name);
+  const hasTensor = opts.config.problems.some((b) => isTensorFamilyName(b.family));
   const lanes = await planLanes(hasTensor, opts.gpuWorkers);
   const plan = expandPlan(opts.config, {
     ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),

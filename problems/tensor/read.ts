@@ -45,11 +45,15 @@ export function asyncCallbackOf(callback: Callback, ctx: RunContext): AsyncCallb
 /**
  * Waits until the device has finished the work queued so far. Backends that compute in the
  * calling thread (wasm, cpu, tensorflow) have nothing queued; on webgpu, reading one entry
- * computed from `anchor` waits for every command submitted before it (the queue is in order).
+ * computed from the first of `source()` (built inside tf.tidy) waits for every command
+ * submitted before it (the queue is in order).
  */
-export async function syncDevice(anchor: tf.Tensor): Promise<void> {
-  if (tf.getBackend() !== 'webgpu' || anchor.size === 0) return;
-  const one = tf.tidy(() => tf.slice(tf.reshape(anchor, [-1]), [0], [1]));
+export async function syncDevice(source: () => readonly tf.Tensor[]): Promise<void> {
+  if (tf.getBackend() !== 'webgpu') return;
+  const one = tf.tidy(() => {
+    const t = source()[0];
+    return t === undefined || t.size === 0 ? tf.zeros([1]) : tf.slice(tf.reshape(t, [-1]), [0], [1]);
+  });
   try {
     await one.data();
   } finally {
