@@ -1,8 +1,10 @@
 /**
  * The webgpu backend against wasm, on whatever WebGPU adapter this machine has (in CI: Mesa's
  * software Vulkan device, lavapipe, from bookworm-backports; see .ci/vulkan):
- * - a matMul, the loss and gradient of each tensor family, and 20 spred-adam steps through the
- *   harness agree with wasm to 1e-5 relative (float32 on both; only the order of sums differs);
+ * - a matMul, the loss and gradient of each tensor family (mlp, the tensor lasso, the network
+ *   model under each penalty scope: nn-compression's weights, per-neuron groups, gene
+ *   selection's input groups with a linear head), and 20 spred-adam steps through the harness
+ *   agree with wasm to 1e-5 relative (float32 on both; only the order of sums differs);
  * - `auto` never picks a software adapter, which is never labelled a GPU;
  * - a bench plan with a gpu lane of 2 workers runs the tensor jobs on webgpu next to a Float64
  *   job, and every tensor row records the adapter (a software one: isFallbackAdapter = true);
@@ -19,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeAdapter, initBackend, isSoftwareAdapter, NO_ADAPTER_MESSAGE, probeAdapter, resolveBackend } from '../problems/tensor/backend.ts';
 import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
 import { makeTensorLasso } from '../problems/tensor/linear.ts';
+import { makeNetworkProblem } from '../problems/tensor/network.ts';
 import type { TensorProblem } from '../problems/tensor/types.ts';
 import { simulateLasso } from '../problems/datasets/simulate.ts';
 import { runSolver } from '../harness/runner.ts';
@@ -85,10 +88,25 @@ async function groups(a: NonNullable<typeof adapter>): Promise<void> {
   // Each tensor family, built on each backend from the same data: f and ∇f at the same point.
   const mlpData = simulateMlpData({ n: 150, p: 12, informative: 4, classes: 3, seed: 4 });
   const lassoData = simulateLasso({ n: 60, p: 30, k: 5, seed: 2 });
+  const nTr = 120;
+  const X32 = Float32Array.from(mlpData.X);
+  const netData = {
+    p: 12,
+    classes: 3,
+    train: { X: X32.slice(0, nTr * 12), y: mlpData.y.slice(0, nTr) },
+    test: { X: X32.slice(nTr * 12), y: mlpData.y.slice(nTr) },
+    name: 'sim',
+    hash: 'sim-webgpu',
+  };
   const families: Record<string, (backend: 'wasm' | 'webgpu') => Promise<TensorProblem>> = {
     'mlp (l1)': (backend) => makeMlpProblem({ X: mlpData.X, y: mlpData.y, classes: 3, hidden: 16, lambdaRatio: 0.1, backend }),
     'mlp (group-l1)': (backend) => makeMlpProblem({ X: mlpData.X, y: mlpData.y, classes: 3, hidden: 16, lambdaRatio: 0.1, penalty: 'group-l1', backend }),
     'tensor lasso': (backend) => makeTensorLasso(lassoData.X, lassoData.y, 0.05, { backend }),
+    // the network model of nn-compression (every weight, elementwise and per neuron) and of gene
+    // selection (input groups, a linear head beside the MLP head)
+    'network, weights (nn-compression)': (backend) => makeNetworkProblem({ data: netData, hidden: [24, 12], scope: 'weights', lambdaRatio: 0.1, backend, family: 'nn-compression' }),
+    'network, weights per neuron': (backend) => makeNetworkProblem({ data: netData, hidden: [24, 12], scope: 'weights', structure: 'neuron', lambdaRatio: 0.1, backend }),
+    'network, inputs + linear head (gene selection)': (backend) => makeNetworkProblem({ data: netData, hidden: [16], linearHead: true, scope: 'inputs', lambdaRatio: 0.1, backend }),
   };
 
   for (const [name, build] of Object.entries(families)) {
@@ -124,9 +142,13 @@ async function groups(a: NonNullable<typeof adapter>): Promise<void> {
     });
   }
 
-  t.test('20 spred-adam steps through the harness agree with wasm', async (t) => {
+  const stepped: Record<string, (backend: 'wasm' | 'webgpu') => Promise<TensorProblem>> = {
+    mlp: (backend) => makeMlpProblem({ X: mlpData.X, y: mlpData.y, classes: 3, hidden: 16, lambda: 0.01, backend }),
+    'nn-compression network': (backend) => makeNetworkProblem({ data: netData, hidden: [24, 12], scope: 'weights', lambda: 1e-3, backend, family: 'nn-compression' }),
+  };
+  for (const [name, build] of Object.entries(stepped)) t.test(`${name}: 20 spred-adam steps through the harness agree with wasm`, async (t) => {
     const run = async (backend: 'wasm' | 'webgpu') => {
-      const prob = await makeMlpProblem({ X: mlpData.X, y: mlpData.y, classes: 3, hidden: 16, lambda: 0.01, backend });
+      const prob = await build(backend);
       try {
         const out = await runSolver(spredAdam, prob, { lr: 0.01, init: 'random', initScale: 0.5, batchSize: 0 }, { tol: 1e-12, maxIter: 20, tau: 1e-6, seed: 5 });
         return { out, tensors: tf.memory().numTensors };
