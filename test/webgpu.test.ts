@@ -26,6 +26,8 @@ import type { TensorProblem } from '../problems/tensor/types.ts';
 import { simulateLasso } from '../problems/datasets/simulate.ts';
 import { runSolver } from '../harness/runner.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
+import { spredLbfgs } from '../solvers/spred-lbfgs.ts';
+import { SYNC_READ_MESSAGE } from '../problems/tensor/base.ts';
 import { parseConfig } from '../harness/bench/config.ts';
 import { runBench } from '../harness/bench/run.ts';
 import { openReadOnly } from '../harness/store/index.ts';
@@ -171,6 +173,18 @@ async function groups(a: NonNullable<typeof adapter>): Promise<void> {
     t.ok(rx <= 1e-4, `iterates: relative difference ${rx.toExponential(2)}`);
     t.equal(w.out.trace.length, g.out.trace.length, 'the same trace points');
     t.equal(g.out.final?.testMetric, w.out.final?.testMetric, 'the same test accuracy');
+  });
+
+  t.test('spred-lbfgs (a synchronous line search) refuses webgpu as a recorded error naming the fix', async (t) => {
+    const prob = await makeMlpProblem({ X: mlpData.X, y: mlpData.y, classes: 3, hidden: 8, lambda: 0.01, backend: 'webgpu' });
+    try {
+      const out = await runSolver(spredLbfgs, prob, {}, { tol: 1e-12, maxIter: 5, tau: 1e-6, seed: 0 });
+      t.equal(out.status, 'error');
+      t.equal(out.reason, SYNC_READ_MESSAGE);
+      t.equal(out.trace.length, 0, 'refused at its first evaluation, before any iterate');
+    } finally {
+      prob.dispose();
+    }
   });
 
   t.test('a plan with a gpu lane of 2 workers records the adapter on every tensor run', async (t) => {
