@@ -22,7 +22,9 @@
  * `tf.setBackend` resolving `false` (or throwing) is an error here, never a silent fallback to
  * another backend: a run records the backend it really used, and its device (`deviceInfo`).
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 
@@ -81,16 +83,27 @@ interface AdapterLike {
   readonly isFallbackAdapter?: boolean;
 }
 
+let adapterHere: Promise<AdapterInfo | null> | null = null;
 let adapterProbe: Promise<AdapterInfo | null> | null = null;
 
+/** GPUAdapter → AdapterInfo. */
+function adapterInfo(adapter: AdapterLike): AdapterInfo {
+  const info = adapter.info ?? {};
+  return {
+    vendor: String(info.vendor ?? ''),
+    architecture: String(info.architecture ?? ''),
+    description: String(info.description ?? ''),
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false),
+  };
+}
+
 /**
- * The WebGPU adapter of this process (probed once): defines the `webgpu` globals and
- * `navigator.gpu` (Dawn), requests an adapter and returns its info, or null when there is none
- * (no Vulkan loader or driver, or the `webgpu` package fails to load on this platform).
- * Never throws.
+ * The WebGPU adapter in this process (once): defines the `webgpu` globals and `navigator.gpu`
+ * (Dawn), requests an adapter and returns its info, or null when there is none (no Vulkan
+ * loader or driver, or the `webgpu` package fails to load on this platform). Never throws.
  */
-export function probeAdapter(): Promise<AdapterInfo | null> {
-  adapterProbe ??= (async (): Promise<AdapterInfo | null> => {
+function adapterInProcess(): Promise<AdapterInfo | null> {
+  adapterHere ??= (async (): Promise<AdapterInfo | null> => {
     try {
       const mod = (await import('webgpu')) as unknown as { create(o: string[]): GpuLike; globals: object };
       const g = globalThis as unknown as { navigator?: { gpu?: GpuLike } };
@@ -101,18 +114,48 @@ export function probeAdapter(): Promise<AdapterInfo | null> {
         Object.defineProperty(g.navigator as object, 'gpu', { value: gpu, configurable: true, writable: true });
       }
       const adapter = await gpu.requestAdapter();
-      if (!adapter) return null;
-      const info = adapter.info ?? {};
-      return {
-        vendor: String(info.vendor ?? ''),
-        architecture: String(info.architecture ?? ''),
-        description: String(info.description ?? ''),
-        isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false),
-      };
+      return adapter ? adapterInfo(adapter) : null;
     } catch {
       return null;
     }
   })();
+  return adapterHere;
+}
+
+/** The probe run in a child process: prints the adapter as JSON (or null). */
+const PROBE_SCRIPT = `
+const { create, globals } = await import(process.argv[1]);
+Object.assign(globalThis, globals);
+const a = await create([]).requestAdapter();
+const i = a ? (a.info ?? {}) : null;
+process.stdout.write(JSON.stringify(i && { vendor: i.vendor ?? '', architecture: i.architecture ?? '', description: i.description ?? '', isFallbackAdapter: Boolean(i.isFallbackAdapter ?? a.isFallbackAdapter) }));
+`;
+
+/**
+ * Which WebGPU adapter this machine has (probed once per process), or null. Unless Dawn is
+ * already loaded here, the probe runs in a short-lived child process: choosing a backend
+ * (`auto`, the pool's lanes, `list`) then neither loads Dawn into this process nor prints the
+ * Vulkan loader's and Dawn's own warnings on a machine without a GPU. Never throws.
+ */
+export function probeAdapter(): Promise<AdapterInfo | null> {
+  if (adapterHere !== null) return adapterHere;
+  adapterProbe ??= new Promise<AdapterInfo | null>((resolve) => {
+    let entry: string;
+    try {
+      entry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+    } catch {
+      resolve(null);
+      return;
+    }
+    execFile(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, entry], { timeout: 60_000, encoding: 'utf8' }, (err, stdout) => {
+      if (err) return resolve(null);
+      try {
+        resolve(JSON.parse(stdout) as AdapterInfo | null);
+      } catch {
+        resolve(null);
+      }
+    });
+  });
   return adapterProbe;
 }
 
@@ -167,7 +210,7 @@ async function loadNodePackage(name: 'tensorflow' | 'tensorflow-gpu'): Promise<v
 
 /** Adapter first, then the tfjs backend module (set-up order in the module comment). */
 async function loadWebgpu(): Promise<void> {
-  if ((await probeAdapter()) === null) throw new UserError(NO_ADAPTER_MESSAGE);
+  if ((await adapterInProcess()) === null) throw new UserError(NO_ADAPTER_MESSAGE);
   webgpuLoaded ??= import('@tensorflow/tfjs-backend-webgpu').then(() => undefined);
   await webgpuLoaded;
 }
@@ -218,7 +261,7 @@ export async function deviceInfo(): Promise<DeviceInfo | null> {
   const backend = activeBackend();
   if (backend === null) return null;
   if (backend === 'webgpu') {
-    const adapter = await probeAdapter();
+    const adapter = await adapterInProcess();
     return { backend, adapter, kind: adapter === null || isSoftwareAdapter(adapter) ? 'software' : 'gpu' };
   }
   return { backend, adapter: null, kind: backend === 'tensorflow-gpu' ? 'gpu' : 'cpu' };
