@@ -1,10 +1,10 @@
 /**
- * Per-step time of a spred-Adam minibatch step on every available tensor backend, at batch 128
- * and 1024, alternating backends and batch sizes in one process (so that machine load hits them
- * alike), on an MLP of LeNet-300-100's first-layer size: 784 → 300 → 10 (one hidden layer: the
- * `mlp` family), simulated data.
+ * Per-step time of a spred-Adam minibatch step of LeNet-300-100 (784 → 300 → 100 → 10, L1 on
+ * every weight: the nn-compression network) on every available tensor backend, at batch 128 and
+ * 1024, alternating backends and batch sizes in one process (so that machine load hits them
+ * alike), on simulated 784-feature data.
  *
- *     npx tsx bench/backend-speed.ts [--n 4096] [--hidden 300] [--epochs 3] [--rounds 3]
+ *     npx tsx bench/backend-speed.ts [--n 4096] [--layers 300,100] [--epochs 3] [--rounds 3]
  *                                    [--backends wasm,webgpu,cpu,tensorflow,tensorflow-gpu]
  *
  * A backend that cannot start here (no WebGPU adapter, tfjs-node not installed) is listed with
@@ -16,7 +16,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { describeAdapter, deviceInfo, initBackend, type BackendName } from '../problems/tensor/backend.ts';
-import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
+import { simulateMlpData } from '../problems/tensor/mlp.ts';
+import { makeNetworkProblem } from '../problems/tensor/network.ts';
 import { runSpredTensor } from '../solvers/spred/tensor.ts';
 
 function arg(name: string, dflt: string): string {
@@ -24,7 +25,7 @@ function arg(name: string, dflt: string): string {
   return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : dflt;
 }
 const n = Number(arg('n', '4096'));
-const hidden = Number(arg('hidden', '300'));
+const layers = arg('layers', '300,100').split(',').map(Number);
 const epochs = Number(arg('epochs', '3'));
 const rounds = Number(arg('rounds', '3'));
 const wanted = arg('backends', 'wasm,webgpu,cpu,tensorflow,tensorflow-gpu').split(',') as BackendName[];
@@ -38,7 +39,10 @@ const median = (a: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const data = simulateMlpData({ n, p, informative: 50, classes, seed: 1 });
+const sim = simulateMlpData({ n, p, informative: 50, classes, seed: 1 });
+const nTrain = Math.round(0.8 * n);
+const X32 = Float32Array.from(sim.X);
+const data = { p, classes, train: { X: X32.slice(0, nTrain * p), y: sim.y.slice(0, nTrain) }, test: { X: X32.slice(nTrain * p), y: sim.y.slice(nTrain) }, name: 'sim-784', hash: 'sim-784' };
 const available: BackendName[] = [];
 for (const b of wanted) {
   try {
@@ -53,7 +57,7 @@ for (const b of wanted) {
 
 /** Milliseconds per minibatch step of each epoch after the first. */
 async function perStep(backend: BackendName, batchSize: number, seed: number): Promise<number[]> {
-  const problem = await makeMlpProblem({ X: data.X, y: data.y, classes, hidden, lambdaRatio: 0.1, testFraction: 0.2, backend });
+  const problem = await makeNetworkProblem({ data, hidden: layers, scope: 'weights', lambdaRatio: 0.1, backend, family: 'nn-compression' });
   try {
     const steps = Math.ceil(problem.nSamples / batchSize);
     const stamps: number[] = [];
@@ -69,7 +73,7 @@ async function perStep(backend: BackendName, batchSize: number, seed: number): P
   }
 }
 
-console.log(`\nspred-Adam step, MLP ${p}→${hidden}→${classes}, n = ${n} (80% train), ${epochs} epochs (first dropped) × ${rounds} rounds, alternating`);
+console.log(`\nspred-Adam step, network ${[p, ...layers, classes].join('→')}, n = ${n} (80% train), ${epochs} epochs (first dropped) × ${rounds} rounds, alternating`);
 const times = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? available : [...available].reverse();

@@ -28,7 +28,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 
-import { BACKEND_CHOICES, DEFAULT_BACKEND, isSoftwareAdapter, type AdapterInfo, type BackendChoice, type BackendName } from './names.ts';
+import { BACKEND_CHOICES, isSoftwareAdapter, type AdapterInfo, type BackendChoice, type BackendName } from './names.ts';
 
 export {
   BACKENDS,
@@ -268,7 +268,7 @@ export async function deviceInfo(): Promise<DeviceInfo | null> {
 }
 
 /** `initBackend(choice)`, then the device it activated (backend name and WebGPU adapter). */
-export async function initDevice(choice: BackendChoice = DEFAULT_BACKEND): Promise<DeviceInfo> {
+export async function initDevice(choice: BackendChoice): Promise<DeviceInfo> {
   await initBackend(choice);
   const d = await deviceInfo();
   if (d === null) throw new Error(`internal: backend '${choice}' initialized but is not active`);

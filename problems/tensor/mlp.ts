@@ -54,7 +54,7 @@ export interface MlpOptions {
   readonly seed?: number;
   /** Fraction of samples held out for the test metric (default 0.2; 0 = no test split). */
   readonly testFraction?: number;
-  /** TensorFlow.js backend (default 'auto': webgpu on a hardware GPU, else wasm). */
+  /** TensorFlow.js backend (default 'wasm' here; problem specs from the CLI and plans default to 'auto'). */
   readonly backend?: BackendChoice;
   /** Metadata. */
   readonly name?: string;
@@ -114,7 +114,7 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
     scope: penalty === 'l1' ? 'first' : 'inputs',
     ...(opts.lambda !== undefined ? { lambda: opts.lambda } : { lambdaRatio: opts.lambdaRatio as number }),
     seed,
-    backend: opts.backend ?? DEFAULT_BACKEND,
+    backend: opts.backend ?? 'wasm',
     family: 'mlp',
     instanceKey: { testFraction, splitSeed: seed },
   });

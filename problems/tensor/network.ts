@@ -49,7 +49,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Capability, ProblemMeta } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { UserError } from '../errors.ts';
-import { initDevice, DEFAULT_BACKEND, type BackendChoice } from './backend.ts';
+import { initDevice, type BackendChoice } from './backend.ts';
 import { readScalar } from './read.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type ParamDecl, type TensorModel } from './base.ts';
 import type { ParamPenalty, TensorBatch, TensorProblem } from './types.ts';
@@ -79,6 +79,7 @@ export interface NetworkOptions {
   readonly lambdaRatio?: number;
   /** Seed of the default initialization that defines λ_max (default 0). */
   readonly seed?: number;
+  /** TensorFlow.js backend (default 'wasm' here; problem specs from the CLI and plans default to 'auto'). */
   readonly backend?: BackendChoice;
   /** Family name recorded with the problem (default 'network'). */
   readonly family?: string;
@@ -298,7 +299,7 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
   checkSplit(data.train, p, C, 'training');
   if (data.test) checkSplit(data.test, p, C, 'test');
   const seed = opts.seed ?? 0;
-  const device = await initDevice(opts.backend ?? DEFAULT_BACKEND);
+  const device = await initDevice(opts.backend ?? 'wasm');
 
   const shape: NetworkShape = { p, classes: C, hidden, linearHead, linearColumns: linearHead ? C : 0 };
   const params = layoutParams(networkParams(shape, scope, structure));
