@@ -27,6 +27,7 @@ interface BenchFlags {
   quiet?: boolean;
   gpuWorkers?: string;
   dryRun?: boolean;
+  lockWait?: string;
 }
 
 function nonNegativeInteger(text: string, flag: string): number {
@@ -43,6 +44,12 @@ function positive(text: string, flag: string, integer: boolean): number {
   return v;
 }
 
+function nonNegative(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a number of seconds ≥ 0, got '${text}'`);
+  return v;
+}
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -52,9 +59,10 @@ export function registerBench(program: Command): void {
     .option('--db <file>', 'results database', 'results.db')
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
     .option('--timeout <seconds>', "override every run's time budget")
-    .option('--force', 'rerun finished jobs and references, replacing their rows')
+    .option('--force', 'rerun finished jobs and references; the old runs are kept as history (superseded)')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
+    .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .option('--gpu-workers <n>', 'workers of the gpu lane (tensor jobs on webgpu/tensorflow-gpu); default 1 with a hardware WebGPU adapter, else 0')
     .option('--dry-run', 'print the plan (each job with its lane and backend) and exit; nothing runs, the database is not opened')
@@ -83,6 +91,7 @@ export function registerBench(program: Command): void {
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),
+        ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         ...(gpuWorkers !== undefined ? { gpuWorkers } : {}),
         handleSignals: true,

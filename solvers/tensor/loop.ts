@@ -13,6 +13,8 @@
  *   the harness asks for it (at trace points, with the clock stopped: RunContext.asyncCallback),
  *   so the loop runs on backends that forbid dataSync (webgpu). Each epoch ends by waiting for
  *   the device (`syncDevice`), so the epoch's time is the device's work, not its queueing.
+ * - Every reported iterate's extras carry `numTensors` (tf.memory().numTensors) and `rssMB`
+ *   (resident set size), so a trace shows that neither grows over a long run.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AsyncCallback, AsyncIterateView, Callback, Params } from '../../problems/types.ts';
@@ -89,8 +91,11 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
   const batches = batchSize > 0 && batchSize < n ? new EpochBatches(n, batchSize, new Rng(dataOrderSeed(seed))) : null;
   const stepsPerEpoch = batches ? batches.batches.length : 1;
   const report = asyncCallbackOf(callback, asyncCallback ? { seed, maxIter: 0, asyncCallback } : { seed, maxIter: 0 });
-  const extras = rule.extras?.bind(rule);
-  const view: AsyncIterateView = { x: () => snapshot(problem, rule), ...(extras ? { extras } : {}) };
+  const health = (): Record<string, number> => ({ numTensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 1e5) / 10 });
+  const view: AsyncIterateView = {
+    x: () => snapshot(problem, rule),
+    extras: async () => ({ ...(rule.extras ? await rule.extras() : {}), ...health() }),
+  };
   let epoch = 0;
   let step = 0;
   try {
