@@ -50,6 +50,7 @@ import { CAPABILITIES, type Capability } from '../../problems/types.ts';
 import { loadPluginModule, loadedModule, registerCommand } from '../plugins.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
 
 type Json = unknown;
 
@@ -263,8 +264,6 @@ function repeatCount(v: Json, at: Path): number {
   return r;
 }
 
-const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
-
 /**
  * Validates a parsed config. Solver names and every parameter value (fixed and gridded) are
  * checked against the solver registry here, so a bad config fails before anything runs.
@@ -342,7 +341,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   let backend: string | undefined;
   if (o['backend'] !== undefined) {
     backend = str(o['backend'], at.key('backend'));
-    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) at.key('backend').fail(`must be one of ${BACKEND_CHOICES.join(', ')}, got ${show(backend)}`);
   }
   return {
     family,

@@ -14,15 +14,17 @@
  *   thread (Node + tsx), 768 MiB when the plan has tensor (tfjs) instances; rounded up to 64 MiB.
  */
 import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
+import { DEVICE_BACKENDS } from '../../problems/tensor/names.ts';
 import type { Plan } from './plan.ts';
 import type { ShardFile } from './shards.ts';
 
-/** tfjs backends that need a GPU on the node (the plan asks for the GPU lane). */
-export const GPU_BACKENDS: readonly string[] = ['webgpu', 'tensorflow-gpu'];
-
-/** Whether some tensor instance of the plan asks for a GPU backend. */
+/**
+ * Whether some tensor instance of the plan asks for the GPU lane: a device backend (webgpu,
+ * tensorflow-gpu) named explicitly. `auto` is not a request: it resolves on the compute node
+ * (webgpu there only if that node has a hardware GPU), and the login node cannot know.
+ */
 export function planWantsGpu(plan: Plan): boolean {
-  return plan.instances.some((i) => planHasTensor(i.spec.family) && GPU_BACKENDS.includes(i.spec.backend ?? 'wasm'));
+  return plan.instances.some((i) => planHasTensor(i.spec.family) && (DEVICE_BACKENDS as readonly string[]).includes(i.spec.backend ?? 'auto'));
 }
 
 /** Whether a family runs on the tensor (tfjs) engine. */

@@ -10,9 +10,11 @@ import type { Command } from 'commander';
 import { UserError } from '../../problems/errors.ts';
 import { loadConfig, loadSuite } from '../bench/config.ts';
 import { collect, loadPluginModule } from '../plugins.ts';
-import { parseShard } from '../bench/plan.ts';
-import { readShardFile } from '../bench/shards.ts';
-import { runBench } from '../bench/run.ts';
+import { parseShard, shardPlan, type Plan } from '../bench/plan.ts';
+import { readShardFile, shardFromFile } from '../bench/shards.ts';
+import { planWithLanes, runBench } from '../bench/run.ts';
+import { laneOf, type LanePlan } from '../bench/lanes.ts';
+import { describeLanes } from './list.ts';
 import { formatSummary } from '../bench/summary.ts';
 
 interface BenchFlags {
@@ -27,7 +29,15 @@ interface BenchFlags {
   shardPlan?: string;
   plugin: string[];
   quiet?: boolean;
+  gpuWorkers?: string;
+  dryRun?: boolean;
   lockWait?: string;
+}
+
+function nonNegativeInteger(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v) || v < 0) throw new UserError(`${flag} must be an integer ≥ 0, got '${text}'`);
+  return v;
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -60,6 +70,8 @@ export function registerBench(program: Command): void {
     .option('--plugin <file>', 'load solvers from a .ts/.js module of yours (repeatable); use them in the plan like built-ins', collect, [] as string[])
     .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
+    .option('--gpu-workers <n>', 'workers of the gpu lane (tensor jobs on webgpu/tensorflow-gpu); default 1 with a hardware WebGPU adapter, else 0')
+    .option('--dry-run', 'print the plan (each job with its lane and backend) and exit; nothing runs, the database is not opened')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
         throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
@@ -69,6 +81,18 @@ export function registerBench(program: Command): void {
       const shardFile = flags.shardPlan === undefined ? undefined : { file: readShardFile(flags.shardPlan), path: flags.shardPlan };
       for (const f of flags.plugin) await loadPluginModule(f);
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : await loadConfig(flags.config as string);
+      const gpuWorkers = flags.gpuWorkers === undefined ? undefined : nonNegativeInteger(flags.gpuWorkers, '--gpu-workers');
+      if (flags.dryRun) {
+        const { plan, lanes } = await planWithLanes({
+          config,
+          ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
+          ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
+          ...(gpuWorkers !== undefined ? { gpuWorkers } : {}),
+        });
+        const shown = shard === undefined ? plan : shardFile ? shardFromFile(plan, shardFile.file, shard, shardFile.path) : shardPlan(plan, shard);
+        process.stdout.write(formatDryRun(shown, lanes));
+        return;
+      }
       const result = await runBench({
         config,
         db: flags.db,
@@ -80,9 +104,21 @@ export function registerBench(program: Command): void {
         ...(shardFile !== undefined ? { shardFile } : {}),
         ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
+        ...(gpuWorkers !== undefined ? { gpuWorkers } : {}),
         handleSignals: true,
       });
       process.stdout.write(formatSummary(result));
       process.exitCode = result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0;
     });
+}
+
+/** `bench --dry-run`: the lanes, then one line per job: lane, backend (tensor jobs) and title. */
+export function formatDryRun(plan: Plan, lanes: LanePlan): string {
+  const lines = [`plan ${plan.name}: ${plan.jobs.length} jobs`, describeLanes(lanes), ''];
+  for (const j of plan.jobs) {
+    const lane = laneOf(j.job.problem, j.skip !== null, lanes.gpuWorkers);
+    const backend = j.job.problem.backend !== undefined ? ` [${j.job.problem.backend}]` : '';
+    lines.push(`  ${lane}  ${j.title}${backend}${j.skip !== null ? `  (skipped: ${j.skip})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
 }
