@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
+import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
 import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
@@ -170,9 +171,16 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: outcome.extras || problem.meta.labels ? JSON.stringify({ ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }) : null,
+    extras: JSON.stringify({ ...(outcome.extras ?? {}), ...supportAt(problem, outcome.x), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }),
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
+}
+
+/** Support size of the final iterate at each τ of NNZ_TAUS (`nnz@1e-4`: …); nothing without a final iterate. */
+function supportAt(problem: AnyProblem, x: Float64Array | null): Record<string, number> {
+  if (x === null) return {};
+  const support = (t: number): number => ('penalty' in problem ? problem.penalty.support(x, t) : problem.support(x, t));
+  return Object.fromEntries(NNZ_TAUS.map((t) => [nnzKey(t), support(t)]));
 }
 
 /** A trace point as a row (the store sets run_id). */
