@@ -433,11 +433,17 @@ export function timeToTolSpec(rows: readonly TimeToTolRow[], tols: readonly stri
     data: { name: 'ttt' },
     width: 460,
     height: { step: 16 },
-    transform: [{ filter: `datum.tol == bartol && datum.i == inst && (!${XLOG_PARAM} || datum.x > 0)` }],
+    transform: [
+      { filter: `datum.tol == bartol && datum.i == inst && (!${XLOG_PARAM} || datum.x > 0)` },
+      // Bars start at 0 on a linear axis and at a third of the shortest time on a log one.
+      { joinaggregate: [{ op: 'min', field: 'x', as: 'xmin' }] },
+      { calculate: `${XLOG_PARAM} ? datum.xmin / 3 : 0`, as: 'x0' },
+    ],
     mark: { type: 'bar' },
     encoding: {
       y: { field: 's', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 220 } },
       x: { field: 'x', type: 'quantitative', title: 'median solver time to tolerance (s)', scale: { type: 'log' }, axis: toggledAxis() },
+      x2: { field: 'x0' },
       color: { field: 's', type: 'nominal', title: 'solver', scale: solverScale(labels), legend: null },
       tooltip: [{ field: 's', title: 'solver' }, { field: 'x', title: 'seconds', format: '.3~g' }],
     },

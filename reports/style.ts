@@ -116,7 +116,7 @@ export interface XScaleToggle {
 
 /** x axis of a time or iteration encoding under the toggle: log labels when log, plain numbers when linear. */
 export function toggledAxis(): Record<string, unknown> {
-  return { labelExpr: `${XLOG_PARAM} ? (${LOG_POW10_LABEL_EXPR}) : format(datum.value, '~g')`, labelFontSize: 11, tickCount: 6, labelOverlap: true };
+  return { labelExpr: `${XLOG_PARAM} ? (${LOG_LABEL_EXPR}) : format(datum.value, '~g')`, labelFontSize: 11, tickCount: 6, labelOverlap: 'greedy', labelSeparation: 4 };
 }
 
 /** Shared look: paper-like typography and light grids. */

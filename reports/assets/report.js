@@ -46,6 +46,10 @@
     var current = null;
     function render(type) {
       setXScale(spec, toggle.field, type);
+      // Keep what the reader chose with the chart's own inputs (x axis, metric, tolerance, …).
+      if (current) (spec.params || []).forEach(function (p) {
+        if (p.bind && p.bind.input) { try { p.value = current.view.signal(p.name); } catch (e) { /* not a signal */ } }
+      });
       (spec.params || []).forEach(function (p) { if (p.name === 'xlog') p.value = type === 'log'; });
       if (current) current.finalize();
       el.setAttribute('data-xscale', type);
