@@ -16,6 +16,28 @@ import { NNZ_TAUS, nnzKey, type Status } from '../problems/types.ts';
 /** Statuses whose curves are complete (the solver ended normally: converged, used its budget, or stopped on its own). */
 export const COMPLETE: readonly string[] = ['converged', 'max_iter', 'stalled'];
 
+/** Human names of the problem families (figure titles). */
+const FAMILY_TITLES: Readonly<Record<string, string>> = {
+  lasso: 'Lasso',
+  'group-lasso': 'Group lasso',
+  logistic: 'Sparse logistic regression',
+  multinomial: 'Sparse multinomial regression',
+  'multinomial-group': 'Group-sparse multinomial regression',
+  mlp: 'Sparse MLP',
+};
+
+/** "Lasso" for lasso; other names as they are. */
+export function familyTitle(family: string): string {
+  return FAMILY_TITLES[family] ?? family;
+}
+
+/** A dataset as titles show it: a file path by its file name (no "lasso//path/…"), other names as they are. */
+export function datasetLabel(dataset: string): string {
+  if (!dataset.includes('/') && !dataset.includes('\\')) return dataset;
+  const parts = dataset.split(/[\\/]+/).filter((p) => p !== '');
+  return parts[parts.length - 1] ?? dataset;
+}
+
 /** What `test_metric` is: the accuracy of the final iterate on the held-out test split (NN families). */
 export const TEST_METRIC_NAME = 'test accuracy';
 

@@ -20,7 +20,7 @@ import Handlebars from 'handlebars';
 
 import { STATUSES, type Status } from '../problems/types.ts';
 import { NNZ_TAUS } from '../problems/types.ts';
-import { COMPLETE, forSuite, readReportData, stoppedEarly, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { COMPLETE, datasetLabel, forSuite, readReportData, stoppedEarly, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
 import { solverColor } from './style.ts';
@@ -190,7 +190,7 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   const anchorOf = new Map<string, string>();
   data.families.forEach((f) => f.instances.forEach((inst, j) => anchorOf.set(inst.key, `i${j + 1}`)));
   const hrefOf = (inst: ReportInstance): string => `${fileOf.get(inst.family) ?? 'index.html'}#${anchorOf.get(inst.key) ?? ''}`;
-  const instName = (inst: ReportInstance): string => `${inst.family} / ${inst.dataset}, λ = ${ratio(inst)}·λmax`;
+  const instName = (inst: ReportInstance): string => `${inst.family}: ${datasetLabel(inst.dataset)}, λ = ${ratio(inst)}·λmax`;
   const common = (current: { isIndex?: boolean; isRanking?: boolean; isHistory?: boolean; family?: string }, title: string, hasCharts: boolean) => ({
     title,
     version: ver,

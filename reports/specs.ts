@@ -204,6 +204,8 @@ export interface ConvergenceOptions {
   readonly title?: string;
   /** Scale of the time / iteration axis (default log). */
   readonly xscale?: AxisScale;
+  /** A static paper figure: its config, the legend below the plot, the whole figure fitted to `width`. */
+  readonly figure?: { readonly config: Record<string, unknown> };
   /** Short axis titles (static figures: vega in Node over-estimates text widths). */
   readonly shortTitles?: boolean;
 }
@@ -245,7 +247,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     type: 'nominal',
     title: 'solver',
     scale: solverScale(labels),
-    legend: { title: opts.interactive ? 'solver (click to isolate)' : 'solver', symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 260 },
+    legend: { title: opts.interactive ? 'solver (click to isolate)' : 'solver', symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 260, ...(opts.figure ? { orient: 'bottom', columns: width < 500 ? 2 : 4 } : {}) },
   };
   const x = { field: 'x', type: 'quantitative', title: { signal: xTitle }, scale: { type: xscale }, axis: toggledAxis() };
   const fade = opts.interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {};
@@ -325,7 +327,8 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     ...(opts.nnzPanel === false
       ? { ...conv, transform: [...base, ...conv.transform] }
       : { transform: base, hconcat: [conv, nnz], resolve: { scale: { color: 'shared', strokeDash: 'shared' } } }),
-    config: CHART_CONFIG,
+    ...(opts.figure ? { autosize: { type: 'fit', contains: 'padding' } } : {}),
+    config: opts.figure ? opts.figure.config : CHART_CONFIG,
   };
   return { spec, data: { curves: data }, ...(opts.interactive ? { xscale: { field: 'x', initial: xscale, label: 'x scale ' } } : {}) };
 }
