@@ -4,7 +4,7 @@
  * a run. Both `l1bench solve` and the benchmark pool go through here.
  */
 import { createHash } from 'node:crypto';
-import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
 import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
@@ -179,7 +179,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
 /** Support size of the final iterate at each τ of NNZ_TAUS (`nnz@1e-4`: …); nothing without a final iterate. */
 function supportAt(problem: AnyProblem, x: Float64Array | null): Record<string, number> {
   if (x === null) return {};
-  const support = (t: number): number => ('penalty' in problem ? problem.penalty.support(x, t) : problem.support(x, t));
+  const support = (t: number): number => ('support' in problem && typeof problem.support === 'function' ? problem.support(x, t) : (problem as Problem).penalty.support(x, t));
   return Object.fromEntries(NNZ_TAUS.map((t) => [nnzKey(t), support(t)]));
 }
 
