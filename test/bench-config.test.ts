@@ -74,9 +74,10 @@ t.test('solver parameters are checked against the registry before anything runs'
     t.throws(() => parseConfig(edit(['solvers', 1, 'grid'], { [k]: [spec.default, 'fast'] }), 't'), {
       message: new RegExp(`^config t: solvers\\[1\\]\\.grid\\.${k}\\[1\\] must be a number[^,]* \\(parameter ${k} of fista\\), got "fast"$`),
     });
-    if (spec.max !== undefined) {
-      t.throws(() => parseConfig(edit(['solvers', 1, 'params'], { [k]: spec.max * 2 }), 't'), {
-        message: `config t: solvers[1].params.${k} must be a number ≥ ${spec.min} and ≤ ${spec.max} (parameter ${k} of fista), got ${spec.max * 2}`,
+    const max = spec.max;
+    if (max !== undefined) {
+      t.throws(() => parseConfig(edit(['solvers', 1, 'params'], { [k]: max * 2 }), 't'), {
+        message: `config t: solvers[1].params.${k} must be a number ≥ ${spec.min} and ≤ ${max} (parameter ${k} of fista), got ${max * 2}`,
       });
     }
     t.throws(() => parseConfig(edit(['solvers', 1], { name: 'fista', params: { [k]: spec.default }, grid: { [k]: [spec.default] } }), 't'), {

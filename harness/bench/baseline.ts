@@ -13,7 +13,8 @@
  * Only accuracy is compared, never time. The current runs of a pair are summarised the same way
  * (median over seeds, worst status), and the pair
  *   - regresses when its status is worse (converged < stalled < max_iter < timeout < diverged < error;
- *     skipped must stay skipped), its accuracy exceeds the band, its objective exceeds
+ *     skipped must stay skipped), its accuracy exceeds the band (not compared when baseline and
+ *     run both timed out: where a run stops then depends on the machine's speed), its objective exceeds
  *     F_base + rtol · max(|F_base|, 1e-300), or (unless accuracy or status improved) its support
  *     size moved by more than nnz_tol;
  *   - is "improved" when its status is better or its accuracy is `factor` times better, and no
@@ -230,7 +231,9 @@ export function compareEntry(entry: BaselineEntry, current: PairRuns | RunRow | 
   const ra = rank(cur.status);
   if (ra > re) bad.push(`status ${entry.status} → ${cur.status}${seedNote}${cur.reason ? ` (${cur.reason})` : ''}`);
   else if (ra < re) good.push(`status ${entry.status} → ${cur.status}`);
-  const comparable = cur.status !== 'error' && cur.status !== 'diverged' && entry.status !== 'error' && entry.status !== 'diverged';
+  // A run that timed out stopped at a machine-dependent point: its accuracy measures the machine, not the solver.
+  const bothTimedOut = cur.status === 'timeout' && entry.status === 'timeout';
+  const comparable = !bothTimedOut && cur.status !== 'error' && cur.status !== 'diverged' && entry.status !== 'error' && entry.status !== 'diverged';
   let accuracyBetter = false;
   if (comparable && entry.metric !== null && entry.value !== null) {
     if (cur.value === null || cur.metric !== entry.metric) {
@@ -257,7 +260,7 @@ export function compareEntry(entry: BaselineEntry, current: PairRuns | RunRow | 
     // A support that moved along with a better status or accuracy is part of the improvement.
     (accuracyBetter || ra < re ? good : bad).push(`support size ${entry.nnz} → ${cur.nnz} (tolerance ±${entry.nnz_tol})`);
   }
-  return { pair, entry, current: cur, verdict: bad.length ? 'regression' : good.length ? 'improved' : 'ok', regressions: bad, notes: good };
+  return { pair, entry, current: cur, verdict: bad.length ? 'regression' : good.length ? 'improved' : 'ok', regressions: bad, notes: good.length || !bothTimedOut ? good : ['timed out again: accuracy not compared (it depends on the machine speed)'] };
 }
 
 /** Compares the whole baseline; db pairs absent from the baseline are reported as `new`. */
