@@ -235,3 +235,12 @@ export function validatePlan(json: unknown): string | null {
   const first = errors[0];
   return first ? explain(first) : 'is not a valid plan';
 }
+
+/** `npx tsx harness/bench/schema.ts` rewrites docs/plan.schema.json from the registries. */
+if (import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1] ?? '').href) {
+  const { writeFileSync } = await import('node:fs');
+  const { join, dirname } = await import('node:path');
+  const path = join(dirname((await import('node:url')).fileURLToPath(import.meta.url)), '..', '..', 'docs', 'plan.schema.json');
+  writeFileSync(path, JSON.stringify(planSchema(), null, 2) + '\n');
+  process.stdout.write(`wrote ${path}\n`);
+}
