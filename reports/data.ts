@@ -346,10 +346,12 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
   return { dbPath, runs: [...runs], families, instances, labels, datasets, suites: suitesOf(rows), rows, refByHash };
 }
 
-/** Suites of the rows: 'default' first if present, else the suite of the newest run; then by name (null last). */
+/** Suites of the rows: 'default' first if present, else the suite of the newest run that has one; then by name (null last). */
 function suitesOf(rows: readonly RunRow[]): (string | null)[] {
   const names = [...new Set(rows.map((r) => r.suite))];
-  const newest = rows.reduce((n, r) => (n === null || r.started_at > n.started_at || (r.started_at === n.started_at && r.id > n.id) ? r : n), null as RunRow | null);
+  // Ad-hoc runs (no suite) are shown by default only when there is nothing else.
+  const planned = rows.filter((r) => r.suite !== null);
+  const newest = (planned.length ? planned : rows).reduce((n, r) => (n === null || r.started_at > n.started_at || (r.started_at === n.started_at && r.id > n.id) ? r : n), null as RunRow | null);
   const first = names.includes('default') ? 'default' : (newest?.suite ?? null);
   const rest = names.filter((n) => n !== first).sort((a, b) => (a === null ? 1 : b === null ? -1 : cmp(a, b)));
   return names.length === 0 ? [] : [first, ...rest];

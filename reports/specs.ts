@@ -268,6 +268,9 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     axis: LOG_AXIS,
   });
 
+  // The band layer only where some label has a band (≥ 3 seeds): an empty layer makes vega warn "Infinite extent".
+  const loCols = (['subopt', 'gap', 'kkt'] as const).map((m) => data.cols.indexOf(`${m}Lo`));
+  const hasBand = data.rows.some((row) => loCols.some((j) => j >= 0 && row[j] !== null && row[j] !== undefined));
   const convLayers: Record<string, unknown>[] = [
     {
       transform: [{ filter: "datum.st == 'complete' && isValid(datum.lo)" }],
@@ -281,6 +284,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
       encoding: { x, y: logY({ signal: yTitle }), color, ...fade, tooltip: [{ field: 's', title: 'solver' }, { field: 'x', title: 'x', format: '.4~g' }, { field: 'y', title: 'median', format: '.3e' }] },
     },
   ];
+  if (!hasBand) convLayers.shift();
   if (partialStatuses.length > 0) {
     convLayers.push({
       transform: [{ filter: "datum.st != 'complete'" }],

@@ -6,8 +6,10 @@
  *
  * Colours: the registered solvers have fixed entries of a colour-blind-safe palette (Okabe & Ito
  * 2008; Tol 2021, "muted"); any other name, e.g. a configuration `spred-adam[lr=0.01]` or a
- * plugin solver, is hashed (FNV-1a over its UTF-16 code units) into that palette. So the colour
- * depends on the name alone, never on which other solvers a chart shows.
+ * plugin solver, is hashed (FNV-1a over its UTF-16 code units) into {@link VARIANT_PALETTE},
+ * colours that no registered solver uses (two such names may share one; a registered solver's
+ * colour is never taken). So the colour depends on the name alone, never on which other solvers
+ * a chart shows.
  */
 
 /** Colour-blind-safe palette: Okabe–Ito (yellow left out: unreadable on white) then Tol's muted. */
@@ -28,6 +30,9 @@ export const PALETTE: readonly string[] = [
   '#CC6677', // rose
   '#555555', // grey
 ];
+
+/** Colours of the names outside {@link SOLVER_COLORS} (Tol's muted, vibrant and light schemes, minus the fixed ones). */
+export const VARIANT_PALETTE: readonly string[] = ['#AA4499', '#117733', '#CC6677', '#EE3377', '#33BBEE', '#EE7733', '#AAAA00', '#77AADD', '#000000'];
 
 /** Fixed colours of the registered solvers (and of those the other branches register). */
 export const SOLVER_COLORS: Readonly<Record<string, string>> = {
@@ -55,9 +60,9 @@ export function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** The colour of a solver (label): its fixed entry, else its hash into {@link PALETTE}. */
+/** The colour of a solver (label): its fixed entry, else its hash into {@link VARIANT_PALETTE}. */
 export function solverColor(name: string): string {
-  return SOLVER_COLORS[name] ?? (PALETTE[fnv1a(name) % PALETTE.length] as string);
+  return SOLVER_COLORS[name] ?? (VARIANT_PALETTE[fnv1a(name) % VARIANT_PALETTE.length] as string);
 }
 
 /** A Vega-Lite colour scale that gives each of `labels` its {@link solverColor}. */

@@ -51,6 +51,10 @@ t.test('the report in chromium', async (t) => {
     await t.test(`${f} in chromium`, async (t) => {
       const page = await browser.context.newPage();
       const w = watch(page);
+      const warnings: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'warning') warnings.push(m.text());
+      });
       await openPage(page, join(out, f));
       const state = await page.evaluate(() => ({
         charts: document.querySelectorAll('.chart').length,
@@ -80,6 +84,7 @@ t.test('the report in chromium', async (t) => {
         if (c.labels.length > 0) t.ok(labels.some((l) => /^10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+$/.test(l)), `${f}: time ticks labelled 10ⁿ (${labels.join(' ')})`);
       }
       t.same(w.errors, [], 'no console or page errors');
+      t.same(warnings, [], 'no console warning (vega: no "Infinite extent")');
       t.same(w.dialogs, [], 'no alert or other dialog');
       t.equal(state.drawn, state.charts, `${state.drawn}/${state.charts} charts drew`);
       if (state.charts > 0) t.equal(state.done, 'done', 'report.js settled every chart');

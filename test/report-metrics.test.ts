@@ -118,3 +118,15 @@ t.test('convergenceData: one seed keeps its points; several get a band; partial 
   const c = rows.filter((r) => r['s'] === 'c');
   t.same(c.map((r) => [r['st'], r['r'], r['subopt']]), [['diverged', 4, 1], ['diverged', 4, 1e5]]);
 });
+
+t.test('solver colours: a pure function of the name; fixed for registered solvers, never taken by others', async (t) => {
+  const { solverColor, SOLVER_COLORS, VARIANT_PALETTE, fnv1a } = await import('../reports/style.ts');
+  const { SOLVERS } = await import('../solvers/index.ts');
+  for (const s of SOLVERS) t.ok(SOLVER_COLORS[s.name] !== undefined, `${s.name} has a fixed colour`);
+  t.equal(new Set(Object.values(SOLVER_COLORS)).size, Object.keys(SOLVER_COLORS).length, 'fixed colours are distinct');
+  t.notOk(VARIANT_PALETTE.some((c) => Object.values(SOLVER_COLORS).includes(c)), 'hashed names never get a fixed colour');
+  t.equal(fnv1a(''), 0x811c9dc5, 'FNV-1a offset basis');
+  t.equal(fnv1a('a'), 0xe40c292c, 'FNV-1a of "a" (published test vector)');
+  t.equal(solverColor('spred-adam[lr=0.001]'), solverColor('spred-adam[lr=0.001]'));
+  t.equal(solverColor('spred-adam[lr=0.001]'), VARIANT_PALETTE[fnv1a('spred-adam[lr=0.001]') % VARIANT_PALETTE.length]);
+});
