@@ -31,6 +31,10 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** nn-compression: hidden widths, structure, and the protocol's fine-tune epochs. */
+  readonly layers?: readonly number[];
+  readonly structure?: 'weight' | 'neuron';
+  readonly finetuneEpochs?: number;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
 }

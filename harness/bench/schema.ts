@@ -11,7 +11,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ParamSpec } from '../../problems/types.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { SOLVERS } from '../../solvers/index.ts';
 
 type Schema = Record<string, unknown>;
@@ -23,7 +23,9 @@ const SEED: Schema = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, descri
 const seeds = (description: string): Schema => ({ type: 'array', minItems: 1, items: SEED, description });
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
-const MLP_ONLY = ['hidden', 'mlpPenalty', 'backend'] as const;
+const MLP_ONLY = ['hidden', 'mlpPenalty'] as const;
+const COMPRESSION_ONLY = ['layers', 'structure', 'finetuneEpochs'] as const;
+const TENSOR_ONLY = ['backend'] as const;
 
 /** Schema of one solver parameter's value, from its spec. */
 function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
@@ -41,7 +43,8 @@ function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
 
 /** The plan JSON Schema. */
 export function planSchema(): Schema {
-  const families = [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
+  const families = PROBLEMS.map((f) => f.name);
+  const tensorFamilies = PROBLEMS.filter((f) => isTensorFamily(f)).map((f) => f.name);
   const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
   const solverNames = SOLVERS.map((s) => s.name);
   const problem: Schema = {
@@ -62,8 +65,11 @@ export function planSchema(): Schema {
       groupSize: posInt('contiguous features per group (grouped families only)'),
       target: nonEmpty('target column of CSV files'),
       hidden: posInt('hidden width of the MLP (mlp only)'),
+      layers: { type: 'array', minItems: 1, items: posInt('hidden width'), description: 'hidden widths of the network (nn-compression only)' },
+      structure: { type: 'string', enum: ['weight', 'neuron'], description: 'sparsity structure: single weights or whole neurons (nn-compression only)' },
+      finetuneEpochs: { type: 'integer', minimum: 0, description: 'fine-tune epochs of the threshold + fine-tune protocol (nn-compression only)' },
       mlpPenalty: { type: 'string', enum: ['l1', 'group-l1'], description: 'MLP penalty (mlp only)' },
-      backend: { type: 'string', enum: [...BACKENDS], description: 'tfjs backend (mlp only)' },
+      backend: { type: 'string', enum: [...BACKENDS], description: 'tfjs backend (tensor families only)' },
       maxIter: posInt('caps every solver’s iteration budget on these instances'),
     },
     allOf: [
@@ -78,7 +84,9 @@ export function planSchema(): Schema {
         then: { required: ['groupSize'], 'x-missing': { groupSize: 'family {family} needs contiguous groups of groupSize features' } },
         else: { properties: { groupSize: false } },
       },
-      { if: { properties: { family: { const: MLP_FAMILY.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(MLP_ONLY.map((k) => [k, false])) } },
+      { if: { properties: { family: { const: mlpFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(MLP_ONLY.map((k) => [k, false])) } },
+      { if: { properties: { family: { const: nnCompressionFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(COMPRESSION_ONLY.map((k) => [k, false])) } },
+      { if: { properties: { family: { enum: tensorFamilies } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(TENSOR_ONLY.map((k) => [k, false])) } },
     ],
   };
   const stopping = {
@@ -215,7 +223,10 @@ export function explain(e: ErrorObject): string {
     }
     case 'false schema': {
       const field = at.split('.').pop() ?? at;
-      return (MLP_ONLY as readonly string[]).includes(field) ? `${at} applies to family mlp only; remove it` : `${at} does not apply to this problem family; remove it`;
+      if ((MLP_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${mlpFamily.name} only; remove it`;
+      if ((COMPRESSION_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${nnCompressionFamily.name} only; remove it`;
+      if ((TENSOR_ONLY as readonly string[]).includes(field)) return `${at} applies to tensor families only; remove it`;
+      return `${at} does not apply to this problem family; remove it`;
     }
     case 'minItems':
       return `${where(at)} must not be empty`;
