@@ -78,6 +78,8 @@ export interface ReportRun {
   readonly maxIter: number;
   /** Suite the run was planned from (null: recorded without one). */
   readonly suite: string | null;
+  /** Whether the run is its job key's current run (false: superseded by `bench --force`, kept as history). */
+  readonly current: boolean;
   readonly engine: string;
   readonly backend: string | null;
   readonly commit: string | null;
@@ -264,6 +266,7 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       nnzAt: nnzAtOf(r.extras),
       maxIter: r.max_iter,
       suite: r.suite,
+      current: (r as { current?: number }).current !== 0,
       engine: r.engine,
       backend: r.backend,
       commit: r.git_commit,
@@ -306,9 +309,12 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
     const refRow = first.instance_hash !== null ? refByHash.get(first.instance_hash) : undefined;
     const withRef = g.rows.find((r) => r.reference_objective !== null);
     // Newest run per (label, seed): later start wins, then the larger id.
+    // Newest current run per (suite, label, seed): later start wins, then the larger id; a run
+    // superseded by `bench --force` (runs.current = 0, once the store records it) is history.
     const newest = new Map<string, ReportRun>();
     for (const r of g.runs) {
-      const key = JSON.stringify([r.label, r.seed]);
+      if (!r.current) continue;
+      const key = JSON.stringify([r.suite, r.label, r.seed]);
       const cur = newest.get(key);
       if (!cur || r.startedAt > cur.startedAt || (r.startedAt === cur.startedAt && r.id > cur.id)) newest.set(key, r);
     }
@@ -349,8 +355,8 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
 /** Suites of the rows: 'default' first if present, else the suite of the newest run that has one; then by name (null last). */
 function suitesOf(rows: readonly RunRow[]): (string | null)[] {
   const names = [...new Set(rows.map((r) => r.suite))];
-  // Ad-hoc runs (no suite) are shown by default only when there is nothing else.
-  const planned = rows.filter((r) => r.suite !== null);
+  // Ad-hoc runs (no suite, or `solve`) are shown by default only when there is nothing else.
+  const planned = rows.filter((r) => r.suite !== null && r.suite !== 'solve');
   const newest = (planned.length ? planned : rows).reduce((n, r) => (n === null || r.started_at > n.started_at || (r.started_at === n.started_at && r.id > n.id) ? r : n), null as RunRow | null);
   const first = names.includes('default') ? 'default' : (newest?.suite ?? null);
   const rest = names.filter((n) => n !== first).sort((a, b) => (a === null ? 1 : b === null ? -1 : cmp(a, b)));

@@ -151,12 +151,13 @@ export interface GateScope {
   readonly suite: string | null;
 }
 
-/** The current runs of each pair: the newest (highest id) run of each seed, of the suite in scope. */
+/** The current runs of each pair: the newest (highest id) current run of each seed, of the suite in scope. */
 export async function currentRuns(store: ReadStore, scope: GateScope = { suite: null }): Promise<Map<string, PairRuns>> {
   const newest = new Map<string, Map<number, RunRow>>();
   const rows = scope.suite === null ? await store.runs() : await store.runs({ suite: scope.suite });
   for (const r of rows) {
-    if (r.lambda_ratio === null) continue;
+    // A run superseded by `bench --force` (runs.current = 0, once the store records it) is history.
+    if (r.lambda_ratio === null || (r as { current?: number }).current === 0) continue;
     const k = keyOf({ family: r.family, dataset: r.dataset, lambda_ratio: r.lambda_ratio, solver_label: r.solver_label });
     let bySeed = newest.get(k);
     if (!bySeed) newest.set(k, (bySeed = new Map()));
