@@ -249,7 +249,7 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
         machines: new Set(data.runs.map((r) => r.machine)).size,
       },
       statuses: STATUSES,
-      statusTotals: STATUSES.map((s) => ({ status: s, count: data.runs.filter((r) => r.status === s).length })),
+      statusTotals: STATUSES.map((s) => ({ status: s, label: s === 'skipped' ? 'not applicable' : s, count: data.runs.filter((r) => r.status === s).length })),
       families: families.map(({ family, file }) => ({
         name: family.name,
         file,
