@@ -14,7 +14,7 @@ import { openReadOnly, type ReadStore, type RunRow } from '../harness/store/inde
 import { NNZ_TAUS, nnzKey, type Status } from '../problems/types.ts';
 
 /** Statuses whose curves are complete (the solver ended normally: converged, used its budget, or stopped on its own). */
-export const COMPLETE: readonly string[] = ['converged', 'max_iter', 'stalled'];
+export const COMPLETE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
 
 /** Human names of the problem families (figure titles). */
 const FAMILY_TITLES: Readonly<Record<string, string>> = {
@@ -60,6 +60,10 @@ export interface ReportRun {
   readonly label: string;
   readonly params: string;
   readonly seed: number;
+  /** Suite the run was recorded under (`solve` for ad-hoc solves; null for runs made before suites were recorded). */
+  readonly suite: string | null;
+  /** Whether the run is its job key's current run (false: superseded by `bench --force`, kept as history). */
+  readonly current: boolean;
   readonly status: Status;
   readonly reason: string | null;
   readonly objective: number | null;
@@ -76,10 +80,6 @@ export interface ReportRun {
   readonly nnzAt: (number | null)[];
   /** Iteration budget of the run. */
   readonly maxIter: number;
-  /** Suite the run was planned from (null: recorded without one). */
-  readonly suite: string | null;
-  /** Whether the run is its job key's current run (false: superseded by `bench --force`, kept as history). */
-  readonly current: boolean;
   readonly engine: string;
   readonly backend: string | null;
   readonly commit: string | null;
@@ -118,7 +118,11 @@ export interface ReportInstance {
   /** F* and how it was obtained ('certified' only if every run's F* is certified). */
   readonly reference: number | null;
   readonly referenceKind: 'certified' | 'best-seen' | null;
-  /** Current runs: the newest run of each (solver label, seed) (by start time, then id). */
+  /**
+   * Current runs: among runs that are their job key's current run, the newest of each
+   * (suite, solver label, seed) (by start time, then id) — so an ad-hoc `solve` (suite 'solve')
+   * never replaces a suite's run.
+   */
   readonly runs: ReportRun[];
   /** Older runs of the same (solver label, seed), e.g. from earlier commits (History page). */
   readonly superseded: ReportRun[];
@@ -251,6 +255,8 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       label: r.solver_label,
       params: r.params,
       seed: r.seed,
+      suite: r.suite,
+      current: r.current === 1,
       status: r.status,
       reason: r.reason,
       objective: r.objective,
@@ -265,8 +271,6 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       tau: r.tau,
       nnzAt: nnzAtOf(r.extras),
       maxIter: r.max_iter,
-      suite: r.suite,
-      current: (r as { current?: number }).current !== 0,
       engine: r.engine,
       backend: r.backend,
       commit: r.git_commit,
@@ -308,9 +312,8 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
     const kinds = g.runs.map((r) => r.referenceKind).filter((k) => k !== null);
     const refRow = first.instance_hash !== null ? refByHash.get(first.instance_hash) : undefined;
     const withRef = g.rows.find((r) => r.reference_objective !== null);
-    // Newest run per (label, seed): later start wins, then the larger id.
     // Newest current run per (suite, label, seed): later start wins, then the larger id; a run
-    // superseded by `bench --force` (runs.current = 0, once the store records it) is history.
+    // superseded by `bench --force` (runs.current = 0) is history.
     const newest = new Map<string, ReportRun>();
     for (const r of g.runs) {
       if (!r.current) continue;

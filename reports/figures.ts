@@ -13,6 +13,9 @@
  *   parameters, per solver configuration, one line per (family, λ/λ_max) (log–log);
  * - accuracy-vs-sparsity: test accuracy against support size of the final iterates (runs
  *   with a test metric only);
+ * - compression-accuracy-<dataset>: test accuracy against compression ratio per method on each
+ *   nn-compression dataset, before and after threshold + fine-tune, dense as a line
+ *   (reports/compression.ts);
  * - l1-landscape: the 1-D loss f(x) = (x − a)²/2 + λ|x| against its spred
  *   reparametrization g(u, w) = (uw − a)²/2 + (λ/2)(u² + w²): along the balanced path
  *   |u| = |w| = √|x|, g equals f (min over uw = x of (λ/2)(u² + w²) is λ|x|, by AM–GM);
@@ -31,6 +34,7 @@ import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
 import { convergenceSpec, inlineData } from './specs.ts';
 import { CHART_CONFIG, LOG_AXIS, solverScale } from './style.ts';
+import { compressionPoints, compressionSpec, loadCompressionRuns } from './compression.ts';
 
 /** Renders a Vega-Lite spec (datasets inlined) to SVG text. */
 export async function toSvg(spec: Record<string, unknown>): Promise<string> {
@@ -334,6 +338,18 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
   if (tvd) await figure('time-vs-dimension', 'Time to relative suboptimality 1e-6 against problem size', (w) => timeVsDimensionSpec(data, w)?.spec ?? null, tvd.runs, { tolerance: 1e-6 });
   const acc = accuracySparsitySpec(data, WIDTHS['2col']);
   if (acc) await figure('accuracy-vs-sparsity', `${TEST_METRIC_NAME} against support size`, (w) => accuracySparsitySpec(data, w)?.spec ?? null, acc.runs, { statuses: COMPLETE });
+  const points = compressionPoints(await loadCompressionRuns(opts.db));
+  for (const dataset of [...new Set(points.map((p) => p.dataset))]) {
+    const title = `Compression: ${datasetLabel(dataset)}`;
+    const runs = data.instances.filter((i) => i.family === 'nn-compression' && i.dataset === dataset).flatMap((i) => i.runs);
+    await figure(
+      `compression-accuracy-${slug(datasetLabel(dataset))}`,
+      title,
+      (width) => compressionSpec(points.filter((p) => p.dataset === dataset), { width, height: Math.round(width * 0.6), title }),
+      runs,
+      { family: 'nn-compression', dataset, runs_read: 'reports/compression.ts: nn-compression runs with a protocol record' },
+    );
+  }
   await figure('l1-landscape', 'L1 and its reparametrization', (_w, columns) => landscapeSpec(1, 0.5, 1.6, 60, columns), [], { closed_form: 'f(x) = (x − a)²/2 + λ|x|, g(u, w) = (uw − a)²/2 + (λ/2)(u² + w²), a = 1, λ = 0.5' });
   if (opts.only !== undefined && files.length === 0) {
     throw new UserError(`--only ${opts.only} matches no figure; figures here: ${[...stems].join(', ')}`);

@@ -24,6 +24,8 @@ import { COMPLETE, datasetLabel, forSuite, readReportData, stoppedEarly, TEST_ME
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
 import { solverColor } from './style.ts';
+import { compressionContext } from './compression-page.ts';
+import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -121,7 +123,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -134,6 +136,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     family: hb.compile(read('family'), opts),
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
+    compression: hb.compile(read('compression'), opts),
   };
   return templates;
 }
@@ -178,7 +181,12 @@ const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: '
  * Builds every page of the report from loaded data (no I/O besides reading the templates and
  * the vega builds). `generatedAt` is printed in the footer.
  */
-export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), view: PageView = { assets: 'assets/', suites: [] }): Page[] {
+export function buildPages(
+  data: ReportData,
+  generatedAt = new Date().toISOString(),
+  view: PageView = { assets: 'assets/', suites: [] },
+  compression: readonly CompressionPoint[] = [],
+): Page[] {
   const tpl = loadTemplates();
   const ver = version();
   const families = data.families.map((f, i) => {
@@ -201,7 +209,10 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
     suites: view.suites,
     suiteName: data.suite === undefined ? null : suiteLabel(data.suite),
     ...current,
-    nav: { families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })) },
+    nav: {
+      families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })),
+      ...(compression.length ? { compression: { current: current.family === 'compression' } } : {}),
+    },
   });
 
   const pages: Page[] = [];
@@ -331,7 +342,7 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
     );
     const stopped = family.instances.flatMap((inst) =>
       inst.runs
-        .filter((r) => stoppedEarly(r) || (r.status as string) === 'stalled')
+        .filter((r) => stoppedEarly(r) || r.status === 'stalled')
         .map((r) => ({ anchor: anchorOf.get(inst.key), dataset: inst.dataset, ratio: ratio(inst), label: r.label, seed: r.seed, iterations: `${int(r.iterations)} / ${r.maxIter}`, reason: r.reason ?? '(no reason recorded)' })),
     );
     const notFinished = family.instances.flatMap((inst) =>
@@ -442,6 +453,8 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
       })),
     }),
   });
+  // ----- compression (nn-compression runs with a protocol record) -----
+  if (compression.length) pages.push({ file: 'compression.html', content: tpl.compression({ ...common({ family: 'compression' }, 'Compression', true), ...compressionContext(compression) }) });
   return pages;
 }
 
@@ -455,11 +468,12 @@ function suiteFolder(suites: readonly (string | null)[], suite: string | null): 
 /**
  * Every page of the report: with one suite (or none), one set of pages over every run; with
  * several, one set per suite, the default one (the `default` suite, else that of the newest run)
+ * with the compression page,
  * at the top and each other in suite-<name>/, linked by a suite selector. Runs of one suite never
  * replace another's current runs.
  */
-export function suitePages(data: ReportData, generatedAt = new Date().toISOString()): Page[] {
-  if (data.suites.length <= 1) return buildPages(data, generatedAt);
+export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = []): Page[] {
+  if (data.suites.length <= 1) return buildPages(data, generatedAt, undefined, compression);
   const folders = data.suites.map((s) => suiteFolder(data.suites, s));
   return data.suites.flatMap((suite, i) => {
     const here = folders[i] as string;
@@ -468,7 +482,8 @@ export function suitePages(data: ReportData, generatedAt = new Date().toISOStrin
       assets: `${up}assets/`,
       suites: data.suites.map((other, j) => ({ name: suiteLabel(other), href: `${up}${folders[j] as string}index.html`, current: i === j })),
     };
-    return buildPages(forSuite(data, suite), generatedAt, view).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
+    // The compression page (its runs are read apart, across suites) sits with the default view.
+    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
   });
 }
 
@@ -494,7 +509,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = suitePages(data);
+  const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)));
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

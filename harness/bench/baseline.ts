@@ -12,7 +12,7 @@
  *   nnz_tol = max(the base tolerance, 2 · max_s |nnz_s − nnz_med|).
  * Only accuracy is compared, never time. The current runs of a pair are summarised the same way
  * (median over seeds, worst status), and the pair
- *   - regresses when its status is worse (converged < stalled < max_iter < timeout < diverged < error;
+ *   - regresses when its status is worse (converged < max_iter = stalled < timeout < diverged < error;
  *     skipped must stay skipped), its accuracy exceeds the band (not compared when baseline and
  *     run both timed out: where a run stops then depends on the machine's speed), its objective exceeds
  *     F_base + rtol · max(|F_base|, 1e-300), or (unless accuracy or status improved) its support
@@ -99,11 +99,13 @@ export interface Comparison {
   readonly notes: readonly string[];
 }
 
-/** Statuses from best to worst; a status this list does not know ranks just before `error`. */
-const ORDER: readonly string[] = ['converged', 'stalled', 'max_iter', 'timeout', 'diverged', 'error'];
+/**
+ * Statuses from best to worst. `stalled` (stopped on its own before tol) ranks with max_iter:
+ * neither reached tol, and runs recorded max_iter before `stalled` existed keep their verdict.
+ */
+const RANK: Record<Exclude<Status, 'skipped'>, number> = { converged: 0, max_iter: 1, stalled: 1, timeout: 2, diverged: 3, error: 4 };
 function rank(s: Status): number {
-  const i = ORDER.indexOf(s);
-  return i >= 0 ? i : ORDER.length - 1.5;
+  return s === 'skipped' ? -1 : RANK[s];
 }
 
 /** Canonical λ/λ_max for matching (10 significant digits). */
@@ -154,10 +156,10 @@ export interface GateScope {
 /** The current runs of each pair: the newest (highest id) current run of each seed, of the suite in scope. */
 export async function currentRuns(store: ReadStore, scope: GateScope = { suite: null }): Promise<Map<string, PairRuns>> {
   const newest = new Map<string, Map<number, RunRow>>();
-  const rows = scope.suite === null ? await store.runs() : await store.runs({ suite: scope.suite });
+  // Superseded runs (bench --force) are history; ad-hoc `solve` runs never stand in for a suite's.
+  const rows = scope.suite === null ? (await store.runs({ current: true })).filter((r) => r.suite !== 'solve') : await store.runs({ suite: scope.suite, current: true });
   for (const r of rows) {
-    // A run superseded by `bench --force` (runs.current = 0, once the store records it) is history.
-    if (r.lambda_ratio === null || (r as { current?: number }).current === 0) continue;
+    if (r.lambda_ratio === null) continue;
     const k = keyOf({ family: r.family, dataset: r.dataset, lambda_ratio: r.lambda_ratio, solver_label: r.solver_label });
     let bySeed = newest.get(k);
     if (!bySeed) newest.set(k, (bySeed = new Map()));
@@ -324,7 +326,7 @@ export function readBaseline(path: string): Baseline {
     const o = e as Record<string, unknown>;
     for (const k of ['family', 'dataset', 'solver_label'] as const) if (typeof o[k] !== 'string') fail(`${at}.${k}`, 'must be a string');
     if (typeof o['lambda_ratio'] !== 'number') fail(`${at}.lambda_ratio`, 'must be a number');
-    if (typeof o['status'] !== 'string' || !(STATUSES as readonly string[]).concat(ORDER).includes(o['status'])) fail(`${at}.status`, `must be one of ${STATUSES.join(', ')}`);
+    if (typeof o['status'] !== 'string' || !(STATUSES as readonly string[]).includes(o['status'])) fail(`${at}.status`, `must be one of ${STATUSES.join(', ')}`);
     for (const k of ['factor', 'floor', 'objective_rtol', 'nnz_tol'] as const) {
       if (typeof o[k] !== 'number' || !((o[k] as number) >= 0)) fail(`${at}.${k}`, 'must be a number ≥ 0');
     }

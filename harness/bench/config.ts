@@ -50,6 +50,10 @@ export interface SolverBlock {
   readonly timeout?: number;
   readonly seeds?: readonly number[];
   readonly tau?: number;
+  /** Only the problem blocks of these families get this solver block (default: every family). */
+  readonly families?: readonly string[];
+  /** Timed repetitions of each run of this block (overrides the plan's `repeat`). */
+  readonly repeat?: number;
 }
 
 export interface BenchConfig {
@@ -62,13 +66,17 @@ export interface BenchConfig {
   readonly seeds: readonly number[];
   /** Seconds per reference solve. */
   readonly referenceTimeout: number;
+  /** Timed repetitions of each run (after one untimed warm-up); times stored are their medians. */
+  readonly repeat: number;
   readonly problems: readonly ProblemBlock[];
   readonly solvers: readonly SolverBlock[];
   /** Where the config came from (file path or `suite NAME`), for messages. */
   readonly source: string;
 }
 
-export const CONFIG_DEFAULTS = { tol: 1e-10, maxIter: 100000, timeout: 60, seeds: [0], referenceTimeout: 120 } as const;
+export const CONFIG_DEFAULTS = { tol: 1e-10, maxIter: 100000, timeout: 60, seeds: [0], referenceTimeout: 120, repeat: 1 } as const;
+
+export { MAX_REPEAT } from './schema.ts';
 
 /** Folder of the named suites. */
 export const SUITES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'suites');
@@ -130,6 +138,7 @@ export function parseConfig(json: Json, source: string): BenchConfig {
     timeout: o.timeout ?? CONFIG_DEFAULTS.timeout,
     seeds: o.seeds ?? [...CONFIG_DEFAULTS.seeds],
     referenceTimeout: o.referenceTimeout ?? CONFIG_DEFAULTS.referenceTimeout,
+    repeat: o.repeat ?? CONFIG_DEFAULTS.repeat,
     problems: o.problems.map((p) => ({ ...p, lambdaRatios: p.lambdaRatios ?? [], lambdas: p.lambdas ?? [], standardize: p.standardize ?? false })),
     solvers: o.solvers.map((b, i) => {
       const params = b.params ?? {};
@@ -152,6 +161,7 @@ interface RawPlan {
   timeout?: number;
   seeds?: number[];
   referenceTimeout?: number;
+  repeat?: number;
   problems: (Omit<ProblemBlock, 'lambdaRatios' | 'lambdas' | 'standardize'> & { lambdaRatios?: number[]; lambdas?: number[]; standardize?: boolean })[];
   solvers: (Omit<SolverBlock, 'params' | 'grid'> & { params?: Record<string, ParamValue>; grid?: Record<string, ParamValue[]> })[];
 }

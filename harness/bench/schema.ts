@@ -14,6 +14,10 @@ import type { ParamSpec } from '../../problems/types.ts';
 import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { SOLVERS } from '../../solvers/index.ts';
 
+/** Most timed repetitions a plan may ask for. */
+export const MAX_REPEAT = 100;
+const repeat = (description: string): Schema => ({ type: 'integer', minimum: 1, maximum: MAX_REPEAT, description });
+
 type Schema = Record<string, unknown>;
 
 const positive = (description: string): Schema => ({ type: 'number', exclusiveMinimum: 0, description });
@@ -107,6 +111,8 @@ export function planSchema(): Schema {
       grid: { type: 'object', description: 'parameter → values; one solver instance per combination' },
       ...stopping,
       tau: { type: 'number', minimum: 0, description: 'support threshold: |x_i| > tau counts as nonzero' },
+      families: { type: 'array', minItems: 1, items: { type: 'string', enum: families, 'x-noun': 'problem family' }, description: 'only the problem blocks of these families get this solver block (default: every family)' },
+      repeat: repeat('timed repetitions of each run of this block (overrides the plan’s repeat)'),
     },
     allOf: SOLVERS.map((s) => {
       const props = Object.fromEntries(Object.entries(s.params).map(([k, p]) => [k, paramSchema(k, s.name, p)]));
@@ -142,6 +148,7 @@ export function planSchema(): Schema {
       timeout: stopping.timeout,
       seeds: stopping.seeds,
       referenceTimeout: positive('seconds per reference solve'),
+      repeat: repeat('timed repetitions of each run after one untimed warm-up; the stored times are their medians'),
       problems: { type: 'array', minItems: 1, items: problem, description: 'problem blocks' },
       solvers: { type: 'array', minItems: 1, items: solver, description: 'solver blocks' },
     },
