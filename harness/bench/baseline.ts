@@ -29,7 +29,7 @@ import { STATUSES } from '../../problems/types.ts';
 import type { ReadStore, RunRow } from '../store/index.ts';
 import { UserError } from '../../problems/errors.ts';
 import { provenance } from '../env.ts';
-import { median } from '../../reports/metrics.ts';
+import { median } from '../stats.ts';
 
 export type Metric = 'rel_subopt' | 'rel_gap' | 'kkt';
 
