@@ -13,6 +13,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ParamSpec } from '../../problems/types.ts';
 import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { SOLVERS } from '../../solvers/index.ts';
+import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
 
 /** Most timed repetitions a plan may ask for. */
 export const MAX_REPEAT = 100;
@@ -26,7 +27,7 @@ const nonEmpty = (description: string): Schema => ({ type: 'string', minLength: 
 const SEED: Schema = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, description: 'random seed' };
 const seeds = (description: string): Schema => ({ type: 'array', minItems: 1, items: SEED, description });
 
-export const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'] as const;
+
 const MLP_ONLY = ['hidden', 'mlpPenalty'] as const;
 const COMPRESSION_ONLY = ['layers', 'structure', 'finetuneEpochs'] as const;
 const TENSOR_ONLY = ['backend'] as const;
@@ -73,7 +74,7 @@ export function planSchema(): Schema {
       structure: { type: 'string', enum: ['weight', 'neuron'], description: 'sparsity structure: single weights or whole neurons (nn-compression only)' },
       finetuneEpochs: { type: 'integer', minimum: 0, description: 'fine-tune epochs of the threshold + fine-tune protocol (nn-compression only)' },
       mlpPenalty: { type: 'string', enum: ['l1', 'group-l1'], description: 'MLP penalty (mlp only)' },
-      backend: { type: 'string', enum: [...BACKENDS], description: 'tfjs backend (tensor families only)' },
+      backend: { type: 'string', enum: [...BACKEND_CHOICES], description: 'tfjs backend (tensor families only; default auto)' },
       maxIter: posInt('caps every solver’s iteration budget on these instances'),
     },
     allOf: [
