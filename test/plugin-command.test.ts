@@ -114,8 +114,8 @@ t.test('plan command entries are validated at the boundary', async (t) => {
   const cfg = join(dir, 'bad.json');
   const base = { name: 'bad', problems: [{ family: 'lasso', datasets: ['diabetes'], lambdaRatios: [0.1] }] };
   const cases: [unknown, RegExp][] = [
-    [[{ name: 'x', command: [] }], /solvers\[0\]\.command must not be empty/],
-    [[{ name: 'x', command: 'python3 x.py' }], /solvers\[0\]\.command must be an array/],
+    [[{ name: 'x', command: [] }], /solvers\[0\]\.command must be a non-empty array of non-empty strings \(the argv\)/],
+    [[{ name: 'x', command: 'python3 x.py' }], /solvers\[0\]\.command must be a non-empty array of non-empty strings \(the argv\)/],
     [[{ name: 'cd', command: ['python3', 'x.py'] }], /solvers\[0\]\.name is invalid: plugin command .* solver name 'cd' clashes with the built-in solver cd; rename it/],
     [[{ name: 'x', command: ['python3'], requires: ['gpu-magic'] }], /solvers\[0\]\.requires\[0\] 'gpu-magic' is not a capability; one of: smooth-gradient, /],
     [[{ name: 'cd', requires: ['prox'] }], /solvers\[0\]\.requires applies to command solvers only/],
