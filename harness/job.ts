@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
-import { resolveDataset } from '../problems/datasets/index.ts';
+import { resolveDataset, type FileFormat } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
 import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
@@ -25,6 +25,8 @@ export interface ProblemSpec {
   /** Dataset spec: builtin name, `sim-…:k=v,…`, or a file path. */
   readonly dataset: string;
   readonly target?: string;
+  /** Format of a data file when its extension does not say (default: sniffed). */
+  readonly format?: FileFormat;
   readonly standardize?: boolean;
   readonly lambda: LambdaSpec;
   readonly groupSize?: number;
@@ -70,10 +72,15 @@ const datasetCache = new Map<string, Dataset>();
 export function loadDataset(spec: ProblemSpec): Dataset {
   const fam = spec.family === 'mlp' ? null : findFamily(spec.family);
   const task = fam ? fam.task : 'multiclass';
-  const key = JSON.stringify([spec.dataset, spec.target ?? null, task, spec.standardize ?? false]);
+  const key = JSON.stringify([spec.dataset, spec.target ?? null, spec.format ?? null, task, spec.standardize ?? false]);
   let ds = datasetCache.get(key);
   if (!ds) {
-    ds = resolveDataset(spec.dataset, { task, standardize: spec.standardize ?? false, ...(spec.target !== undefined ? { target: spec.target } : {}) });
+    ds = resolveDataset(spec.dataset, {
+      task,
+      standardize: spec.standardize ?? false,
+      ...(spec.target !== undefined ? { target: spec.target } : {}),
+      ...(spec.format !== undefined ? { format: spec.format } : {}),
+    });
     datasetCache.set(key, ds);
   }
   return ds;

@@ -9,14 +9,15 @@
  *   "description": "…",              // optional
  *   "tol": 1e-10,                    // stop at relative duality gap (or KKT) ≤ tol   (default 1e-10)
  *   "maxIter": 100000,               // iteration (epoch) budget                      (default 100000)
- *   "timeout": 60,                   // seconds per run, pre-emptive                  (default 60)
+ *   "timeout": 60,                   // seconds per run, pre-emptive, ≤ 604800 (7 days) (default 60)
  *   "seeds": [0],                    // one run per seed                              (default [0])
- *   "referenceTimeout": 120,         // seconds per reference solve                   (default 120)
+ *   "referenceTimeout": 120,         // seconds per reference solve, ≤ 604800         (default 120)
  *   "problems": [{
  *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
  *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
+ *     "format": "libsvm",            // data files whose extension does not say (default: sniffed)
  *     "maxIter": 1000                // caps every solver's budget on these instances
  *   }],
  *   "solvers": [
@@ -29,6 +30,10 @@
  * A grid is data: one solver instance per combination of its values (the cartesian product,
  * keys in sorted order), merged over the fixed `params`; each instance is labelled by
  * `solverLabel` (e.g. `spred-adam[lr=0.01]`).
+ *
+ * Size: a plan (or one `--shard`) may hold at most MAX_PLAN_JOBS jobs and MAX_PLAN_INSTANCES
+ * problem instances (each convex instance needs a reference solve); larger ones are refused
+ * before anything is expanded, with the count and the shard count that would fit (plan.ts).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -38,6 +43,8 @@ import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+import { MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
+import { FILE_FORMATS, type FileFormat } from '../../problems/datasets/index.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -53,6 +60,8 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** Format of the block's data files (default: from the extension, else sniffed). */
+  readonly format?: FileFormat;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
 }
@@ -168,6 +177,13 @@ function positive(v: Json, at: Path): number {
   return v;
 }
 
+/** A time budget in seconds: positive, finite, ≤ MAX_TIMEOUT_SECONDS (7 days). */
+function timeout(v: Json, at: Path): number {
+  const s = positive(v, at);
+  if (s > MAX_TIMEOUT_SECONDS) at.fail(`is ${s} s, above the maximum of ${MAX_TIMEOUT_SECONDS} s (7 days); give a shorter budget`);
+  return s;
+}
+
 function posInt(v: Json, at: Path): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) at.fail(`must be a positive integer, got ${show(v)}`);
   return v;
@@ -203,7 +219,7 @@ function paramValue(v: Json, at: Path): ParamValue {
 const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'format', 'maxIter'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
@@ -225,10 +241,10 @@ export function parseConfig(json: Json, source: string): BenchConfig {
     description: o['description'] === undefined ? '' : str(o['description'], root.key('description')),
     tol: o['tol'] === undefined ? CONFIG_DEFAULTS.tol : positive(o['tol'], root.key('tol')),
     maxIter: o['maxIter'] === undefined ? CONFIG_DEFAULTS.maxIter : posInt(o['maxIter'], root.key('maxIter')),
-    timeout: o['timeout'] === undefined ? CONFIG_DEFAULTS.timeout : positive(o['timeout'], root.key('timeout')),
+    timeout: o['timeout'] === undefined ? CONFIG_DEFAULTS.timeout : timeout(o['timeout'], root.key('timeout')),
     seeds: o['seeds'] === undefined ? [...CONFIG_DEFAULTS.seeds] : list(o['seeds'], root.key('seeds'), seed),
     referenceTimeout:
-      o['referenceTimeout'] === undefined ? CONFIG_DEFAULTS.referenceTimeout : positive(o['referenceTimeout'], root.key('referenceTimeout')),
+      o['referenceTimeout'] === undefined ? CONFIG_DEFAULTS.referenceTimeout : timeout(o['referenceTimeout'], root.key('referenceTimeout')),
     problems,
     solvers,
     source,
@@ -263,6 +279,12 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     backend = str(o['backend'], at.key('backend'));
     if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
   }
+  let format: FileFormat | undefined;
+  if (o['format'] !== undefined) {
+    const f = str(o['format'], at.key('format'));
+    if (!(FILE_FORMATS as readonly string[]).includes(f)) at.key('format').fail(`must be one of ${FILE_FORMATS.join(', ')}, got ${show(f)}`);
+    format = f as FileFormat;
+  }
   return {
     family,
     datasets,
@@ -274,6 +296,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     ...(o['hidden'] !== undefined ? { hidden: posInt(o['hidden'], at.key('hidden')) } : {}),
     ...(mlpPenalty !== undefined ? { mlpPenalty } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(format !== undefined ? { format } : {}),
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
   };
 }
@@ -295,7 +318,7 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
   if (o['grid'] !== undefined) {
     const g = obj(o['grid'], at.key('grid'), Object.keys(solver.params));
     for (const [k, xs] of Object.entries(g)) {
-      if (k in params) at.key('grid').key(k).fail(`is also fixed in params; keep it in one place`);
+      if (Object.hasOwn(params, k)) at.key('grid').key(k).fail(`is also fixed in params; keep it in one place`);
       grid[k] = list(xs, at.key('grid').key(k), paramValue);
     }
   }
@@ -316,7 +339,7 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
     grid,
     ...(o['tol'] !== undefined ? { tol: positive(o['tol'], at.key('tol')) } : {}),
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
-    ...(o['timeout'] !== undefined ? { timeout: positive(o['timeout'], at.key('timeout')) } : {}),
+    ...(o['timeout'] !== undefined ? { timeout: timeout(o['timeout'], at.key('timeout')) } : {}),
     ...(o['seeds'] !== undefined ? { seeds: list(o['seeds'], at.key('seeds'), seed) } : {}),
     ...(o['tau'] !== undefined ? { tau: nonNegative(o['tau'], at.key('tau')) } : {}),
   };

@@ -11,6 +11,11 @@
  * grid combinations (keys sorted), then seeds. A shard `I/N` (1 ≤ I ≤ N) keeps the jobs at
  * positions index with index % N === I − 1 of that (filtered) order, so the N shards partition
  * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
+ *
+ * Size: `planSize` counts jobs and instances from the config alone (no expansion); a plan above
+ * MAX_PLAN_JOBS jobs or MAX_PLAN_INSTANCES instances is refused before anything is built, with
+ * the count and how to split it (every shard expands the whole plan, so splitting the config is
+ * what bounds the work of one process).
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
 import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
@@ -19,6 +24,37 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+
+/** Most jobs one plan may hold (before deduplication and --filter). */
+export const MAX_PLAN_JOBS = 100_000;
+/** Most problem instances (dataset × λ) one plan may hold: each convex one gets a reference solve. */
+export const MAX_PLAN_INSTANCES = 10_000;
+
+/** Jobs and instances a config plans (upper bounds: duplicates are counted), computed without expanding it. */
+export function planSize(config: BenchConfig): { jobs: number; instances: number } {
+  let instances = 0;
+  for (const b of config.problems) instances += b.datasets.length * (b.lambdaRatios.length + b.lambdas.length);
+  let perInstance = 0;
+  for (const s of config.solvers) {
+    let combos = 1;
+    for (const k of Object.keys(s.grid)) combos *= (s.grid[k] ?? []).length;
+    perInstance += combos * (s.seeds ?? config.seeds).length;
+  }
+  return { jobs: instances * perInstance, instances };
+}
+
+/** Refuses a config whose plan is above MAX_PLAN_JOBS or MAX_PLAN_INSTANCES (see the module comment). */
+export function checkPlanSize(config: BenchConfig): void {
+  const { jobs, instances } = planSize(config);
+  const split = (parts: number): string =>
+    `split it into at least ${parts} configs (fewer datasets, λ values, grid values or seeds each), run them (each may use --shard I/N across machines) into databases and combine them with \`l1bench merge\``;
+  if (jobs > MAX_PLAN_JOBS) {
+    throw new UserError(`${config.source} plans ${jobs.toExponential(3).replace('e+', 'e')} jobs (${instances} instances), above the limit of ${MAX_PLAN_JOBS} per plan; ${split(Math.ceil(jobs / MAX_PLAN_JOBS))}`);
+  }
+  if (instances > MAX_PLAN_INSTANCES) {
+    throw new UserError(`${config.source} plans ${instances} problem instances (dataset × λ), above the limit of ${MAX_PLAN_INSTANCES} per plan; ${split(Math.ceil(instances / MAX_PLAN_INSTANCES))}`);
+  }
+}
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -124,6 +160,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         lambda,
         standardize: block.standardize,
         ...(block.target !== undefined ? { target: block.target } : {}),
+        ...(block.format !== undefined ? { format: block.format } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === MLP_FAMILY.name
           ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
@@ -159,6 +196,7 @@ function solverInstances(block: SolverBlock): SolverInstance[] {
 
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
+  checkPlanSize(config);
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
   config.problems.forEach((block, i) => {

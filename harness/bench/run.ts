@@ -39,6 +39,8 @@ export interface BenchOptions {
   /** Path of results.db. */
   readonly db: string;
   readonly workers: number;
+  /** Heap limit of each worker in MB (default: see pool.ts). */
+  readonly workerMemoryMb?: number;
   /** Overrides every run's timeout (seconds). */
   readonly timeout?: number;
   /** Rerun finished jobs (and their references), replacing the old rows. */
@@ -177,16 +179,26 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const ready: PlannedJob[] = [];
   const tensorHashes = new Set<string>();
 
-  // Which instances still need a reference before their runs.
+  // Which instances still need a reference before their runs. (Loops, not push(...xs): a plan
+  // of 10⁵ jobs must not overflow the call stack.)
+  const byInstance = new Map<string, PlannedJob[]>();
+  for (const j of pending) {
+    const list = byInstance.get(j.instanceId);
+    if (list) list.push(j);
+    else byInstance.set(j.instanceId, [j]);
+  }
+  const pushAll = (to: PlannedJob[], from: readonly PlannedJob[]): void => {
+    for (const j of from) to.push(j);
+  };
   for (const inst of plan.instances) {
-    const jobs = pending.filter((j) => j.instanceId === inst.id);
+    const jobs = byInstance.get(inst.id) ?? [];
     if (jobs.length === 0) continue;
     const runnable = jobs.filter((j) => j.skip === null);
-    ready.push(...jobs.filter((j) => j.skip !== null));
+    pushAll(ready, jobs.filter((j) => j.skip !== null));
     const info = infos.get(inst.id);
     if (!inst.convex || !info || runnable.length === 0) {
       refs.set(inst.id, null);
-      ready.push(...runnable);
+      pushAll(ready, runnable);
       continue;
     }
     const cached = opts.force ? undefined : await store.getReference(info.instanceHash);
@@ -203,7 +215,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         crossCheck: null,
         note: cached.certified === 1 ? null : 'cached reference is not certified',
       });
-      ready.push(...runnable);
+      pushAll(ready, runnable);
     } else {
       refQueue.push(inst);
       waiting.set(inst.id, runnable);
@@ -212,7 +224,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // Skipped pairs first (instant), then runs in plan order.
   ready.sort((a, b) => Number(b.skip !== null) - Number(a.skip !== null));
 
-  const pool = new BenchPool({ workers: opts.workers, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+  const pool = new BenchPool({
+    workers: opts.workers,
+    ...(opts.workerMemoryMb !== undefined ? { workerMemoryMb: opts.workerMemoryMb } : {}),
+    ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+  });
   let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
   let inflight = 0;
   let writes: Promise<unknown> = Promise.resolve();
@@ -263,7 +279,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         if (out.note) progress.note(`reference ${inst.title}: ${out.note}`);
       }
       refs.set(inst.id, out && out.objective !== null ? { objective: out.objective, kind: out.certified ? 'certified' : 'best-seen' } : null);
-      ready.push(...(waiting.get(inst.id) ?? []));
+      pushAll(ready, waiting.get(inst.id) ?? []);
       waiting.delete(inst.id);
     };
     if (o.state === 'cancelled') return;

@@ -38,6 +38,7 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
+  post(task, { type: 'building' });
   let problem;
   try {
     problem = await buildProblem(job.problem);
@@ -72,6 +73,7 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
 }
 
 async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {
+  post(task, { type: 'building' });
   const problem = await buildProblem(task.spec);
   post(task, { type: 'ready', instanceHash: problem.instanceHash, family: problem.family, dataset: problem.meta.dataset, lambda: problem.lambda });
   const applicable = (name: string): boolean => skipReason(findSolver(name), problem) === null;

@@ -12,6 +12,8 @@ import { loadConfigFile, loadSuite } from '../bench/config.ts';
 import { parseShard } from '../bench/plan.ts';
 import { runBench } from '../bench/run.ts';
 import { formatSummary } from '../bench/summary.ts';
+import { defaultWorkerMemoryMb, MIN_WORKER_MEMORY_MB } from '../bench/pool.ts';
+import { checkTimeout, machineMemoryBytes, MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
 
 interface BenchFlags {
   suite?: string;
@@ -23,6 +25,31 @@ interface BenchFlags {
   filter?: string;
   shard?: string;
   quiet?: boolean;
+  oversubscribe?: boolean;
+  workerMemory?: string;
+}
+
+/**
+ * `--workers` and `--worker-memory`: at most one worker per core unless `--oversubscribe`, and
+ * workers × per-worker heap limit within the machine's memory (a worker costs ~15 MB even idle).
+ */
+export function workerSettings(flags: Pick<BenchFlags, 'workers' | 'oversubscribe' | 'workerMemory'>): { workers: number; workerMemoryMb: number } {
+  const cores = os.availableParallelism();
+  const workers = flags.workers === undefined ? cores : positive(flags.workers, '--workers', true);
+  if (workers > cores && !flags.oversubscribe) {
+    throw new UserError(`--workers ${workers} is more than the ${cores} cores here; use --workers ${cores} or less (or add --oversubscribe to run more threads than cores)`);
+  }
+  const machineMb = Math.floor(machineMemoryBytes() / 2 ** 20);
+  const workerMemoryMb = flags.workerMemory === undefined ? defaultWorkerMemoryMb(workers) : positive(flags.workerMemory, '--worker-memory', true);
+  if (workerMemoryMb < MIN_WORKER_MEMORY_MB) {
+    throw new UserError(`--worker-memory ${workerMemoryMb} MB is too small for a worker to load the solvers; give at least ${MIN_WORKER_MEMORY_MB}`);
+  }
+  if (workers * workerMemoryMb > machineMb) {
+    throw new UserError(
+      `--workers ${workers} × --worker-memory ${workerMemoryMb} MB = ${workers * workerMemoryMb} MB is more than this machine's ${machineMb} MB; lower --workers or --worker-memory`,
+    );
+  }
+  return { workers, workerMemoryMb };
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -41,7 +68,9 @@ export function registerBench(program: Command): void {
     .option('--config <file>', 'benchmark config JSON file')
     .option('--db <file>', 'results database', 'results.db')
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
-    .option('--timeout <seconds>', "override every run's time budget")
+    .option('--timeout <seconds>', `override every run's time budget (at most ${MAX_TIMEOUT_SECONDS} s, 7 days)`)
+    .option('--oversubscribe', 'allow more workers than cores')
+    .option('--worker-memory <MB>', "each worker's memory limit in MB (default: 3/4 of the machine's memory shared among the workers); a job that exceeds it is recorded as error (out of memory)")
     .option('--force', 'rerun finished jobs and references, replacing their rows')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
@@ -51,12 +80,14 @@ export function registerBench(program: Command): void {
         throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
       }
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      const { workers, workerMemoryMb } = workerSettings(flags);
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
       const result = await runBench({
         config,
         db: flags.db,
-        workers: flags.workers === undefined ? os.availableParallelism() : positive(flags.workers, '--workers', true),
-        ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
+        workers,
+        workerMemoryMb,
+        ...(flags.timeout !== undefined ? { timeout: checkTimeout(positive(flags.timeout, '--timeout', false), '--timeout') } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),

@@ -8,7 +8,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../../problems/errors.ts';
-import { parseLambda, type LambdaSpec } from '../../problems/zoo.ts';
+import { parseLambda, PROBLEMS, type LambdaSpec } from '../../problems/zoo.ts';
+import { FILE_FORMATS, type FileFormat } from '../../problems/datasets/index.ts';
+import { checkTimeout, MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
 import { buildProblem, executeJob, resolveJobSolver, type JobSpec, type ProblemSpec } from '../job.ts';
 import { parseParamFlags, skipReason } from '../params.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -18,6 +20,7 @@ interface SolveFlags {
   problem: string;
   data: string;
   target?: string;
+  format?: string;
   lambda?: string;
   lambdaRatio?: string;
   solver: string;
@@ -44,13 +47,14 @@ export function registerSolve(program: Command): void {
     .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp')
     .requiredOption('--data <spec>', 'dataset: a builtin name (diabetes, breast-cancer, wine, digits), sim-lasso:n=100,p=200,…, or a .csv/.csv.gz/LIBSVM file')
     .option('--target <column>', 'CSV column holding y (default: a column named y or target)')
+    .addOption(new Option('--format <format>', 'data file format when the extension does not say (default: sniffed from the content)').choices([...FILE_FORMATS]))
     .option('--lambda <value>', 'absolute λ (or a fraction of λ_max written like 0.1*max)')
     .option('--lambda-ratio <ratio>', 'λ as a fraction of λ_max (e.g. 0.1)')
     .requiredOption('--solver <name>', 'solver (see `l1bench list`)')
     .option('--param <k=v>', 'solver parameter, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--tol <t>', 'stop when the relative duality gap (or the KKT violation where there is no gap) ≤ t', '1e-10')
     .option('--max-iter <n>', 'iteration (epoch) budget', '100000')
-    .option('--timeout <seconds>', 'wall-clock budget in seconds')
+    .option('--timeout <seconds>', `wall-clock budget in seconds (at most ${MAX_TIMEOUT_SECONDS}, 7 days)`)
     .option('--tau <t>', "support threshold |x_i| > τ (default: the solver's own, 0 for exact-zero solvers)")
     .option('--seed <n>', 'seed for randomized solvers and simulated data', '0')
     .option('--standardize', 'center and scale every feature to unit variance')
@@ -86,13 +90,30 @@ function lambdaOf(flags: SolveFlags): LambdaSpec {
   throw new UserError('missing λ: pass --lambda VALUE or --lambda-ratio R (a fraction of λ_max)');
 }
 
+/** Rejects contradictory group options: both --group-size and --groups, or either on a family without groups. */
+function checkGroupFlags(flags: SolveFlags): void {
+  if (flags.groupSize !== undefined && flags.groups !== undefined) {
+    throw new UserError('give either --group-size K (contiguous groups) or --groups FILE, not both');
+  }
+  if (flags.groupSize === undefined && flags.groups === undefined) return;
+  const flag = flags.groupSize !== undefined ? '--group-size' : '--groups';
+  const fam = PROBLEMS.find((f) => f.name === flags.problem);
+  if (fam && !fam.grouped) {
+    const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
+    throw new UserError(`${flag} does not apply to --problem ${flags.problem} (its penalty has no groups); drop it, or use a grouped problem: ${grouped.join(', ')}`);
+  }
+  if (flags.problem === 'mlp') throw new UserError(`${flag} does not apply to --problem mlp; drop it`);
+}
+
 async function solve(flags: SolveFlags): Promise<number> {
+  checkGroupFlags(flags);
   const problemSpec: ProblemSpec = {
     family: flags.problem,
     dataset: flags.data,
     lambda: lambdaOf(flags),
     standardize: flags.standardize ?? false,
     ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.format !== undefined ? { format: flags.format as FileFormat } : {}),
     ...(flags.groupSize !== undefined ? { groupSize: num(flags.groupSize, '--group-size', { integer: true, positive: true }) } : {}),
     ...(flags.groups !== undefined ? { groupsFile: flags.groups } : {}),
     ...(flags.problem === 'mlp' ? { backend: flags.backend, hidden: num(flags.hidden, '--hidden', { integer: true, positive: true }) } : {}),
@@ -106,7 +127,7 @@ async function solve(flags: SolveFlags): Promise<number> {
     seed: num(flags.seed, '--seed', { integer: true }),
     tol: num(flags.tol, '--tol', { positive: true }),
     maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
-    timeoutSeconds: flags.timeout === undefined ? null : num(flags.timeout, '--timeout', { positive: true }),
+    timeoutSeconds: flags.timeout === undefined ? null : checkTimeout(num(flags.timeout, '--timeout', { positive: true }), '--timeout'),
     ...(tau !== undefined ? { tau } : {}),
   };
   // Validate everything before touching the database.

@@ -5,7 +5,12 @@
  *                                     (also sim-logistic, sim-multinomial, sim-group, sim-cs;
  *                                     omitted keys take the defaults listed by `l1bench list`)
  *   - a file path:                    `.csv`, `.csv.gz` (CSV) or `.svm`, `.libsvm`, `.svmlight`,
- *                                     `.txt` (+ `.gz`) (LIBSVM)
+ *                                     `.txt` (+ `.gz`) (LIBSVM); any other name (e.g. LIBSVM's
+ *                                     own `heart_scale`, `a9a.t`) is sniffed from its first
+ *                                     lines (`label idx:val …` → LIBSVM, commas → CSV), or
+ *                                     named by `format`
+ * `target` applies to CSV files only. A simulated spec whose design would not fit in memory
+ * (`sim-lasso:n=1e8,p=1e8`) is refused before anything is allocated (limits.ts).
  */
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.ts';
@@ -22,6 +27,8 @@ import {
   simulateMultinomial,
 } from './simulate.ts';
 import { standardize } from './standardize.ts';
+import { headLines } from './read.ts';
+import { checkMemory } from '../limits.ts';
 
 export type { Task } from './labels.ts';
 export { TASKS, codeLabels } from './labels.ts';
@@ -181,9 +188,15 @@ export const DATASETS: readonly DatasetEntry[] = [
 const CSV_EXT = ['.csv', '.csv.gz'];
 const LIBSVM_EXT = ['.svm', '.libsvm', '.svmlight', '.txt'].flatMap((e) => [e, `${e}.gz`]);
 
+/** File formats `format` can name. */
+export const FILE_FORMATS = ['csv', 'libsvm'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
 export interface ResolveOptions {
   /** Target column of a CSV file. */
   readonly target?: string;
+  /** Format of a data file (default: from the extension, else sniffed from the content). */
+  readonly format?: FileFormat;
   readonly task: Task;
   /** Standardize the columns of X after loading (see `standardize`). */
   readonly standardize?: boolean;
@@ -196,8 +209,16 @@ export function resolveDataset(spec: string, opts: ResolveOptions): Dataset {
   return opts.standardize ? standardize(ds) : ds;
 }
 
+function notFile(spec: string, opts: ResolveOptions, what: string): void {
+  if (opts.target !== undefined) {
+    throw new UserError(`--target applies to CSV files only; ${what} '${spec}' has its own target (drop --target)`);
+  }
+  if (opts.format !== undefined) throw new UserError(`--format applies to data files only; '${spec}' is ${what} (drop --format)`);
+}
+
 function load(spec: string, opts: ResolveOptions): Dataset {
   if (BUILTIN_NAMES.includes(spec)) {
+    notFile(spec, opts, 'the builtin dataset');
     checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
     return loadBuiltin(spec, {});
   }
@@ -205,18 +226,25 @@ function load(spec: string, opts: ResolveOptions): Dataset {
   const head = colon >= 0 ? spec.slice(0, colon) : spec;
   const gen = SIMULATED.find((g) => g.name === head);
   if (gen) {
+    notFile(spec, opts, 'the simulated dataset');
     checkTask(gen, opts.task);
-    return gen.make(parseSimArgs(gen, colon >= 0 ? spec.slice(colon + 1) : ''));
+    const args = parseSimArgs(gen, colon >= 0 ? spec.slice(colon + 1) : '');
+    const n = N(args, 'n');
+    const p = (args['p'] ?? args['N']) as number;
+    // X plus a working copy (standardization, the generator's temporaries).
+    checkMemory(`${gen.name}: the ${n} × ${p} design`, n * p, 'lower n or p', { copies: 2 });
+    return gen.make(args);
   }
   const lower = spec.toLowerCase();
   const isCsv = CSV_EXT.some((e) => lower.endsWith(e));
   const isSvm = LIBSVM_EXT.some((e) => lower.endsWith(e));
   if (existsSync(spec)) {
-    if (isCsv) return loadCsv(spec, { task: opts.task, ...(opts.target !== undefined ? { target: opts.target } : {}) });
-    if (isSvm) return loadLibsvm(spec, { task: opts.task });
-    throw new UserError(
-      `${spec}: unknown data file type; use a name ending in ${[...CSV_EXT, ...LIBSVM_EXT.filter((e) => !e.endsWith('.gz'))].join(', ')} (optionally .gz for LIBSVM)`,
-    );
+    const format = opts.format ?? (isCsv ? 'csv' : isSvm ? 'libsvm' : sniffFormat(spec));
+    if (format === 'libsvm' && opts.target !== undefined) {
+      throw new UserError(`--target applies to CSV files only; ${spec} is LIBSVM, whose target is the first token of each line (drop --target)`);
+    }
+    if (format === 'csv') return loadCsv(spec, { task: opts.task, ...(opts.target !== undefined ? { target: opts.target } : {}) });
+    return loadLibsvm(spec, { task: opts.task });
   }
   if (head.startsWith('sim-')) {
     throw new UserError(`unknown generator '${head}'; choose one of: ${SIMULATED.map((g) => g.name).join(', ')}`);
@@ -227,6 +255,26 @@ function load(spec: string, opts: ResolveOptions): Dataset {
   throw new UserError(
     `unknown dataset '${spec}': not a builtin (${BUILTIN_NAMES.join(', ')}), a generator ` +
       `(${SIMULATED.map((g) => g.name).join(', ')}) or an existing file`,
+  );
+}
+
+const LIBSVM_LINE = /^\S+(\s+(\d+|qid):\S+)*\s*$/;
+const HAS_FEATURE = /\s\d+:\S/;
+
+/**
+ * Format of a file with an unknown extension, from its first non-empty lines (comments
+ * stripped): LIBSVM when every line is `label idx:val …` and one has a feature; CSV when the
+ * first has a comma. Anything else is a UserError asking for `--format`.
+ */
+export function sniffFormat(path: string): FileFormat {
+  const lines = headLines(path, 'data', 5)
+    .map((l) => (l.includes('#') ? l.slice(0, l.indexOf('#')) : l).trim())
+    .filter((l) => l !== '');
+  if (lines.length > 0 && lines.every((l) => LIBSVM_LINE.test(l)) && lines.some((l) => HAS_FEATURE.test(l))) return 'libsvm';
+  if (lines.length > 0 && (lines[0] as string).includes(',')) return 'csv';
+  throw new UserError(
+    `${path}: cannot tell the data format from the extension or the first lines; pass --format csv or --format libsvm ` +
+      `(or name it ${[...CSV_EXT, ...LIBSVM_EXT.filter((e) => !e.endsWith('.gz'))].join(', ')})`,
   );
 }
 
@@ -287,7 +335,8 @@ export function describeDatasets(): string {
   }
   out.push(
     '  Files: path.csv / path.csv.gz (header row, --target NAME, default column y or target);',
-    '         path.svm / .libsvm / .svmlight / .txt (LIBSVM "label idx:val …", optionally .gz)',
+    '         path.svm / .libsvm / .svmlight / .txt (LIBSVM "label idx:val …", optionally .gz; 0- or 1-based);',
+    '         any other name is sniffed from its first lines, or give --format csv|libsvm',
   );
   return out.join('\n');
 }

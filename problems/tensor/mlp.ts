@@ -31,6 +31,7 @@ import type { Dataset } from '../dataset.ts';
 import type { ProblemMeta } from '../types.ts';
 import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
+import { checkNetworkMemory } from '../limits.ts';
 import { UserError } from '../errors.ts';
 import { initBackend, type BackendName, BACKENDS } from './backend.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type TensorModel } from './base.ts';
@@ -89,6 +90,7 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
   if (maxLabel >= C) throw new UserError(`mlp: label ${maxLabel} is out of range for classes = ${C}`);
   const h = opts.hidden;
   if (!Number.isInteger(h) || h < 1) throw new UserError(`mlp: hidden must be a positive integer, got ${h}`);
+  checkNetworkMemory([p, h, C], n, 'lower hidden (or raise --worker-memory)');
   const penalty = opts.penalty ?? 'l1';
   if (penalty !== 'l1' && penalty !== 'group-l1') throw new UserError(`mlp: penalty must be 'l1' or 'group-l1', got '${String(penalty)}'`);
   if ((opts.lambda === undefined) === (opts.lambdaRatio === undefined)) throw new UserError('mlp: give exactly one of lambda (absolute) or lambdaRatio (fraction of λ_max)');
