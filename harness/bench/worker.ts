@@ -7,6 +7,8 @@
  * every solver), a run job of that solver spins in a busy loop inside its third trace callback,
  * never returning to the solver — a stuck worker that only the pool's pre-emptive abort can stop.
  * Used by test/bench-timeout.test.ts; never set it otherwise.
+ * Likewise `L1BENCH_TEST_OOM=NAME` makes a run job of that solver allocate JS objects until the
+ * worker's heap limit kills it (test/fault-bench.test.ts: the job is recorded `error`, out of memory).
  */
 import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobSpec } from '../job.ts';
 import { skipReason, solverLabel } from '../params.ts';
@@ -58,6 +60,10 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
     },
   });
   const hang = shouldHang(solver.name) && skipReason(solver, problem) === null;
+  if (process.env['L1BENCH_TEST_OOM'] === solver.name) {
+    const hog: number[][] = [];
+    for (;;) hog.push(Array.from({ length: 1 << 16 }, (_, i) => i + hog.length));
+  }
   let points = 0;
   const onTrace = (p: TracePoint): void => {
     post(task, { type: 'trace', point: traceRow(p) });

@@ -161,6 +161,9 @@ async function solve(flags: SolveFlags): Promise<number> {
       ];
       if (reference && r.objective !== null && r.objective !== undefined) lines.push(`rel. subopt  ${relSubopt(r.objective, reference.objective).toExponential(3)} (reference: ${reference.kind})`);
       if (r.test_metric !== null && r.test_metric !== undefined) lines.push(`test metric  ${r.test_metric.toFixed(4)}`);
+      const notes = problem.meta.notes ?? {};
+      if (notes['dropped'] !== undefined) lines.push(`note         dropped ${String(notes['dropped'])}`);
+      if (notes['indexBase'] === 0) lines.push('note         read as zero-based LIBSVM (index 0 present)');
       process.stdout.write(lines.join('\n') + '\n');
     }
     if (flags.out) {
