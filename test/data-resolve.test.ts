@@ -76,7 +76,15 @@ t.test('files by extension; unknown specs', async (t) => {
   }
   const odd = join(dir, 'data.json');
   writeFileSync(odd, '{}');
-  t.throws(() => resolveDataset(odd, { task: 'regression' }), { name: 'UserError', message: /data\.json: unknown data file type; use a name ending in \.csv, \.csv\.gz, \.svm/ });
+  // Unknown extensions are sniffed from the content; content that is neither format is refused.
+  t.throws(() => resolveDataset(odd, { task: 'regression' }), { name: 'UserError', message: /data\.json: cannot tell the data format .*--format csv or --format libsvm .*\.csv, \.csv\.gz, \.svm/ });
+  const svmNoExt = join(dir, 'heart_like');
+  writeFileSync(svmNoExt, '+1 1:0.5 3:1 \n-1 2:1\n');
+  t.equal(resolveDataset(svmNoExt, { task: 'binary' }).X.p, 3, 'LIBSVM without an extension is sniffed');
+  const csvNoExt = join(dir, 'table.data');
+  writeFileSync(csvNoExt, 'a,y\n1,2\n2,3\n');
+  t.equal(resolveDataset(csvNoExt, { task: 'regression' }).X.n, 2, 'CSV without a known extension is sniffed');
+  t.equal(resolveDataset(svmNoExt, { task: 'binary', format: 'libsvm' }).X.n, 2, 'format given explicitly');
   t.throws(() => resolveDataset(join(dir, 'missing.csv'), { task: 'regression' }), { message: /missing\.csv: file not found/ });
   t.throws(() => resolveDataset('iris', { task: 'multiclass' }), {
     name: 'UserError',

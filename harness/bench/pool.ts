@@ -135,7 +135,7 @@ export class BenchPool {
           () =>
             abort({
               state: 'timeout',
-              reason: `terminated: exceeded the time budget of ${budgetSeconds} s (+${this.grace} s grace, building the problem included)${builtAt === null ? ' while building the problem' : ' without stopping'}`,
+              reason: `terminated: exceeded the time budget of ${budgetSeconds} s (+${this.grace} s grace) ${builtAt === null ? 'while building the problem' : 'without stopping'}`,
             }),
           (budgetSeconds + this.grace) * 1000,
         );
