@@ -65,7 +65,7 @@ export function checkMemory(what: string, elements: number, fix: string, opts: {
   const budget = memoryBudgetBytes();
   const where = isMainThread ? 'this process may use' : 'this worker may use (--worker-memory)';
   if (!Number.isFinite(elements) || elements > MAX_TYPED_LENGTH) {
-    throw new UserError(`${what}: ${elements.toPrecision(3)} numbers exceed the largest array Node can hold (${MAX_TYPED_LENGTH}); ${fix}`);
+    throw new UserError(`${what}: ${elements.toPrecision(3)} numbers in one array, more than Node can hold (${MAX_TYPED_LENGTH}); ${fix}`);
   }
   if (need > budget) {
     throw new UserError(`${what} needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} ${where}; ${fix}`);
@@ -109,6 +109,7 @@ export function checkNetworkMemory(widths: readonly number[], samples: number, f
     units += w;
     if (l + 1 < widths.length) params += (w + 1) * (widths[l + 1] as number);
   }
-  const elements = params * 8 + (samples * units * 2) / 2;
-  checkMemory(`a network of widths ${widths.join('→')} (${params.toPrecision(3)} parameters)`, elements, fix);
+  // The flat parameter vector is the largest single array; activations count as extra copies of it.
+  const copies = 8 + (samples * units) / Math.max(1, params);
+  checkMemory(`a network of widths ${widths.join('→')} (${params.toPrecision(3)} parameters)`, params, fix, { copies });
 }

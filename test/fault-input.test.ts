@@ -22,9 +22,9 @@ interface Out {
   stderr: string;
 }
 
-function cli(args: string[], cwd: string): Promise<Out> {
+function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Out> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,6 +72,11 @@ f('const.csv', 'a,b,y\n1,2,3\n2,1,3\n0,1,3\n');
 f('one.csv', 'a,b,y\n1,2,3\n');
 f('mystery.dat', 'just some words\nand more\n');
 const gdir = f('g.json', '[[0],[1]]');
+// A 17 GiB sparse file (no disk used): above the 16 GiB limit by its size alone.
+const huge = join(dir, 'huge.csv');
+execFileSync('truncate', ['-s', '17G', huge]);
+// 3 MiB of valid CSV, read under a 1 µs read timeout.
+const slow = f('slow.csv', 'a,b,y\n' + '1,2,3\n'.repeat(3 << 19));
 
 const solve = (data: string, ...more: string[]): string[] => ['solve', '--problem', 'lasso', '--data', data, '--lambda-ratio', '0.5', '--solver', 'cd', '--db', db, ...more];
 
@@ -81,6 +86,9 @@ const bad: [string, string[], RegExp][] = [
   ['case 10: FIFO', solve(fifo), /fifo\.csv: is a FIFO .*not a regular file/],
   ['case 10: link to /dev/zero', solve(join(dir, 'zero.csv')), /zero\.csv: is a character device, not a regular file/],
   ['case 10: directory', solve(join(dir, 'adir.csv')), /adir\.csv: is a directory/],
+  ['case 11: file above the size limit', solve(huge), /huge\.csv: the CSV data is 18\.3 GB, above the limit of 17\.2 GB; subsample or split the file/],
+  ['case 10: read timeout', [...solve(slow), '--quiet'], /slow\.csv: reading the CSV file took over 0\.000001 s \(read timeout\)/],
+  ['case 9: mlp hidden 1e8', ['solve', '--problem', 'mlp', '--data', 'wine', '--hidden', '100000000', '--lambda-ratio', '0.1', '--solver', 'spred-adam', '--db', db], /a network of widths 13→100000000→3 .* needs about .*GB, more than .*; lower hidden/],
   ['case 12: LIBSVM index 1e8', ['solve', '--problem', 'logistic', '--data', join(dir, 'wide.svm'), '--lambda-ratio', '0.5', '--solver', 'cd', '--db', db], /wide\.svm: the dense 50 × 100000000 matrix/],
   ['case 12: sim-lasso n=p=1e8', solve('sim-lasso:n=1e8,p=1e8'), /sim-lasso: the 100000000 × 100000000 design.*lower n or p/],
   ['case 12: report --out a file', ['report', '--db', db, '--out', join(dir, 'good.csv')], /cannot write .*good\.csv.*(ENOTDIR|EEXIST)/],
@@ -108,7 +116,7 @@ t.test('bad input: one line on stderr, exit 2, the database untouched', async (t
   t.equal(first.code, 0, `seed run: ${first.stderr}`);
   const before = sha(db);
   const t0 = Date.now();
-  const outs = await inParallel(bad.map(([, args]) => () => cli(args, dir)));
+  const outs = await inParallel(bad.map(([name, args]) => () => cli(args, dir, name.includes('read timeout') ? { L1BENCH_READ_TIMEOUT: '1e-6' } : {})));
   bad.forEach(([name, , re], i) => {
     const o = outs[i] as Out;
     const lines = o.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -170,4 +178,21 @@ t.test('files users expect to load give the same optimum as the plain file', asy
     t.equal(o?.p, 13, `${name}: 13 features`);
     t.equal(o?.objective, hsSvm?.objective, `${name}: sniffed as LIBSVM, same optimum as heart.svm`);
   }
+});
+
+t.test('case 15: bidi controls in a dataset path are shown escaped in the report', async (t) => {
+  const sub = join(dir, 'd4');
+  mkdirSync(sub);
+  // Displays as d4/vsc.png when the U+202E is rendered raw.
+  const spoof = join(sub, '\u202Egnp.csv');
+  writeFileSync(spoof, readFileSync(good));
+  const db2 = join(dir, 'bidi.db');
+  const s = await cli(['solve', '--problem', 'lasso', '--data', spoof, '--lambda-ratio', '0.5', '--solver', 'cd', '--db', db2, '--quiet'], dir);
+  t.equal(s.code, 0, `solve (stderr: ${s.stderr.trim()})`);
+  const out = join(dir, 'report');
+  const r = await cli(['report', '--db', db2, '--out', out, '--quiet'], dir);
+  t.equal(r.code, 0, `report (stderr: ${r.stderr.trim()})`);
+  const html = ['index.html', 'family-lasso.html'].map((p) => readFileSync(join(out, p), 'utf8')).join('\n');
+  t.notOk(/[\u202A-\u202E\u2066-\u2069]/.test(html), 'no raw bidi control anywhere in the pages');
+  t.ok(html.includes('d4/\\u202Egnp.csv'), 'the path is shown with a visible \\u202E');
 });

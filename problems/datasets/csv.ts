@@ -163,6 +163,23 @@ export class GrowableF64 {
   }
 }
 
+/** A growable Int32 vector (row and column indices of sparse entries). */
+export class GrowableI32 {
+  private a = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.length++] = v;
+  }
+  take(): Int32Array {
+    return this.a.slice(0, this.length);
+  }
+}
+
 /**
  * Rows of p features in row-major chunks of about 8 MB (the row count is unknown while
  * streaming), turned into the column-major matrix once at the end: peak ≈ 2× the dense matrix.

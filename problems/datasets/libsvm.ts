@@ -15,7 +15,7 @@
 import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { checkMemory } from '../limits.ts';
-import { GrowableF64 } from './csv.ts';
+import { GrowableF64, GrowableI32 } from './csv.ts';
 import { hashDataset } from './hash.ts';
 import { codeLabels, type Task } from './labels.ts';
 import { forEachLine, strictNumber } from './read.ts';
@@ -38,8 +38,8 @@ export function loadLibsvm(path: string, opts: LibsvmOptions): Dataset {
     throw new UserError(`nFeatures=${nFeatures} for ${path}: must be a positive integer`);
   }
   // Triplets (row, index, val) of the sparse entries, densified once n and p are known.
-  const rows = new GrowableF64();
-  const cols = new GrowableF64();
+  const rows = new GrowableI32();
+  const cols = new GrowableI32();
   const vals = new GrowableF64();
   const labelText: string[] = [];
   const labelLine: number[] = [];
