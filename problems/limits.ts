@@ -39,15 +39,15 @@ export function memoryBudgetBytes(): number {
   return Math.floor(0.75 * machineMemoryBytes());
 }
 
-/** `b` as a short human size (e.g. `74.5 GB`). */
+/** `b` bytes as a short binary size (e.g. `17.0 GiB`, `300 MiB`). */
 export function formatBytes(b: number): string {
   if (!Number.isFinite(b)) return `${b} bytes`;
-  if (b >= 1e15) return `${b.toExponential(2)} bytes`;
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  if (b >= 2 ** 50) return `${b.toExponential(2)} bytes`;
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let u = 0;
   let v = b;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
     u++;
   }
   return `${u === 0 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;

@@ -70,7 +70,7 @@ t.test('a benchmark whose job runs out of memory records it as error and complet
   t.equal(fista.length, 2);
   for (const r of fista) {
     t.equal(r.status, 'error', 'the out-of-memory job is an error run');
-    t.match(r.reason ?? '', /^out of memory: the worker exceeded its 300 MB heap limit/, 'its reason says out of memory');
+    t.match(r.reason ?? '', /^out of memory: the worker exceeded its 300 MiB heap limit/, 'its reason says out of memory');
   }
   t.same(cdRuns.map((r) => r.status), ['converged', 'converged'], 'the other jobs ran to convergence (on fresh workers)');
   const integrity = await all<{ integrity_check: string }>(db, 'PRAGMA integrity_check');
@@ -97,8 +97,8 @@ t.test('bad budgets, huge plans and too many workers: one line, exit 2, quickly,
     ['case 7: 10⁶ seeds', ['--config', config('s', { seeds: Array.from({ length: 1_000_000 }, (_, i) => i), problems: [lasso], solvers: cd })], /plans 1\.000e6 jobs/],
     ['case 7: 10⁵ λ ratios', ['--config', config('l', { problems: [{ ...lasso, lambdaRatios: lambdas }], solvers: cd })], /plans 1\.000e5 jobs|100000 problem instances.*above the limit of 10000/],
     ['case 8: --workers 1000', ['--suite', 'quick', '--workers', '1000'], /--workers 1000 is more than the \d+ cores here.*--oversubscribe/],
-    ['case 8: --oversubscribe past memory', ['--suite', 'quick', '--workers', '1000', '--oversubscribe', '--worker-memory', '1000000'], /--workers 1000 × --worker-memory 1000000 MB .* more than this machine's/],
-    ['case 9: --worker-memory 10', ['--suite', 'quick', '--workers', '1', '--worker-memory', '10'], /--worker-memory 10 MB is too small/],
+    ['case 8: --oversubscribe past memory', ['--suite', 'quick', '--workers', '1000', '--oversubscribe', '--worker-memory', '1000000'], /--workers 1000 × --worker-memory 1000000 MiB .* more than this machine's/],
+    ['case 9: --worker-memory 10', ['--suite', 'quick', '--workers', '1', '--worker-memory', '10'], /--worker-memory 10 MiB is too small/],
   ];
   for (const [name, args, re] of cases) {
     const o = await cli(['bench', ...args, '--db', db, '--quiet'], dir);

@@ -10,7 +10,7 @@
  * `startSeconds` cap covers worker start-up (loading modules).
  *
  * Memory: every worker thread starts with a V8 heap limit (`resourceLimits`, see
- * `workerThreadOptions`): `--worker-memory` MB, by default 3/4 of the machine's memory shared
+ * `workerThreadOptions`): `--worker-memory` MiB, by default 3/4 of the machine's memory shared
  * among the workers. A worker that runs out dies alone: its task is `failed` with
  * "out of memory: …" (recorded as an `error` run), piscina starts a fresh worker and the
  * benchmark goes on. Typed arrays live outside the V8 heap, so loaders, generators and models
@@ -23,10 +23,10 @@ import type { NewRun, NewTrace } from '../store/index.ts';
 import type { PortMessage, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
 import { machineMemoryBytes, safeTimeout } from '../../problems/limits.ts';
 
-/** Smallest worker heap accepted (MB): below this a worker cannot load tfjs and the solvers. */
+/** Smallest worker heap accepted (MiB): below this a worker cannot load tfjs and the solvers. */
 export const MIN_WORKER_MEMORY_MB = 256;
 
-/** Default heap limit per worker (MB): 3/4 of the machine's memory shared among `workers`. */
+/** Default heap limit per worker (MiB): 3/4 of the machine's memory shared among `workers`. */
 export function defaultWorkerMemoryMb(workers: number): number {
   return Math.max(MIN_WORKER_MEMORY_MB, Math.floor((0.75 * machineMemoryBytes()) / 2 ** 20 / Math.max(1, workers)));
 }
@@ -46,7 +46,7 @@ export function workerThreadOptions(workers: number, workerMemoryMb?: number): {
 
 export interface PoolOptions {
   readonly workers: number;
-  /** Heap limit of each worker in MB (default: `defaultWorkerMemoryMb(workers)`). */
+  /** Heap limit of each worker in MiB (default: `defaultWorkerMemoryMb(workers)`). */
   readonly workerMemoryMb?: number;
   /** Seconds past the budget before a task is terminated (default 1). */
   readonly graceSeconds?: number;
@@ -80,7 +80,7 @@ export class BenchPool {
   private readonly inflight = new Set<() => void>();
   private readonly grace: number;
   private readonly startCap: number;
-  /** Heap limit of each worker (MB). */
+  /** Heap limit of each worker (MiB). */
   readonly workerMemoryMb: number;
 
   constructor(readonly options: PoolOptions) {
@@ -187,7 +187,7 @@ export class BenchPool {
         if (w?.state === 'timeout') return { state: 'timeout', reason: w.reason, ...streamed() };
         const message = e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
         if ((e as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          return { state: 'failed', message: `out of memory: the worker exceeded its ${this.workerMemoryMb} MB heap limit (${message}); raise --worker-memory or shrink the problem`, ...streamed() };
+          return { state: 'failed', message: `out of memory: the worker exceeded its ${this.workerMemoryMb} MiB heap limit (${message}); raise --worker-memory or shrink the problem`, ...streamed() };
         }
         return { state: 'failed', message: `worker failed: ${message}`, ...streamed() };
       },

@@ -42,11 +42,11 @@ export function workerSettings(flags: Pick<BenchFlags, 'workers' | 'oversubscrib
   const machineMb = Math.floor(machineMemoryBytes() / 2 ** 20);
   const workerMemoryMb = flags.workerMemory === undefined ? defaultWorkerMemoryMb(workers) : positive(flags.workerMemory, '--worker-memory', true);
   if (workerMemoryMb < MIN_WORKER_MEMORY_MB) {
-    throw new UserError(`--worker-memory ${workerMemoryMb} MB is too small for a worker to load the solvers; give at least ${MIN_WORKER_MEMORY_MB}`);
+    throw new UserError(`--worker-memory ${workerMemoryMb} MiB is too small for a worker to load the solvers; give at least ${MIN_WORKER_MEMORY_MB}`);
   }
   if (workers * workerMemoryMb > machineMb) {
     throw new UserError(
-      `--workers ${workers} × --worker-memory ${workerMemoryMb} MB = ${workers * workerMemoryMb} MB is more than this machine's ${machineMb} MB; lower --workers or --worker-memory`,
+      `--workers ${workers} × --worker-memory ${workerMemoryMb} MiB = ${workers * workerMemoryMb} MiB is more than this machine's ${machineMb} MiB; lower --workers or --worker-memory`,
     );
   }
   return { workers, workerMemoryMb };
@@ -70,7 +70,7 @@ export function registerBench(program: Command): void {
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
     .option('--timeout <seconds>', `override every run's time budget (at most ${MAX_TIMEOUT_SECONDS} s, 7 days)`)
     .option('--oversubscribe', 'allow more workers than cores')
-    .option('--worker-memory <MB>', "each worker's memory limit in MB (default: 3/4 of the machine's memory shared among the workers); a job that exceeds it is recorded as error (out of memory)")
+    .option('--worker-memory <MiB>', "each worker's memory limit in MiB (default: 3/4 of the machine's memory shared among the workers); a job that exceeds it is recorded as error (out of memory)")
     .option('--force', 'rerun finished jobs and references, replacing their rows')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
