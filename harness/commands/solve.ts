@@ -90,6 +90,13 @@ function lambdaOf(flags: SolveFlags): LambdaSpec {
   throw new UserError('missing λ: pass --lambda VALUE or --lambda-ratio R (a fraction of λ_max)');
 }
 
+/** `--seed`: an integer in 0 … 2³¹ − 1, as in benchmark configs. */
+function seedOf(text: string): number {
+  const v = num(text, '--seed', { integer: true });
+  if (v < 0 || v > 2 ** 31 - 1) throw new UserError(`--seed must be an integer in 0 … 2147483647, got ${text}`);
+  return v;
+}
+
 /** Rejects contradictory group options: both --group-size and --groups, or either on a family without groups. */
 function checkGroupFlags(flags: SolveFlags): void {
   if (flags.groupSize !== undefined && flags.groups !== undefined) {
@@ -124,7 +131,7 @@ async function solve(flags: SolveFlags): Promise<number> {
     problem: problemSpec,
     solver: flags.solver,
     params: parseParamFlags(flags.param),
-    seed: num(flags.seed, '--seed', { integer: true }),
+    seed: seedOf(flags.seed),
     tol: num(flags.tol, '--tol', { positive: true }),
     maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
     timeoutSeconds: flags.timeout === undefined ? null : checkTimeout(num(flags.timeout, '--timeout', { positive: true }), '--timeout'),

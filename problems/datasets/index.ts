@@ -232,7 +232,7 @@ function load(spec: string, opts: ResolveOptions): Dataset {
     const n = N(args, 'n');
     const p = (args['p'] ?? args['N']) as number;
     // X plus a working copy (standardization, the generator's temporaries).
-    checkMemory(`${gen.name}: the ${n} × ${p} design`, n * p, 'lower n or p', { copies: 2 });
+    checkMemory(`${gen.name}: the ${n} × ${p} design`, n * p, `lower n or ${args['p'] === undefined ? 'N' : 'p'}`, { copies: 2 });
     return gen.make(args);
   }
   const lower = spec.toLowerCase();
