@@ -50,7 +50,7 @@ export function formatBytes(b: number): string {
     v /= 1024;
     u++;
   }
-  return `${u === 0 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;
+  return `${u === 0 || v >= 100 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;
 }
 
 /**

@@ -79,6 +79,25 @@ t.test('a benchmark whose job runs out of memory records it as error and complet
   t.equal(dups[0]?.n, 0, 'no job key twice');
 });
 
+t.test('a model too large for its worker is recorded as error before allocating, and the others run', async (t) => {
+  const db2 = join(dir, 'model.db');
+  const cfg = config('model', {
+    timeout: 60,
+    problems: [lasso, { family: 'mlp', datasets: ['wine'], lambdaRatios: [0.1], hidden: 100_000_000 }],
+    solvers: [{ name: 'spred-adam', maxIter: 3 }],
+  });
+  const o = await cli(['bench', '--config', cfg, '--db', db2, '--workers', '1', '--worker-memory', '1000', '--quiet'], dir);
+  t.equal(o.code, 0, `bench exits 0 (stderr: ${o.stderr.trim()})`);
+  t.ok(o.seconds < 60, `done in ${o.seconds.toFixed(1)} s (the model was never allocated)`);
+  const runs = await all<{ family: string; status: string; reason: string | null }>(db2, 'SELECT family, status, reason FROM runs ORDER BY id');
+  const mlp = runs.find((r) => r.family === 'mlp');
+  const ls = runs.find((r) => r.family === 'lasso');
+  t.equal(runs.length, 2, 'both jobs recorded');
+  t.equal(mlp?.status, 'error');
+  t.match(mlp?.reason ?? '', /a network of widths 13→100000000→3 .* needs about .*, more than the 1000 MiB this worker may use \(--worker-memory\)/);
+  t.equal(ls?.status, 'max_iter', 'the lasso job ran its 3 iterations');
+});
+
 t.test('bad budgets, huge plans and too many workers: one line, exit 2, quickly, db untouched', async (t) => {
   t.ok(existsSync(db), 'the database of the first test exists');
   const before = sha(db);

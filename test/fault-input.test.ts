@@ -88,7 +88,7 @@ const bad: [string, string[], RegExp][] = [
   ['case 10: directory', solve(join(dir, 'adir.csv')), /adir\.csv: is a directory/],
   ['case 11: file above the size limit', solve(huge), /huge\.csv: the CSV data is 17\.0 GiB, above the limit of 16\.0 GiB; subsample or split the file/],
   ['case 10: read timeout', [...solve(slow), '--quiet'], /slow\.csv: reading the CSV file took over 0\.000001 s \(read timeout\)/],
-  ['case 9: mlp hidden 1e8', ['solve', '--problem', 'mlp', '--data', 'wine', '--hidden', '100000000', '--lambda-ratio', '0.1', '--solver', 'spred-adam', '--db', db], /a network of widths 13→100000000→3 .* needs about .*GiB, more than .*; lower hidden/],
+  ['case 9: mlp hidden 1e8', ['solve', '--problem', 'mlp', '--data', 'wine', '--hidden', '100000000', '--lambda-ratio', '0.1', '--solver', 'spred-adam', '--db', db], /a network of widths 13→100000000→3 .* needs about .*GiB, more than .*; lower the hidden widths/],
   ['case 12: LIBSVM index 1e8', ['solve', '--problem', 'logistic', '--data', join(dir, 'wide.svm'), '--lambda-ratio', '0.5', '--solver', 'cd', '--db', db], /wide\.svm: the dense 50 × 100000000 matrix/],
   ['case 12: sim-lasso n=p=1e8', solve('sim-lasso:n=1e8,p=1e8'), /sim-lasso: the 100000000 × 100000000 design.*lower n or p/],
   ['case 12: report --out a file', ['report', '--db', db, '--out', join(dir, 'good.csv')], /cannot write .*good\.csv.*(ENOTDIR|EEXIST)/],

@@ -58,4 +58,5 @@ t.test('timeouts and memory checks', async (t) => {
   t.throws(() => checkMemory('wide', 2 ** 32, 'lower it'), { message: /more than Node can hold/ });
   t.equal(formatBytes(17 * 2 ** 30), '17.0 GiB');
   t.equal(formatBytes(300 * 2 ** 20), '300 MiB');
+  t.equal(formatBytes(1000 * 2 ** 20), '1000 MiB');
 });
