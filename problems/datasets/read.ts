@@ -191,3 +191,16 @@ export function strictNumber(cell: string): number {
   return v;
 }
 
+
+/**
+ * The whole (gunzipped, BOM-stripped) text of a small side file — groups, metadata — with the
+ * same checks as `forEachLine` (regular file, size limit, read timeout). Data matrices are read
+ * with `forEachLine` instead, never as one string.
+ */
+export function readDataText(path: string, what: string): string {
+  const parts: string[] = [];
+  forEachLine(path, what, (l) => {
+    parts.push(l);
+  });
+  return parts.join('\n');
+}
