@@ -31,9 +31,9 @@
  * keys in sorted order), merged over the fixed `params`; each instance is labelled by
  * `solverLabel` (e.g. `spred-adam[lr=0.01]`).
  *
- * Size: a plan (or one `--shard`) may hold at most MAX_PLAN_JOBS jobs and MAX_PLAN_INSTANCES
- * problem instances (each convex instance needs a reference solve); larger ones are refused
- * before anything is expanded, with the count and the shard count that would fit (plan.ts).
+ * Size: a config may plan at most MAX_PLAN_JOBS jobs and MAX_PLAN_INSTANCES problem instances
+ * (each convex instance needs a reference solve); larger ones are refused before anything is
+ * expanded, with the count and how many configs to split it into (plan.ts).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
