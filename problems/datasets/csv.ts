@@ -21,7 +21,7 @@ import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { hashDataset } from './hash.ts';
 import { codeLabels, listNames, type Task } from './labels.ts';
-import { forEachLine, strictNumber } from './read.ts';
+import { clip, forEachLine, strictNumber } from './read.ts';
 import { checkMemory } from '../limits.ts';
 
 export interface CsvOptions {
@@ -259,16 +259,18 @@ function findTarget(path: string, names: readonly string[], target: string | und
 }
 
 function badCell(path: string, line: number, column: string, cell: string, isTarget: boolean): UserError {
-  const s = cell.trim();
-  const l = s.toLowerCase().replace(/^[+-]/, '');
+  // Quote at most 40 characters of the cell: one line stays one readable line.
+  const full = cell.trim();
+  const s = clip(full);
+  const l = full.toLowerCase().replace(/^[+-]/, '');
   const where = `${path} line ${line}, column '${column}'`;
   const role = isTarget ? 'regression targets' : 'features';
-  if (s === '') return new UserError(`${where}: empty cell; ${role} must be finite numbers (fill in or drop the row)`);
+  if (full === '') return new UserError(`${where}: empty cell; ${role} must be finite numbers (fill in or drop the row)`);
   if (l === 'nan') return new UserError(`${where}: NaN; ${role} must be finite numbers (impute or drop the row)`);
-  if (l === 'inf' || l === 'infinity' || Math.abs(Number(s)) === Infinity) {
+  if (l === 'inf' || l === 'infinity' || Math.abs(Number(full)) === Infinity) {
     return new UserError(`${where}: '${s}' is infinite; ${role} must be finite numbers (fix or drop the row)`);
   }
-  if (Number.isFinite(Number(s))) {
+  if (Number.isFinite(Number(full))) {
     return new UserError(`${where}: '${s}' is not a decimal number; write ${role} in decimal notation (e.g. 16, 0.5, 1e-3)`);
   }
   if (isTarget) {

@@ -18,7 +18,7 @@ import { checkMemory } from '../limits.ts';
 import { GrowableF64, GrowableI32 } from './csv.ts';
 import { hashDataset } from './hash.ts';
 import { codeLabels, type Task } from './labels.ts';
-import { forEachLine, strictNumber } from './read.ts';
+import { clip, forEachLine, strictNumber } from './read.ts';
 
 export interface LibsvmOptions {
   readonly task: Task;
@@ -53,7 +53,7 @@ export function loadLibsvm(path: string, opts: LibsvmOptions): Dataset {
     if (tokens[0] === '') return;
     const label = tokens[0] as string;
     if (label.includes(':')) {
-      throw new UserError(`${path} line ${lineNo}: starts with '${label}', not a label; each line is 'label idx:val …' (is the label column missing?)`);
+      throw new UserError(`${path} line ${lineNo}: starts with '${clip(label)}', not a label; each line is 'label idx:val …' (is the label column missing?)`);
     }
     labelText.push(label);
     labelLine.push(lineNo);
@@ -62,16 +62,16 @@ export function loadLibsvm(path: string, opts: LibsvmOptions): Dataset {
       const tok = tokens[k] as string;
       const colon = tok.indexOf(':');
       if (colon <= 0 || colon === tok.length - 1 || tok.indexOf(':', colon + 1) >= 0) {
-        throw new UserError(`${path} line ${lineNo}: malformed token '${tok}'; expected index:value (e.g. 3:0.5)`);
+        throw new UserError(`${path} line ${lineNo}: malformed token '${clip(tok)}'; expected index:value (e.g. 3:0.5)`);
       }
       const idxText = tok.slice(0, colon);
       if (idxText === 'qid') continue;
       const valText = tok.slice(colon + 1);
       if (!INDEX.test(idxText)) {
-        throw new UserError(`${path} line ${lineNo}: index '${idxText}' in '${tok}' is not a plain decimal integer; indices are written like 1, 2, 17`);
+        throw new UserError(`${path} line ${lineNo}: index '${clip(idxText)}' in '${clip(tok)}' is not a plain decimal integer; indices are written like 1, 2, 17`);
       }
       const idx = Number(idxText);
-      if (idx > MAX_INDEX) throw new UserError(`${path} line ${lineNo}: index ${idxText} is above ${MAX_INDEX}; renumber the features`);
+      if (idx > MAX_INDEX) throw new UserError(`${path} line ${lineNo}: index ${clip(idxText)} is above ${MAX_INDEX}; renumber the features`);
       if (idx <= prev) {
         throw new UserError(
           `${path} line ${lineNo}: index ${idx} follows ${prev}; indices must be strictly increasing on each line (sort them, no repeats)`,
@@ -82,7 +82,7 @@ export function loadLibsvm(path: string, opts: LibsvmOptions): Dataset {
         const l = valText.toLowerCase().replace(/^[+-]/, '');
         const what =
           l === 'nan' ? 'is NaN' : l === 'inf' || l === 'infinity' || Math.abs(Number(valText)) === Infinity ? 'is infinite' : 'is not a decimal number';
-        throw new UserError(`${path} line ${lineNo}: value '${valText}' of feature ${idx} ${what}; values must be finite decimal numbers`);
+        throw new UserError(`${path} line ${lineNo}: value '${clip(valText)}' of feature ${idx} ${what}; values must be finite decimal numbers`);
       }
       prev = idx;
       if (idx > maxIdx) maxIdx = idx;
@@ -125,7 +125,7 @@ export function loadLibsvm(path: string, opts: LibsvmOptions): Dataset {
       const v = strictNumber(s);
       if (!Number.isFinite(v)) {
         throw new UserError(
-          `${path} line ${labelLine[i]}: target '${s}' is not a finite decimal number; regression needs numeric targets`,
+          `${path} line ${labelLine[i]}: target '${clip(s)}' is not a finite decimal number; regression needs numeric targets`,
         );
       }
       y[i] = v;

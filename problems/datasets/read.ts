@@ -204,3 +204,8 @@ export function readDataText(path: string, what: string): string {
   });
   return parts.join('\n');
 }
+
+/** `s` cut to 40 characters (with …) for quoting in a one-line error message. */
+export function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
