@@ -72,6 +72,7 @@ f('const.csv', 'a,b,y\n1,2,3\n2,1,3\n0,1,3\n');
 f('one.csv', 'a,b,y\n1,2,3\n');
 f('mystery.dat', 'just some words\nand more\n');
 const gdir = f('g.json', '[[0],[1]]');
+writeFileSync(join(dir, 'elf.csv'), Buffer.concat([Buffer.from('\x7fELF,y\n'), Buffer.alloc(64, 0), Buffer.from('1,2\n')]));
 // A 17 GiB sparse file (no disk used): above the 16 GiB limit by its size alone.
 const huge = join(dir, 'huge.csv');
 execFileSync('truncate', ['-s', '17G', huge]);
@@ -86,6 +87,7 @@ const bad: [string, string[], RegExp][] = [
   ['case 10: FIFO', solve(fifo), /fifo\.csv: is a FIFO .*not a regular file/],
   ['case 10: link to /dev/zero', solve(join(dir, 'zero.csv')), /zero\.csv: is a character device, not a regular file/],
   ['case 10: directory', solve(join(dir, 'adir.csv')), /adir\.csv: is a directory/],
+  ['binary file as CSV', solve(join(dir, 'elf.csv')), /elf\.csv: is a binary file \(it contains NUL bytes\), not CSV text/],
   ['case 11: file above the size limit', solve(huge), /huge\.csv: the CSV data is 17\.0 GiB, above the limit of 16\.0 GiB; subsample or split the file/],
   ['case 10: read timeout', [...solve(slow), '--quiet'], /slow\.csv: reading the CSV file took over 0\.000001 s \(read timeout\)/],
   ['case 9: mlp hidden 1e8', ['solve', '--problem', 'mlp', '--data', 'wine', '--hidden', '100000000', '--lambda-ratio', '0.1', '--solver', 'spred-adam', '--db', db], /a network of widths 13→100000000→3 .* needs about .*GiB, more than .*; lower the hidden widths/],

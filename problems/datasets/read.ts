@@ -9,6 +9,8 @@
  * the read timeout (L1BENCH_READ_TIMEOUT seconds, default DEFAULT_READ_TIMEOUT_SECONDS; checked
  * between chunks). `.gz` files are gunzipped in memory with the output bounded by the limit.
  *
+ * A file with a NUL byte in its first 64 KiB is refused as binary.
+ *
  * Line breaks: `\n` and `\r\n`; a file with `\r` but no `\n` in its first chunk (old Mac
  * CR-only line endings) is split on `\r`.
  */
@@ -149,9 +151,17 @@ export function forEachLine(path: string, what: string, onLine: (line: string, l
     }
     if (final && carry !== '') emit(carry);
   };
+  let checked = false;
   try {
     readChunks(path, what, (b) => {
       if (stopped) throw STOP;
+      if (!checked) {
+        checked = true;
+        // Text data never holds a NUL byte; executables, images and databases do.
+        if (b.subarray(0, 65536).includes(0)) {
+          throw new UserError(`${path}: is a binary file (it contains NUL bytes), not ${what} text; give the path of a ${what} file (UTF-16 text: save it as UTF-8)`);
+        }
+      }
       feed(dec.write(b), false);
       if (stopped) throw STOP;
     });
