@@ -27,6 +27,7 @@ interface BenchFlags {
   quiet?: boolean;
   oversubscribe?: boolean;
   workerMemory?: string;
+  lockWait?: string;
 }
 
 /**
@@ -60,6 +61,12 @@ function positive(text: string, flag: string, integer: boolean): number {
   return v;
 }
 
+function nonNegative(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a number of seconds ≥ 0, got '${text}'`);
+  return v;
+}
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -71,9 +78,10 @@ export function registerBench(program: Command): void {
     .option('--timeout <seconds>', `override every run's time budget (at most ${MAX_TIMEOUT_SECONDS} s, 7 days)`)
     .option('--oversubscribe', 'allow more workers than cores')
     .option('--worker-memory <MiB>', "each worker's memory limit in MiB (default: 3/4 of the machine's memory shared among the workers); a job that exceeds it is recorded as error (out of memory)")
-    .option('--force', 'rerun finished jobs and references, replacing their rows')
+    .option('--force', 'rerun finished jobs and references; the old runs are kept as history (superseded)')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
+    .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
@@ -91,6 +99,7 @@ export function registerBench(program: Command): void {
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),
+        ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         handleSignals: true,
       });

@@ -246,6 +246,9 @@ function load(spec: string, opts: ResolveOptions): Dataset {
     if (format === 'csv') return loadCsv(spec, { task: opts.task, ...(opts.target !== undefined ? { target: opts.target } : {}) });
     return loadLibsvm(spec, { task: opts.task });
   }
+  if (head === 'fashion-mnist' || head === 'fashion-mnist-small') {
+    throw new UserError(`dataset '${spec}' is an image dataset with its own test split, for the network families (mlp, nn-compression); use one of those problems`);
+  }
   if (head.startsWith('sim-')) {
     throw new UserError(`unknown generator '${head}'; choose one of: ${SIMULATED.map((g) => g.name).join(', ')}`);
   }
@@ -337,6 +340,8 @@ export function describeDatasets(): string {
     '  Files: path.csv / path.csv.gz (header row, --target NAME, default column y or target);',
     '         path.svm / .libsvm / .svmlight / .txt (LIBSVM "label idx:val …", optionally .gz; 0- or 1-based);',
     '         any other name is sniffed from its first lines, or give --format csv|libsvm',
+    '  Images (network families mlp, nn-compression): fashion-mnist (official 60k/10k, Debian dataset-fashion-mnist),',
+    '         fashion-mnist:train=N,test=M (stratified subsets), fashion-mnist-small (committed stratified 6k/1k)',
   );
   return out.join('\n');
 }
