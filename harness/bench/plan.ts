@@ -24,6 +24,7 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 /** Most jobs one plan may hold (before deduplication and --filter). */
 export const MAX_PLAN_JOBS = 100_000;
@@ -92,6 +93,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Overrides every run's timeout (seconds). */
   readonly timeout?: number;
+  /** What a tensor problem's backend `auto` becomes (lanes.ts); without it `auto` stays for the worker to resolve. */
+  readonly autoBackend?: string;
   /** Keeps only jobs whose title contains this substring. */
   readonly filter?: string;
   /** Keeps only the shard's jobs (see the module comment). */
@@ -145,7 +148,7 @@ function lambdaTitle(spec: ProblemSpec): string {
   return spec.lambda.kind === 'ratio' ? `λ=${spec.lambda.ratio}·λmax` : `λ=${spec.lambda.value}`;
 }
 
-function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
+function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
   const lambdas = [
     ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
@@ -162,11 +165,11 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         ...(block.format !== undefined ? { format: block.format } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === mlpFamily.name
-          ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          ? { backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend), hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
           : {}),
         ...(block.family === nnCompressionFamily.name
           ? {
-              backend: block.backend ?? 'wasm',
+              backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend),
               layers: block.layers ?? [300, 100],
               structure: block.structure ?? 'weight',
               finetuneEpochs: block.finetuneEpochs ?? 0,
@@ -201,13 +204,17 @@ function solverInstances(block: SolverBlock): SolverInstance[] {
   });
 }
 
+function resolveAuto(backend: string, autoBackend: string | undefined): string {
+  return backend === 'auto' && autoBackend !== undefined ? autoBackend : backend;
+}
+
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   checkPlanSize(config);
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
   config.problems.forEach((block, i) => {
-    for (const inst of instancesOf(block, i)) {
+    for (const inst of instancesOf(block, i, opts.autoBackend)) {
       if (seenInstance.has(inst.id)) continue;
       seenInstance.add(inst.id);
       instances.push(inst);
