@@ -1,6 +1,7 @@
 /**
  * The datasets l1bench knows, in one explicit list, and the resolver from a CLI spec:
  *   - a builtin name:                 `diabetes`, `breast-cancer`, `wine`, `digits`
+ *   - a microarray task:              `all-bt`, `all-bcrabl`, `all-mol`, `bladderbatch` (genes.ts)
  *   - a simulated spec:               `sim-lasso:n=100,p=200,k=10,rho=0.5,snr=10,seed=0`
  *                                     (also sim-logistic, sim-multinomial, sim-group, sim-cs;
  *                                     omitted keys take the defaults listed by `l1bench list`)
@@ -12,6 +13,7 @@ import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { BUILTINS, BUILTIN_NAMES, loadBuiltin } from './builtin.ts';
 import { loadCsv } from './csv.ts';
+import { GENE_TASKS, GENE_TASK_NAMES, loadGeneTask } from './genes.ts';
 import { TASKS, type Task } from './labels.ts';
 import { loadLibsvm } from './libsvm.ts';
 import {
@@ -28,6 +30,7 @@ export { TASKS, codeLabels } from './labels.ts';
 export { loadCsv } from './csv.ts';
 export { loadLibsvm } from './libsvm.ts';
 export { loadBuiltin, BUILTINS } from './builtin.ts';
+export { loadGeneTask, loadGeneSource, GENE_TASKS, GENE_TASK_NAMES } from './genes.ts';
 export { standardize } from './standardize.ts';
 export { hashDataset } from './hash.ts';
 export {
@@ -175,6 +178,7 @@ const SIMULATED: readonly SimGenerator[] = [
 /** Every named dataset: the builtins, then the simulators. */
 export const DATASETS: readonly DatasetEntry[] = [
   ...BUILTINS.map((b): DatasetEntry => ({ name: b.name, description: b.description, tasks: [b.task], kind: 'builtin' })),
+  ...GENE_TASKS.map((g): DatasetEntry => ({ name: g.name, description: g.description, tasks: [g.task], kind: 'builtin' })),
   ...SIMULATED.map(({ name, description, tasks, kind, params }): DatasetEntry => ({ name, description, tasks, kind, params })),
 ];
 
@@ -201,6 +205,10 @@ function load(spec: string, opts: ResolveOptions): Dataset {
     checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
     return loadBuiltin(spec, {});
   }
+  if (GENE_TASK_NAMES.includes(spec)) {
+    checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
+    return loadGeneTask(spec);
+  }
   const colon = spec.indexOf(':');
   const head = colon >= 0 ? spec.slice(0, colon) : spec;
   const gen = SIMULATED.find((g) => g.name === head);
@@ -225,7 +233,7 @@ function load(spec: string, opts: ResolveOptions): Dataset {
     throw new UserError(`${spec}: file not found; check the path`);
   }
   throw new UserError(
-    `unknown dataset '${spec}': not a builtin (${BUILTIN_NAMES.join(', ')}), a generator ` +
+    `unknown dataset '${spec}': not a builtin (${[...BUILTIN_NAMES, ...GENE_TASK_NAMES].join(', ')}), a generator ` +
       `(${SIMULATED.map((g) => g.name).join(', ')}) or an existing file`,
   );
 }
