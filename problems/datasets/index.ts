@@ -18,6 +18,7 @@ import { TASKS, type Task } from './labels.ts';
 import { loadLibsvm } from './libsvm.ts';
 import {
   simulateCompressiveSensing,
+  simulateGenes,
   simulateGroupLasso,
   simulateLasso,
   simulateLogistic,
@@ -39,13 +40,16 @@ export {
   simulateMultinomial,
   simulateGroupLasso,
   simulateCompressiveSensing,
+  simulateGenes,
 } from './simulate.ts';
 
 /** One parameter of a simulated spec. */
 export interface SpecParam {
-  readonly type: 'integer' | 'number' | 'boolean';
-  readonly default: number | boolean;
+  readonly type: 'integer' | 'number' | 'boolean' | 'choice';
+  readonly default: number | boolean | string;
   readonly doc: string;
+  /** Allowed values of a 'choice'. */
+  readonly choices?: readonly string[];
 }
 
 export interface DatasetEntry {
@@ -58,11 +62,12 @@ export interface DatasetEntry {
   readonly params?: Readonly<Record<string, SpecParam>>;
 }
 
-type SimArgs = Record<string, number | boolean>;
+type SimArgs = Record<string, number | boolean | string>;
 
 const int = (d: number, doc: string): SpecParam => ({ type: 'integer', default: d, doc });
 const num = (d: number, doc: string): SpecParam => ({ type: 'number', default: d, doc });
 const bool = (d: boolean, doc: string): SpecParam => ({ type: 'boolean', default: d, doc });
+const choice = (d: string, choices: readonly string[], doc: string): SpecParam => ({ type: 'choice', default: d, choices, doc });
 
 interface SimGenerator extends DatasetEntry {
   readonly kind: 'simulated';
@@ -173,6 +178,31 @@ const SIMULATED: readonly SimGenerator[] = [
         seed: N(a, 'seed'),
       }),
   },
+  {
+    name: 'sim-genes',
+    description: 'gene selection, n ≪ p: correlated blocks, k informative genes; labels ±1, logistic in the genes (linear) or through thresholds and interactions (nonlinear)',
+    tasks: ['binary'],
+    kind: 'simulated',
+    params: {
+      n: int(200, 'samples'),
+      p: int(2000, 'genes'),
+      k: int(10, 'informative genes'),
+      rho: num(0.5, 'correlation within a block'),
+      mode: choice('nonlinear', ['linear', 'nonlinear'], 'linear: η = Xβ; nonlinear: thresholds and interactions (half the genes invisible to a linear model)'),
+      block: int(10, 'genes per correlated block'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateGenes({
+        n: N(a, 'n'),
+        p: N(a, 'p'),
+        k: N(a, 'k'),
+        rho: N(a, 'rho'),
+        mode: a['mode'] as 'linear' | 'nonlinear',
+        block: N(a, 'block'),
+        seed: N(a, 'seed'),
+      }),
+  },
 ];
 
 /** Every named dataset: the builtins, then the simulators. */
@@ -268,7 +298,11 @@ function parseSimArgs(gen: SimGenerator, text: string): SimArgs {
   return args;
 }
 
-function parseValue(gen: string, key: string, raw: string, param: SpecParam, valid: string): number | boolean {
+function parseValue(gen: string, key: string, raw: string, param: SpecParam, valid: string): number | boolean | string {
+  if (param.type === 'choice') {
+    if ((param.choices ?? []).includes(raw)) return raw;
+    throw new UserError(`${gen}: ${key}='${raw}' must be one of ${(param.choices ?? []).join(', ')}; ${valid}`);
+  }
   if (param.type === 'boolean') {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;

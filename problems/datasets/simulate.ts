@@ -241,6 +241,116 @@ export function simulateCompressiveSensing(opts: CompressiveSensingSimOptions): 
   return simDataset(gen, params, X, y, 'regression', support, x, { k });
 }
 
+export interface GeneSimOptions {
+  n: number;
+  p: number;
+  k: number;
+  /** Correlation of two genes in the same block. */
+  rho?: number;
+  /** 'linear': logistic in the genes; 'nonlinear': thresholds and interactions. */
+  mode?: 'linear' | 'nonlinear';
+  /** Genes per correlated block. */
+  block?: number;
+  seed?: number;
+}
+
+/** The symmetric threshold of sim-genes' nonlinear mode: a gene acts through 1[|x| > GENE_BAND]. */
+export const GENE_BAND = 0.8;
+
+/**
+ * Gene-selection data with known genes, n ≪ p, binary labels ±1 (y = +1 w.p. σ(η_i)).
+ *
+ * Design: p genes in correlated blocks of `block` consecutive genes (the last block may be
+ * shorter), equicorrelated within a block: x_j = √ρ·z_b + √(1 − ρ)·e_j with z_b, e_j iid N(0, 1),
+ * so Var x_j = 1 and Corr(x_j, x_l) = ρ in one block, 0 across blocks.
+ * Truth: k informative genes, the first gene of the evenly spread blocks ⌊i·G/k⌋ (G blocks), so
+ * each has block−1 correlated decoys and the informative genes are independent of each other.
+ * - mode=linear:    η = Σ_j β_j x_j, β_j = ±U[1, 2) (trueCoef = β).
+ * - mode=nonlinear: the first m = ⌈k/2⌉ genes a_l act through monotone thresholds, the other
+ *   k − m genes b_l through a symmetric threshold that interacts with a_l:
+ *     η = Σ_{l ≤ m} β_l·1[x_{a_l} > t_l] + Σ_{l ≤ k−m} γ_l·1[|x_{b_l}| > 0.8]·(1 + 1[x_{a_l} > t_l]),
+ *   β_l = ±U[2, 4), γ_l = sign(β_l)·U[2, 4), t_l ~ U(−0.5, 0.5). Every gene b_l is uncorrelated with η
+ *   (E[x·g(|x|)] = 0 for x ~ N(0, 1) independent of the rest), so a linear model cannot find
+ *   it; its effect is visible to a model that is nonlinear in the genes (no trueCoef).
+ * η is centred over the samples before the labels are drawn (balanced classes).
+ * Draw order: design, then the truth, then the labels.
+ */
+export function simulateGenes(opts: GeneSimOptions): Dataset {
+  const { n, p, k, rho = 0.5, mode = 'nonlinear', block = 10, seed = 0 } = opts;
+  const gen = 'sim-genes';
+  checkInt(gen, 'n', n, 2);
+  checkInt(gen, 'p', p, 2);
+  checkInt(gen, 'block', block, 1, p);
+  const G = Math.ceil(p / block);
+  checkInt(gen, 'k', k, 1, G);
+  if (!(rho >= 0 && rho < 1)) throw new UserError(`${gen}: rho=${rho} must be in [0, 1) (correlation within a block)`);
+  if (mode !== 'linear' && mode !== 'nonlinear') throw new UserError(`${gen}: mode='${String(mode)}' must be linear or nonlinear`);
+  checkInt(gen, 'seed', seed, 0);
+  const rng = new Rng(seed);
+  const data = new Float64Array(n * p);
+  const a = Math.sqrt(rho);
+  const b = Math.sqrt(1 - rho);
+  const z = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    if (j % block === 0) for (let i = 0; i < n; i++) z[i] = rng.normal();
+    const off = j * n;
+    // x_j = √ρ z_block + √(1−ρ) e
+    for (let i = 0; i < n; i++) data[off + i] = a * (z[i] as number) + b * rng.normal();
+  }
+  const X: Matrix = { n, p, data };
+  const support = Int32Array.from(spread(k, G), (g) => g * block);
+  const col = (j: number): Float64Array => data.subarray(j * n, (j + 1) * n);
+  const eta = new Float64Array(n);
+  let coef: Float64Array | undefined;
+  const extra: Record<string, string | number | boolean> = {};
+  if (mode === 'linear') {
+    coef = new Float64Array(p);
+    for (const j of support) coef[j] = signedMagnitude(rng);
+    eta.set(matVec(X, coef));
+  } else {
+    const m = Math.ceil(k / 2);
+    const thresholds: number[] = [];
+    const betas: number[] = [];
+    const desc: string[] = [];
+    for (let l = 0; l < m; l++) {
+      const j = support[l] as number;
+      const beta = 2 * signedMagnitude(rng);
+      const t = rng.uniform() - 0.5;
+      thresholds.push(t);
+      betas.push(beta);
+      const x = col(j);
+      // η += β 1[x_a > t]
+      for (let i = 0; i < n; i++) if ((x[i] as number) > t) eta[i] = (eta[i] as number) + beta;
+      desc.push(`${beta.toFixed(3)}*1[x${j}>${t.toFixed(3)}]`);
+    }
+    for (let l = 0; l < k - m; l++) {
+      const jb = support[m + l] as number;
+      const ja = support[l] as number;
+      const t = thresholds[l] as number;
+      // the same sign as β_l, so that the interaction never cancels a_l's own effect
+      const gamma = Math.sign(betas[l] as number) * 2 * (1 + rng.uniform());
+      const xa = col(ja);
+      const xb = col(jb);
+      // η += γ 1[|x_b| > 0.8] (1 + 1[x_a > t])
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(xb[i] as number) > GENE_BAND) eta[i] = (eta[i] as number) + gamma * (1 + ((xa[i] as number) > t ? 1 : 0));
+      }
+      desc.push(`${gamma.toFixed(3)}*1[|x${jb}|>${GENE_BAND}]*(1+1[x${ja}>${t.toFixed(3)}])`);
+    }
+    extra['eta'] = desc.join(' + ');
+  }
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (eta[i] as number) / n;
+  const y = new Float64Array(n);
+  // y = +1 with probability σ(η − mean η)
+  for (let i = 0; i < n; i++) y[i] = rng.uniform() < 1 / (1 + Math.exp(-((eta[i] as number) - mean))) ? 1 : -1;
+  const params = { n, p, k, rho, mode, block, seed };
+  const ds = simDataset(gen, params, X, y, 'binary', support, coef ?? new Float64Array(0), extra, { '-1': -1, '1': 1 });
+  if (coef) return ds;
+  const { trueCoef: _unused, ...rest } = ds;
+  return rest;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** X (n×p, column-major) with rows N(0, Σ), Σ_jl = ρ^|j−l|, by the AR(1) recursion over columns. */
@@ -305,7 +415,7 @@ function addNoise(rng: Rng, signal: Float64Array, snr: number): { y: Float64Arra
 
 function simDataset(
   gen: string,
-  params: Record<string, number | boolean>,
+  params: Record<string, number | boolean | string>,
   X: Matrix,
   y: Float64Array,
   task: Dataset['task'],
