@@ -14,6 +14,8 @@ import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts
 import { provenance } from './env.ts';
 import { UserError } from '../problems/errors.ts';
 import type { NewRun, NewTrace } from './store/index.ts';
+import type { GenePathSpec } from './genes/types.ts';
+import { GENE_FAMILY, runGenePath } from './genes/path.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -36,6 +38,8 @@ export interface ProblemSpec {
   readonly hidden?: number;
   /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
   readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** λ path and selection settings of the gene-selection family (harness/genes/; defaults filled there). */
+  readonly genes?: Partial<GenePathSpec>;
 }
 
 export interface JobSpec {
@@ -79,8 +83,9 @@ export function loadDataset(spec: ProblemSpec): Dataset {
   return ds;
 }
 
-/** Builds the problem instance of a spec. */
+/** Builds the problem instance of a spec (a gene-selection spec is a λ path: see `executeJob`). */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
+  if (spec.family === GENE_FAMILY) throw new Error(`internal: a ${GENE_FAMILY} job is a λ path, run it with executeJob`);
   const ds = loadDataset(spec);
   if (spec.family === 'mlp') {
     const { makeMlpFromDataset } = await import('../problems/tensor/index.ts');
@@ -123,6 +128,7 @@ export interface ExecuteOptions {
  * they become `error` / `skipped` rows. Throws UserError only for invalid specs.
  */
 export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promise<JobResult> {
+  if (job.problem.family === GENE_FAMILY) return runGenePath(job);
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();

@@ -41,6 +41,12 @@ export interface RunOptions {
   readonly blowup?: number;
   /** Called with each trace point as it is recorded (the pool streams them to the main thread). */
   readonly onTrace?: (point: TracePoint) => void;
+  /**
+   * Evaluate the iterate on the stop-check schedule too (default true). False: only at trace
+   * points and at the end, for runs whose tolerance cannot be met (a float32 network's KKT) and
+   * whose evaluations would cost as much as the steps (the gene protocol's λ path).
+   */
+  readonly stopChecks?: boolean;
 }
 
 export interface RunOutcome {
@@ -132,7 +138,7 @@ export async function runSolver(
     k++;
     lastView = view;
     const onGrid = k >= nextTrace;
-    const check = isCheckPoint(k) || k >= opts.maxIter;
+    const check = ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter;
     if (onGrid || check) {
       const c = evaluate(view);
       if (k === 0) f0 = c.objective;

@@ -38,6 +38,7 @@ import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+import { GENE_PATH_DEFAULTS, HEADS, type GenePathSpec } from '../genes/types.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -55,6 +56,8 @@ export interface ProblemBlock {
   readonly backend?: string;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
+  /** gene-selection only: the λ path and selection settings (harness/genes/types.ts). */
+  readonly path?: Partial<GenePathSpec>;
 }
 
 /** One solver block: a solver with fixed params, a grid, and optional stopping overrides. */
@@ -200,10 +203,12 @@ function paramValue(v: Json, at: Path): ParamValue {
   return at.fail(`must be a number, string or boolean, got ${show(v)}`);
 }
 
-const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
+/** The gene-selection family (harness/genes/): a λ path per job, not one λ. */
+const GENE_FAMILY_NAME = 'gene-selection';
+const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name, GENE_FAMILY_NAME];
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'path'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
@@ -242,6 +247,8 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   if (!FAMILY_NAMES().includes(family)) at.key('family').fail(`'${family}' is not a problem family; one of: ${FAMILY_NAMES().join(', ')}`);
   if (o['datasets'] === undefined) at.key('datasets').fail('is missing; e.g. ["diabetes", "sim-lasso:n=100,p=200"]');
   const datasets = list(o['datasets'], at.key('datasets'), str);
+  if (family === GENE_FAMILY_NAME) return parseGeneBlock(o, at, datasets);
+  if (o['path'] !== undefined) at.key('path').fail(`applies to family ${GENE_FAMILY_NAME} only; remove it`);
   const lambdaRatios = o['lambdaRatios'] === undefined ? [] : list(o['lambdaRatios'], at.key('lambdaRatios'), positive);
   const lambdas = o['lambdas'] === undefined ? [] : list(o['lambdas'], at.key('lambdas'), positive);
   if (lambdaRatios.length + lambdas.length === 0) at.key('lambdaRatios').fail('is missing; give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")');
@@ -273,6 +280,54 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     ...(o['target'] !== undefined ? { target: str(o['target'], at.key('target')) } : {}),
     ...(o['hidden'] !== undefined ? { hidden: posInt(o['hidden'], at.key('hidden')) } : {}),
     ...(mlpPenalty !== undefined ? { mlpPenalty } : {}),
+    ...(backend !== undefined ? { backend } : {}),
+    ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
+  };
+}
+
+const PATH_FIELDS = Object.keys(GENE_PATH_DEFAULTS);
+
+/**
+ * A gene-selection block: datasets and a `path` object (fields of GenePathSpec, all optional):
+ * count, minRatio, tau, heads, hidden, refitEpochs, val, test, warm. λ comes from the path, so
+ * lambdaRatios / lambdas do not apply.
+ */
+function parseGeneBlock(o: Record<string, Json>, at: Path, datasets: string[]): ProblemBlock {
+  for (const k of ['lambdaRatios', 'lambdas', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'standardize'] as const) {
+    if (o[k] !== undefined) at.key(k).fail(`does not apply to family ${GENE_FAMILY_NAME} (λ comes from "path"; genes are standardized per split); remove it`);
+  }
+  const path: Record<string, number | string | boolean> = {};
+  if (o['path'] !== undefined) {
+    const po = obj(o['path'], at.key('path'), PATH_FIELDS);
+    const a = at.key('path');
+    for (const [k, v] of Object.entries(po)) {
+      const here = a.key(k);
+      if (k === 'heads') {
+        const h = str(v, here);
+        if (!(HEADS as readonly string[]).includes(h)) here.fail(`must be one of ${HEADS.join(', ')}, got ${show(h)}`);
+        path[k] = h;
+      } else if (k === 'warm') path[k] = bool(v, here);
+      else if (k === 'count' || k === 'hidden' || k === 'refitEpochs') path[k] = posInt(v, here);
+      else if (k === 'tau') path[k] = nonNegative(v, here);
+      else {
+        const x = positive(v, here);
+        if ((k === 'minRatio' || k === 'val' || k === 'test') && !(x < 1)) here.fail(`must be below 1, got ${x}`);
+        path[k] = x;
+      }
+    }
+  }
+  let backend: string | undefined;
+  if (o['backend'] !== undefined) {
+    backend = str(o['backend'], at.key('backend'));
+    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+  }
+  return {
+    family: GENE_FAMILY_NAME,
+    datasets,
+    lambdaRatios: [],
+    lambdas: [],
+    standardize: false,
+    path: path as Partial<GenePathSpec>,
     ...(backend !== undefined ? { backend } : {}),
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
   };

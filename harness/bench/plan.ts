@@ -19,6 +19,8 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { GENE_FAMILY } from '../genes/path.ts';
+import { GENE_PATH_DEFAULTS } from '../genes/types.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -89,6 +91,9 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
   if (family === MLP_FAMILY.name) return new Set(MLP_FAMILY.capabilities);
+  // a gene-selection job runs the linear baseline (Float64) or a network (tfjs) by its solver;
+  // the real check happens on the built problem (runGenePath)
+  if (family === GENE_FAMILY) return new Set<Capability>(['smooth-gradient', 'sample-mean', 'tensor-engine', 'design-matrix', 'convex', 'float64-engine', 'prox', 'lipschitz']);
   const f = PROBLEMS.find((x) => x.name === family);
   return new Set(f ? f.capabilities : []);
 }
@@ -112,6 +117,22 @@ function lambdaTitle(spec: ProblemSpec): string {
 
 function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
   const out: PlannedInstance[] = [];
+  if (block.family === GENE_FAMILY) {
+    // one instance per dataset: the λ path (its smallest λ stands in the spec's λ field)
+    const genes = { ...GENE_PATH_DEFAULTS, ...(block.path ?? {}) };
+    block.datasets.forEach((dataset, d) => {
+      const spec: ProblemSpec = { family: GENE_FAMILY, dataset, lambda: { kind: 'ratio', ratio: genes.minRatio }, genes, backend: block.backend ?? 'wasm' };
+      out.push({
+        id: JSON.stringify(spec),
+        spec,
+        title: `${GENE_FAMILY}/${dataset} path ${genes.count}×λ ${genes.heads}`,
+        convex: false,
+        where: `problems[${index}].datasets[${d}]`,
+        maxIterCap: block.maxIter ?? null,
+      });
+    });
+    return out;
+  }
   const lambdas = [
     ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
     ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Status } from '../../problems/types.ts';
 import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
 import { relSubopt } from '../runner.ts';
+import { GENE_FAMILY, loadGeneDataset } from '../genes/path.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
@@ -99,7 +100,9 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
   const out = new Map<string, InstanceInfo>();
   for (const inst of plan.instances) {
     try {
-      if (inst.spec.family === 'mlp') {
+      if (inst.spec.family === GENE_FAMILY) {
+        loadGeneDataset(inst.spec.dataset);
+      } else if (inst.spec.family === 'mlp') {
         loadDataset(inst.spec);
       } else {
         const p = await buildProblem(inst.spec);
