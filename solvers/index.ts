@@ -9,9 +9,11 @@ import { lars } from './lars.ts';
 import { spredSgd } from './spred-sgd.ts';
 import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
+import { dense } from './dense.ts';
+import { subgradAdam } from './subgrad-adam.ts';
 import { UserError } from '../problems/errors.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam];
 
 export function findSolver(name: string): Solver {
   const s = SOLVERS.find((x) => x.name === name);
