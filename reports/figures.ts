@@ -6,6 +6,8 @@
  *   instance, median over seeds with min–max band;
  * - time-vs-dimension.svg: time to reach relative suboptimality 1e-6 against the number of
  *   parameters, per solver configuration, one line per (family, λ/λ_max) (log–log);
+ * - accuracy-vs-genes-<dataset>.svg: test accuracy against the number of selected genes (log),
+ *   per method, mean ± std over splits, penalized and refitted (reports/genes.ts);
  * - accuracy-vs-sparsity.svg: test metric against support size of the final iterates (runs
  *   with a test metric only);
  * - l1-landscape.svg: the 1-D loss f(x) = (x − a)²/2 + λ|x| against its spred
@@ -23,6 +25,7 @@ import { COMPLETE, readReportData, type ReportData } from './data.ts';
 import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
 import { CHART_CONFIG, convergenceSpec, inlineData, LOG_AXIS } from './specs.ts';
+import { accuracyGenesSpec, readGeneRuns, summarizeGenes } from './genes.ts';
 
 /** Renders a Vega-Lite spec (datasets inlined) to SVG text. */
 export async function toSvg(spec: Record<string, unknown>): Promise<string> {
@@ -197,6 +200,13 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
     files.push(path);
   };
   for (const fam of data.families) {
+    if (fam.name === 'gene-selection') {
+      // accuracy against the number of selected genes, one figure per dataset
+      for (const ds of summarizeGenes(await readGeneRuns(opts.db))) {
+        if (ds.curve.length > 0) await write(`accuracy-vs-genes-${slug(ds.dataset)}.svg`, accuracyGenesSpec(ds, { title: `gene selection: ${ds.dataset}` }));
+      }
+      continue;
+    }
     let n = 0;
     for (const inst of fam.instances) {
       if (!inst.runs.some((r) => r.trace.k.length > 0)) continue;

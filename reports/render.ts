@@ -22,6 +22,7 @@ import { STATUSES, type Status } from '../problems/types.ts';
 import { COMPLETE, readReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
+import { genePageContext, readGeneRuns, type GeneRun } from './genes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -119,7 +120,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; genes: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -132,6 +133,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     family: hb.compile(read('family'), opts),
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
+    genes: hb.compile(read('genes'), opts),
   };
   return templates;
 }
@@ -156,7 +158,7 @@ const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: '
  * Builds every page of the report from loaded data (no I/O besides reading the templates and
  * the vega builds). `generatedAt` is printed in the footer.
  */
-export function buildPages(data: ReportData, generatedAt = new Date().toISOString()): Page[] {
+export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), geneRuns: readonly GeneRun[] = []): Page[] {
   const tpl = loadTemplates();
   const ver = version();
   const families = data.families.map((f, i) => {
@@ -257,6 +259,11 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   // ----- family pages -----
   let chartNo = 0;
   for (const { family, file } of families) {
+    if (family.name === 'gene-selection' && geneRuns.length > 0) {
+      // a λ path per run: its own page (reports/genes.ts), not convergence curves
+      pages.push({ file, content: tpl.genes({ ...common({ family: family.name }, family.name, true), ...genePageContext(geneRuns, scriptJson) }) });
+      continue;
+    }
     const instances = family.instances.map((inst) => {
       const hasTrace = inst.runs.some((r) => r.trace.k.length > 0);
       const chartId = hasTrace ? `chart-${++chartNo}` : null;
@@ -410,7 +417,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = buildPages(data);
+  const pages = buildPages(data, undefined, data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

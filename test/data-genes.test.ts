@@ -84,9 +84,9 @@ function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 t.test('sim-genes: correlated blocks, the informative genes recorded, spec parsing', async (t) => {
-  const ds = resolveDataset('sim-genes:n=3000,p=40,k=4,rho=0.6,mode=linear,block=10,seed=3', { task: 'binary' });
+  const ds = resolveDataset('sim-genes:n=3000,p=40,k=4,rho=0.6,mode=linear,block=10,scale=1,seed=3', { task: 'binary' });
   t.same(Array.from(ds.trueSupport ?? []), [0, 10, 20, 30]);
-  t.equal(ds.name, 'sim-genes:n=3000,p=40,k=4,rho=0.6,mode=linear,block=10,seed=3');
+  t.equal(ds.name, 'sim-genes:n=3000,p=40,k=4,rho=0.6,mode=linear,block=10,scale=1,seed=3');
   const col = (j: number) => ds.X.data.subarray(j * 3000, (j + 1) * 3000);
   t.ok(Math.abs(corr(col(1), col(2)) - 0.6) < 0.05, 'same block: ρ');
   t.ok(Math.abs(corr(col(9), col(10))) < 0.06, 'across blocks: 0');

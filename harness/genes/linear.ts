@@ -100,7 +100,7 @@ export function linearModel(d: GeneSplitData): PathModel {
         return Math.sqrt(s);
       });
     },
-    accuracy: (x): HeldOut => ({
+    accuracy: async (x): Promise<HeldOut> => ({
       val: linearAccuracy(d, x, d.split.val, null, fallback),
       test: linearAccuracy(d, x, d.split.test, null, fallback),
     }),

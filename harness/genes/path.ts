@@ -250,7 +250,7 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
         }
         warm = x;
         const genes = dense ? Int32Array.from({ length: data.X.p }, (_, j) => j) : selectGenes(model.geneNorms(x), spec.tau);
-        const acc = model.accuracy(x);
+        const acc = await model.accuracy(x);
         const refit = dense ? acc : await model.refit(genes, job.seed);
         const pr = data.trueSupport ? precisionRecall(genes, data.trueSupport) : null;
         const point: PathPoint = {

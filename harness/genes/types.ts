@@ -38,7 +38,7 @@ export const GENE_PATH_DEFAULTS: GenePathSpec = {
   tau: 1e-3,
   heads: 'both',
   hidden: 32,
-  refitEpochs: 100,
+  refitEpochs: 200,
   val: 0.16,
   test: 0.2,
   warm: true,
@@ -77,7 +77,7 @@ export interface PathModel {
   /** Norm of each gene's group of parameters in x (length p). */
   geneNorms(x: Float64Array): Float64Array;
   /** Validation and test accuracy of x. */
-  accuracy(x: Float64Array): HeldOut;
+  accuracy(x: Float64Array): Promise<HeldOut>;
   /** Accuracy of an unpenalized model of the same kind refitted on `genes` only. */
   refit(genes: Int32Array, seed: number): Promise<HeldOut>;
   dispose(): void;

@@ -190,6 +190,7 @@ const SIMULATED: readonly SimGenerator[] = [
       rho: num(0.5, 'correlation within a block'),
       mode: choice('nonlinear', ['linear', 'nonlinear'], 'linear: η = Xβ; nonlinear: thresholds and interactions (half the genes invisible to a linear model)'),
       block: int(10, 'genes per correlated block'),
+      scale: num(1, 'label sharpness s: y = +1 w.p. σ(s(η − mean η)) (inf: noiseless)'),
       seed: int(0, 'random seed'),
     },
     make: (a) =>
@@ -200,6 +201,7 @@ const SIMULATED: readonly SimGenerator[] = [
         rho: N(a, 'rho'),
         mode: a['mode'] as 'linear' | 'nonlinear',
         block: N(a, 'block'),
+        scale: N(a, 'scale'),
         seed: N(a, 'seed'),
       }),
   },

@@ -251,6 +251,8 @@ export interface GeneSimOptions {
   mode?: 'linear' | 'nonlinear';
   /** Genes per correlated block. */
   block?: number;
+  /** Label sharpness s: y = +1 w.p. σ(s·(η − mean η)); Infinity: y = sign(η − mean η). */
+  scale?: number;
   seed?: number;
 }
 
@@ -272,11 +274,12 @@ export const GENE_BAND = 0.8;
  *   β_l = ±U[2, 4), γ_l = sign(β_l)·U[2, 4), t_l ~ U(−0.5, 0.5). Every gene b_l is uncorrelated with η
  *   (E[x·g(|x|)] = 0 for x ~ N(0, 1) independent of the rest), so a linear model cannot find
  *   it; its effect is visible to a model that is nonlinear in the genes (no trueCoef).
- * η is centred over the samples before the labels are drawn (balanced classes).
+ * Labels: y_i = +1 with probability σ(s·(η_i − mean η)) (s = scale; s = ∞: y_i = sign(η_i − mean η),
+ * noiseless), so the classes are balanced up to noise.
  * Draw order: design, then the truth, then the labels.
  */
 export function simulateGenes(opts: GeneSimOptions): Dataset {
-  const { n, p, k, rho = 0.5, mode = 'nonlinear', block = 10, seed = 0 } = opts;
+  const { n, p, k, rho = 0.5, mode = 'nonlinear', block = 10, scale = 1, seed = 0 } = opts;
   const gen = 'sim-genes';
   checkInt(gen, 'n', n, 2);
   checkInt(gen, 'p', p, 2);
@@ -285,6 +288,7 @@ export function simulateGenes(opts: GeneSimOptions): Dataset {
   checkInt(gen, 'k', k, 1, G);
   if (!(rho >= 0 && rho < 1)) throw new UserError(`${gen}: rho=${rho} must be in [0, 1) (correlation within a block)`);
   if (mode !== 'linear' && mode !== 'nonlinear') throw new UserError(`${gen}: mode='${String(mode)}' must be linear or nonlinear`);
+  if (!(scale > 0)) throw new UserError(`${gen}: scale=${scale} must be > 0 (inf: noiseless labels)`);
   checkInt(gen, 'seed', seed, 0);
   const rng = new Rng(seed);
   const data = new Float64Array(n * p);
@@ -342,9 +346,12 @@ export function simulateGenes(opts: GeneSimOptions): Dataset {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += (eta[i] as number) / n;
   const y = new Float64Array(n);
-  // y = +1 with probability σ(η − mean η)
-  for (let i = 0; i < n; i++) y[i] = rng.uniform() < 1 / (1 + Math.exp(-((eta[i] as number) - mean))) ? 1 : -1;
-  const params = { n, p, k, rho, mode, block, seed };
+  // y = +1 with probability σ(s(η − mean η)); s = ∞: the sign (ties → +1)
+  for (let i = 0; i < n; i++) {
+    const e = (eta[i] as number) - mean;
+    y[i] = scale === Infinity ? (e >= 0 ? 1 : -1) : rng.uniform() < 1 / (1 + Math.exp(-scale * e)) ? 1 : -1;
+  }
+  const params = { n, p, k, rho, mode, block, scale, seed };
   const ds = simDataset(gen, params, X, y, 'binary', support, coef ?? new Float64Array(0), extra, { '-1': -1, '1': 1 });
   if (coef) return ds;
   const { trueCoef: _unused, ...rest } = ds;
