@@ -58,6 +58,8 @@ export interface ProblemBlock {
   readonly maxIter?: number;
   /** gene-selection only: the λ path and selection settings (harness/genes/types.ts). */
   readonly path?: Partial<GenePathSpec>;
+  /** gene-selection only: the config's solvers that run on these datasets (default: all). */
+  readonly methods?: readonly string[];
 }
 
 /** One solver block: a solver with fixed params, a grid, and optional stopping overrides. */
@@ -208,7 +210,7 @@ const GENE_FAMILY_NAME = 'gene-selection';
 const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name, GENE_FAMILY_NAME];
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'path'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'path', 'methods'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
@@ -248,7 +250,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   if (o['datasets'] === undefined) at.key('datasets').fail('is missing; e.g. ["diabetes", "sim-lasso:n=100,p=200"]');
   const datasets = list(o['datasets'], at.key('datasets'), str);
   if (family === GENE_FAMILY_NAME) return parseGeneBlock(o, at, datasets);
-  if (o['path'] !== undefined) at.key('path').fail(`applies to family ${GENE_FAMILY_NAME} only; remove it`);
+  for (const k of ['path', 'methods'] as const) if (o[k] !== undefined) at.key(k).fail(`applies to family ${GENE_FAMILY_NAME} only; remove it`);
   const lambdaRatios = o['lambdaRatios'] === undefined ? [] : list(o['lambdaRatios'], at.key('lambdaRatios'), positive);
   const lambdas = o['lambdas'] === undefined ? [] : list(o['lambdas'], at.key('lambdas'), positive);
   if (lambdaRatios.length + lambdas.length === 0) at.key('lambdaRatios').fail('is missing; give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")');
@@ -290,7 +292,8 @@ const PATH_FIELDS = Object.keys(GENE_PATH_DEFAULTS);
 /**
  * A gene-selection block: datasets and a `path` object (fields of GenePathSpec, all optional):
  * count, minRatio, tau, heads, hidden, refitEpochs, val, test, warm. λ comes from the path, so
- * lambdaRatios / lambdas do not apply.
+ * lambdaRatios / lambdas do not apply. `methods` (optional) names the config's solvers that run
+ * on these datasets (each must also be listed under "solvers"); the seeds are the split indices.
  */
 function parseGeneBlock(o: Record<string, Json>, at: Path, datasets: string[]): ProblemBlock {
   for (const k of ['lambdaRatios', 'lambdas', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'standardize'] as const) {
@@ -321,8 +324,13 @@ function parseGeneBlock(o: Record<string, Json>, at: Path, datasets: string[]): 
     backend = str(o['backend'], at.key('backend'));
     if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
   }
+  const methods = o['methods'] === undefined ? undefined : list(o['methods'], at.key('methods'), str);
+  methods?.forEach((m, i) => {
+    if (!SOLVERS.some((s) => s.name === m)) at.key('methods').index(i).fail(`'${m}' is not a solver; one of: ${SOLVERS.map((s) => s.name).join(', ')}`);
+  });
   return {
     family: GENE_FAMILY_NAME,
+    ...(methods ? { methods } : {}),
     datasets,
     lambdaRatios: [],
     lambdas: [],

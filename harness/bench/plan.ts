@@ -35,6 +35,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
+  /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
+  readonly methods?: readonly string[];
 }
 
 export interface PlannedJob {
@@ -129,6 +131,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         convex: false,
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
+        ...(block.methods ? { methods: block.methods } : {}),
       });
     });
     return out;
@@ -195,6 +198,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   for (const inst of instances) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
+      if (inst.methods && !inst.methods.includes(s.block.name)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
       for (const seed of s.block.seeds ?? config.seeds) {

@@ -239,7 +239,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[]): void => {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
-    if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
+    // (a gene-selection run's objective is one λ of a path: no best-seen reference for it)
+    if (run.engine === 'tfjs' && run.instance_hash && run.family !== GENE_FAMILY) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
     write(() => (opts.force ? store.replaceRun(job.key, run, trace) : store.recordRun(run, trace)));
   };

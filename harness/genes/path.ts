@@ -18,12 +18,14 @@
  * A method's reported point is the λ with the best validation accuracy (ties: the fewer genes),
  * separately for the penalized and the refitted models; its curve is test accuracy against |S|.
  *
- * Storage (no new tables): one run row per job, family `gene-selection`, seed = split r; one
+ * Storage (no new tables): one run row per job, family `gene-selection`, seed = split r, instance
+ * hash = hash of (data, split, path settings), shared by every method on that split; one
  * trace row per λ (k = its index on the path; time = cumulative solver seconds; objective, kkt
  * and gap of that λ's final iterate; nnz = |S|; test_metric = penalized test accuracy; extras =
  * the JSON object of `PathPoint`); the run's extras hold the path settings and both reported
  * points (with their genes' names).
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AnyProblem, Params, Solver } from '../../problems/types.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -185,9 +187,12 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
     if (e instanceof UserError) throw e;
     return failedRow(job, solver.name, label, given, 'error', `building the problem failed: ${errorMessage(e)}`, started);
   }
+  // the instance of a path: data × split × path settings (every method of a split shares it)
+  const instanceHash = createHash('sha256').update(JSON.stringify({ family: GENE_FAMILY, data: ds.hash, split: job.seed, path: spec })).digest('hex');
   const base = failedRow(job, solver.name, label, given, 'timeout', 'provisional', started, null, spec.tau).run;
   const row: NewRun = {
     ...base,
+    instance_hash: instanceHash,
     dataset: ds.name,
     data_hash: ds.hash,
     n_samples: ds.X.n,
@@ -205,7 +210,6 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
   let warm: Float64Array | undefined;
   let status: NewRun['status'] = 'converged';
   let reason: string | null = null;
-  let instanceHash: string | null = null;
   const deadline = job.timeoutSeconds && job.timeoutSeconds > 0 ? wall0 + job.timeoutSeconds * 1000 : Infinity;
   try {
     for (let k = 0; k < lambdas.length; k++) {
@@ -221,7 +225,6 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
         if (k === 0) {
           const skip = skipReason(solver, problem);
           if (skip !== null) return failedRow(job, solver.name, label, given, 'skipped', skip, started, problem, spec.tau);
-          instanceHash = problem.instanceHash;
         }
         const out = await runSolver(solver, problem, params, {
           tol: job.tol,
@@ -300,7 +303,6 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
   const last = trace[trace.length - 1];
   const run: NewRun = {
     ...row,
-    instance_hash: instanceHash,
     status,
     reason,
     ended_at: new Date().toISOString(),
