@@ -22,8 +22,10 @@
  * hash = hash of (data, split, path settings), shared by every method on that split; one
  * trace row per λ (k = its index on the path; time = cumulative solver seconds; objective, kkt
  * and gap of that λ's final iterate; nnz = |S|; test_metric = penalized test accuracy; extras =
- * the JSON object of `PathPoint`); the run's extras hold the path settings and both reported
- * points (with their genes' names).
+ * the JSON object of `PathPoint`). The run row carries the last λ of the path (λ, λ/λ_max =
+ * minRatio, objective, kkt, gap, nnz) and, as test_metric, the penalized test accuracy at the
+ * reported point; its extras hold the path settings and both reported points (with their genes'
+ * names).
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -309,12 +311,14 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
     solver_seconds: solverSeconds,
     wall_seconds: (performance.now() - wall0) / 1000,
     iterations,
-    lambda: bestPen ? bestPen.point.lambda : null,
-    lambda_ratio: bestPen ? bestPen.point.lambdaRatio : null,
-    objective: bestPen ? (trace[bestPen.index]?.objective ?? null) : (last?.objective ?? null),
-    kkt: bestPen ? (trace[bestPen.index]?.kkt ?? null) : null,
-    gap: bestPen ? (trace[bestPen.index]?.gap ?? null) : null,
-    nnz: bestPen ? bestPen.point.genes : null,
+    // the row's λ, objective, kkt, gap and nnz are those of the path's last λ (fixed by the
+    // spec, so the regression gate compares like with like); test_metric is the reported point's
+    lambda: lambdas[lambdas.length - 1] ?? null,
+    lambda_ratio: dense ? null : spec.minRatio,
+    objective: last?.objective ?? null,
+    kkt: last?.kkt ?? null,
+    gap: last?.gap ?? null,
+    nnz: last?.nnz ?? null,
     test_metric: bestPen ? bestPen.point.testAcc : null,
     extras: JSON.stringify({
       protocol: GENE_FAMILY,
