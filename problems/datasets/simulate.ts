@@ -256,8 +256,8 @@ export interface GeneSimOptions {
   seed?: number;
 }
 
-/** The symmetric threshold of sim-genes' nonlinear mode: a gene acts through 1[|x| > GENE_BAND]. */
-export const GENE_BAND = 0.8;
+/** E|x| = √(2/π) for x ~ N(0, 1): sim-genes' nonlinear genes act through |x| − √(2/π). */
+const ABS_MEAN = Math.sqrt(2 / Math.PI);
 
 /**
  * Gene-selection data with known genes, n ≪ p, binary labels ±1 (y = +1 w.p. σ(η_i)).
@@ -268,10 +268,10 @@ export const GENE_BAND = 0.8;
  * Truth: k informative genes, the first gene of the evenly spread blocks ⌊i·G/k⌋ (G blocks), so
  * each has block−1 correlated decoys and the informative genes are independent of each other.
  * - mode=linear:    η = Σ_j β_j x_j, β_j = ±U[1, 2) (trueCoef = β).
- * - mode=nonlinear: the first m = ⌈k/2⌉ genes a_l act through monotone thresholds, the other
- *   k − m genes b_l through a symmetric threshold that interacts with a_l:
- *     η = Σ_{l ≤ m} β_l·1[x_{a_l} > t_l] + Σ_{l ≤ k−m} γ_l·1[|x_{b_l}| > 0.8]·(1 + 1[x_{a_l} > t_l]),
- *   β_l = ±U[2, 4), γ_l = sign(β_l)·U[2, 4), t_l ~ U(−0.5, 0.5). Every gene b_l is uncorrelated with η
+ * - mode=nonlinear: the first m = ⌈k/2⌉ genes a_l act linearly, the other k − m genes b_l
+ *   through a kink (|x|, a threshold of the slope at 0) that interacts with a threshold of a_l:
+ *     η = Σ_{l ≤ m} β_l x_{a_l} + Σ_{l ≤ k−m} γ_l·(|x_{b_l}| − √(2/π))·(1 + 1[x_{a_l} > 0]),
+ *   β_l = ±1.5·U[1, 2), γ_l = sign(β_l)·U[2, 4). Every gene b_l is uncorrelated with η
  *   (E[x·g(|x|)] = 0 for x ~ N(0, 1) independent of the rest), so a linear model cannot find
  *   it; its effect is visible to a model that is nonlinear in the genes (no trueCoef).
  * Labels: y_i = +1 with probability σ(s·(η_i − mean η)) (s = scale; s = ∞: y_i = sign(η_i − mean η),
@@ -313,33 +313,29 @@ export function simulateGenes(opts: GeneSimOptions): Dataset {
     eta.set(matVec(X, coef));
   } else {
     const m = Math.ceil(k / 2);
-    const thresholds: number[] = [];
-    const betas: number[] = [];
+    const signs: number[] = [];
     const desc: string[] = [];
     for (let l = 0; l < m; l++) {
       const j = support[l] as number;
-      const beta = 2 * signedMagnitude(rng);
-      const t = rng.uniform() - 0.5;
-      thresholds.push(t);
-      betas.push(beta);
+      const beta = 1.5 * signedMagnitude(rng);
+      signs.push(Math.sign(beta));
       const x = col(j);
-      // η += β 1[x_a > t]
-      for (let i = 0; i < n; i++) if ((x[i] as number) > t) eta[i] = (eta[i] as number) + beta;
-      desc.push(`${beta.toFixed(3)}*1[x${j}>${t.toFixed(3)}]`);
+      // η += β x_a
+      for (let i = 0; i < n; i++) eta[i] = (eta[i] as number) + beta * (x[i] as number);
+      desc.push(`${beta.toFixed(3)}*x${j}`);
     }
     for (let l = 0; l < k - m; l++) {
       const jb = support[m + l] as number;
       const ja = support[l] as number;
-      const t = thresholds[l] as number;
       // the same sign as β_l, so that the interaction never cancels a_l's own effect
-      const gamma = Math.sign(betas[l] as number) * 2 * (1 + rng.uniform());
+      const gamma = (signs[l] as number) * 2 * (1 + rng.uniform());
       const xa = col(ja);
       const xb = col(jb);
-      // η += γ 1[|x_b| > 0.8] (1 + 1[x_a > t])
+      // η += γ (|x_b| − √(2/π)) (1 + 1[x_a > 0])
       for (let i = 0; i < n; i++) {
-        if (Math.abs(xb[i] as number) > GENE_BAND) eta[i] = (eta[i] as number) + gamma * (1 + ((xa[i] as number) > t ? 1 : 0));
+        eta[i] = (eta[i] as number) + gamma * (Math.abs(xb[i] as number) - ABS_MEAN) * (1 + ((xa[i] as number) > 0 ? 1 : 0));
       }
-      desc.push(`${gamma.toFixed(3)}*1[|x${jb}|>${GENE_BAND}]*(1+1[x${ja}>${t.toFixed(3)}])`);
+      desc.push(`${gamma.toFixed(3)}*(|x${jb}|-0.798)*(1+1[x${ja}>0])`);
     }
     extra['eta'] = desc.join(' + ');
   }
