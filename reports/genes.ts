@@ -196,7 +196,7 @@ export function summarizeGenes(runs: readonly GeneRun[]): DatasetSummary[] {
       });
       const lastPts = ok.map((r) => r.points[r.points.length - 1] as GenePoint);
       const allGenes = dense ? cell(lastPts.map((p) => p.testAcc), rs.length) : null;
-      const truth = rs.some((r) => r.hasTruth);
+      const truth = !dense && rs.some((r) => r.hasTruth);
       const within = truth ? ok.map((r) => lastWithin(r.points, RECALL_BUDGET)) : [];
       const recall = truth ? cell(within.map((p) => (p === null ? 0 : (p.recall ?? 0))), rs.length) : null;
       const precision = truth ? cell(within.filter((p): p is GenePoint => p !== null && p.precision !== null).map((p) => p.precision as number), rs.length) : null;
