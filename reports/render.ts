@@ -23,6 +23,8 @@ import { COMPLETE, readReportData, type ReportData, type ReportInstance, type Re
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
 import { genePageContext, readGeneRuns, type GeneRun } from './genes.ts';
+import { compressionContext } from './compression-page.ts';
+import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -120,7 +122,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template; genes: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template; genes: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -133,6 +135,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     family: hb.compile(read('family'), opts),
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
+    compression: hb.compile(read('compression'), opts),
     genes: hb.compile(read('genes'), opts),
   };
   return templates;
@@ -158,7 +161,7 @@ const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: '
  * Builds every page of the report from loaded data (no I/O besides reading the templates and
  * the vega builds). `generatedAt` is printed in the footer.
  */
-export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), geneRuns: readonly GeneRun[] = []): Page[] {
+export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = [], geneRuns: readonly GeneRun[] = []): Page[] {
   const tpl = loadTemplates();
   const ver = version();
   const families = data.families.map((f, i) => {
@@ -178,7 +181,10 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
     dbPath: data.dbPath,
     hasCharts,
     ...current,
-    nav: { families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })) },
+    nav: {
+      families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })),
+      ...(compression.length ? { compression: { current: current.family === 'compression' } } : {}),
+    },
   });
 
   const pages: Page[] = [];
@@ -392,6 +398,8 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
       })),
     }),
   });
+  // ----- compression (nn-compression runs with a protocol record) -----
+  if (compression.length) pages.push({ file: 'compression.html', content: tpl.compression({ ...common({ family: 'compression' }, 'Compression', true), ...compressionContext(compression) }) });
   return pages;
 }
 
@@ -417,7 +425,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = buildPages(data, undefined, data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
+  const pages = buildPages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

@@ -11,9 +11,12 @@ import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
 import { dense } from './dense.ts';
 import { subgradAdam } from './subgrad-adam.ts';
+import { proxSgd } from './prox-sgd.ts';
+import { proxAdam } from './prox-adam.ts';
+import { gmp } from './gmp.ts';
 import { UserError } from '../problems/errors.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp];
 
 export function findSolver(name: string): Solver {
   const s = SOLVERS.find((x) => x.name === name);

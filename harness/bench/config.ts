@@ -34,7 +34,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParamValue } from '../../problems/types.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -54,6 +54,10 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** nn-compression: hidden widths, structure, and the protocol's fine-tune epochs. */
+  readonly layers?: readonly number[];
+  readonly structure?: 'weight' | 'neuron';
+  readonly finetuneEpochs?: number;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
   /** gene-selection only: the λ path and selection settings (harness/genes/types.ts). */
@@ -73,6 +77,8 @@ export interface SolverBlock {
   readonly timeout?: number;
   readonly seeds?: readonly number[];
   readonly tau?: number;
+  /** Only the problem blocks of these families get this solver block (default: every family). */
+  readonly families?: readonly string[];
 }
 
 export interface BenchConfig {
@@ -183,6 +189,11 @@ function nonNegative(v: Json, at: Path): number {
   return v;
 }
 
+function nonNegInt(v: Json, at: Path): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return at.fail(`must be a non-negative integer, got ${show(v)}`);
+  return v;
+}
+
 function bool(v: Json, at: Path): boolean {
   if (typeof v !== 'boolean') at.fail(`must be true or false, got ${show(v)}`);
   return v;
@@ -207,11 +218,11 @@ function paramValue(v: Json, at: Path): ParamValue {
 
 /** The gene-selection family (harness/genes/): a λ path per job, not one λ. */
 const GENE_FAMILY_NAME = 'gene-selection';
-const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name, GENE_FAMILY_NAME];
+const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), GENE_FAMILY_NAME];
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'path', 'methods'] as const;
-const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs', 'path', 'methods'] as const;
+const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'families'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
@@ -257,10 +268,23 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   const grouped = PROBLEMS.find((f) => f.name === family)?.grouped ?? false;
   if (grouped && o['groupSize'] === undefined) at.key('groupSize').fail(`is missing; family ${family} needs contiguous groups of groupSize features`);
   if (!grouped && o['groupSize'] !== undefined) at.key('groupSize').fail(`does not apply to family ${family}; remove it`);
-  const isMlp = family === MLP_FAMILY.name;
-  for (const k of ['hidden', 'mlpPenalty', 'backend'] as const) {
+  const isMlp = family === mlpFamily.name;
+  const isCompression = family === nnCompressionFamily.name;
+  for (const k of ['hidden', 'mlpPenalty'] as const) {
     if (!isMlp && o[k] !== undefined) at.key(k).fail(`applies to family mlp only; remove it`);
   }
+  for (const k of ['layers', 'structure', 'finetuneEpochs'] as const) {
+    if (!isCompression && o[k] !== undefined) at.key(k).fail(`applies to family nn-compression only; remove it`);
+  }
+  const tensorFamily = PROBLEMS.find((f) => f.name === family);
+  if (o['backend'] !== undefined && !(tensorFamily && isTensorFamily(tensorFamily))) at.key('backend').fail('applies to tensor families only; remove it');
+  let structure: 'weight' | 'neuron' | undefined;
+  if (o['structure'] !== undefined) {
+    const s = str(o['structure'], at.key('structure'));
+    if (s !== 'weight' && s !== 'neuron') return at.key('structure').fail(`must be "weight" or "neuron", got ${show(s)}`);
+    structure = s;
+  }
+  const layers = o['layers'] === undefined ? undefined : list(o['layers'], at.key('layers'), posInt);
   let mlpPenalty: 'l1' | 'group-l1' | undefined;
   if (o['mlpPenalty'] !== undefined) {
     const s = str(o['mlpPenalty'], at.key('mlpPenalty'));
@@ -283,6 +307,9 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     ...(o['hidden'] !== undefined ? { hidden: posInt(o['hidden'], at.key('hidden')) } : {}),
     ...(mlpPenalty !== undefined ? { mlpPenalty } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(layers !== undefined ? { layers } : {}),
+    ...(structure !== undefined ? { structure } : {}),
+    ...(o['finetuneEpochs'] !== undefined ? { finetuneEpochs: nonNegInt(o['finetuneEpochs'], at.key('finetuneEpochs')) } : {}),
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
   };
 }
@@ -381,6 +408,15 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
     ...(o['timeout'] !== undefined ? { timeout: positive(o['timeout'], at.key('timeout')) } : {}),
     ...(o['seeds'] !== undefined ? { seeds: list(o['seeds'], at.key('seeds'), seed) } : {}),
+    ...(o['families'] !== undefined
+      ? {
+          families: list(o['families'], at.key('families'), (x, p) => {
+            const f = str(x, p);
+            if (!FAMILY_NAMES().includes(f)) p.fail(`'${f}' is not a problem family; one of: ${FAMILY_NAMES().join(', ')}`);
+            return f;
+          }),
+        }
+      : {}),
     ...(o['tau'] !== undefined ? { tau: nonNegative(o['tau'], at.key('tau')) } : {}),
   };
 }

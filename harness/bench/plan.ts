@@ -13,7 +13,7 @@
  * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
@@ -92,7 +92,6 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
-  if (family === MLP_FAMILY.name) return new Set(MLP_FAMILY.capabilities);
   // a gene-selection job runs the linear baseline (Float64) or a network (tfjs) by its solver;
   // the real check happens on the built problem (runGenePath)
   if (family === GENE_FAMILY) return new Set<Capability>(['smooth-gradient', 'sample-mean', 'tensor-engine', 'design-matrix', 'convex', 'float64-engine', 'prox', 'lipschitz']);
@@ -149,8 +148,16 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         standardize: block.standardize,
         ...(block.target !== undefined ? { target: block.target } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
-        ...(block.family === MLP_FAMILY.name
+        ...(block.family === mlpFamily.name
           ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          : {}),
+        ...(block.family === nnCompressionFamily.name
+          ? {
+              backend: block.backend ?? 'wasm',
+              layers: block.layers ?? [300, 100],
+              structure: block.structure ?? 'weight',
+              finetuneEpochs: block.finetuneEpochs ?? 0,
+            }
           : {}),
       };
       out.push({
@@ -199,6 +206,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
       if (inst.methods && !inst.methods.includes(s.block.name)) continue;
+      if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
       for (const seed of s.block.seeds ?? config.seeds) {

@@ -13,7 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Status } from '../../problems/types.ts';
-import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
+import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
+import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
 import { GENE_FAMILY, loadGeneDataset } from '../genes/path.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -102,8 +103,11 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
     try {
       if (inst.spec.family === GENE_FAMILY) {
         loadGeneDataset(inst.spec.dataset);
-      } else if (inst.spec.family === 'mlp') {
-        loadDataset(inst.spec);
+        continue;
+      }
+      const fam = findFamily(inst.spec.family);
+      if (isTensorFamily(fam)) {
+        fam.checkData(inst.spec);
       } else {
         const p = await buildProblem(inst.spec);
         out.set(inst.id, { instanceHash: p.instanceHash, family: p.family, dataset: p.meta.dataset, lambda: p.lambda, title: inst.title });

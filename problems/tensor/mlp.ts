@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import type { Dataset } from '../dataset.ts';
 import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
+import { splitRows } from '../datasets/splits.ts';
 import { UserError } from '../errors.ts';
 import { type BackendName, BACKENDS } from './backend.ts';
 import { makeNetworkProblem, networkLoss, NETWORK_HIDDEN_BIAS } from './network.ts';
@@ -95,31 +96,14 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
   }
 
   // seeded split: perm[0..nTest) test, the rest train
-  const perm = new Rng(seed ^ 0x2545f491).shuffle(Int32Array.from({ length: n }, (_, i) => i));
-  const nTest = Math.min(Math.round(testFraction * n), n - 1);
-  const nTrain = n - nTest;
-  const Xtr = new Float32Array(nTrain * p);
-  const ytr = new Int32Array(nTrain);
-  const Xte = new Float32Array(nTest * p);
-  const yte = new Int32Array(nTest);
-  for (let r = 0; r < n; r++) {
-    const i = perm[r] as number;
-    const row = opts.X.subarray(i * p, (i + 1) * p);
-    if (r < nTest) {
-      Xte.set(row, r * p);
-      yte[r] = opts.y[i] as number;
-    } else {
-      Xtr.set(row, (r - nTest) * p);
-      ytr[r - nTest] = opts.y[i] as number;
-    }
-  }
+  const { train, test } = splitRows(opts.X, opts.y, p, testFraction, seed);
   const dataHash = opts.dataHash ?? hashRowMajor(opts.X, n, p, opts.y);
   const problem = await makeNetworkProblem({
     data: {
       p,
       classes: C,
-      train: { X: Xtr, y: ytr },
-      test: nTest > 0 ? { X: Xte, y: yte } : null,
+      train,
+      test,
       name: opts.name ?? 'arrays',
       hash: dataHash,
       notes: { ...(opts.notes ?? {}), penalty, splitSeed: seed },

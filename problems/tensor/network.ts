@@ -52,6 +52,7 @@ import { UserError } from '../errors.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type ParamDecl, type TensorModel } from './base.ts';
 import type { ParamPenalty, TensorBatch, TensorProblem } from './types.ts';
+import type { ClassSplit, SplitData } from '../datasets/splits.ts';
 
 /** Initial bias of every hidden layer (module comment). */
 export const NETWORK_HIDDEN_BIAS = 0.1;
@@ -59,26 +60,9 @@ export const NETWORK_HIDDEN_BIAS = 0.1;
 export type PenaltyScope = 'weights' | 'inputs' | 'first';
 export type WeightStructure = 'weight' | 'neuron';
 
-/** Samples of one split: X n×p row-major float32, class indices y. */
-export interface ClassSplit {
-  readonly X: Float32Array;
-  readonly y: Int32Array;
-}
-
-/** Classification data with an explicit train/test split (the test split may be absent). */
-export interface NetworkData {
-  readonly p: number;
-  readonly classes: number;
-  readonly train: ClassSplit;
-  readonly test: ClassSplit | null;
-  readonly name: string;
-  /** Content hash of the data (both splits), part of the instance key. */
-  readonly hash: string;
-  readonly notes?: Record<string, string | number | boolean>;
-  readonly labels?: Record<string, number>;
-  /** Informative input features, when known (meta.trueSupport). */
-  readonly trueSupport?: Int32Array;
-}
+/** Classification data with an explicit train/test split (problems/datasets/splits.ts). */
+export type NetworkData = SplitData;
+export type { ClassSplit };
 
 export interface NetworkOptions {
   readonly data: NetworkData;

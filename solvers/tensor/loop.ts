@@ -13,6 +13,8 @@
  *   (that read is inside the solver's clock: one read of the parameters per epoch) and the
  *   callback gets that Float64 snapshot, so the loop runs on backends that forbid dataSync
  *   (webgpu).
+ * - Every epoch's extras carry `numTensors` (tf.memory().numTensors) and `rssMB` (resident set
+ *   size), so a trace shows that neither grows over a long run.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Callback, IterateView, Params } from '../../problems/types.ts';
@@ -20,6 +22,7 @@ import type { TensorBatch, TensorProblem } from '../../problems/tensor/types.ts'
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
 import { EpochBatches } from '../optimizers/types.ts';
+import { dataOrderSeed } from './seed.ts';
 
 /** Where a step is in the run. */
 export interface StepClock {
@@ -45,10 +48,7 @@ export interface StepRule {
   dispose(): void;
 }
 
-/** The seed of the data order of run seed `seed` (an Rng stream of its own). */
-export function dataOrderSeed(seed: number): number {
-  return (seed ^ 0x5bd1e995) >>> 0;
-}
+export { dataOrderSeed };
 
 /** A numeric parameter with its default (strings from the CLI are parsed). */
 export function num(params: Params, key: string, dflt: number): number {
@@ -94,7 +94,8 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
   let step = 0;
   try {
     let x = await snapshot(problem, rule);
-    let extras = rule.extras ? await rule.extras() : {};
+    const health = (): Record<string, number> => ({ numTensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 1e5) / 10 });
+    let extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
     const view: IterateView = { x: () => x, extras: () => extras };
     while (callback(view)) {
       const order = batches ? batches.shuffle() : [null];
@@ -111,7 +112,7 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
       }
       epoch++;
       x = await snapshot(problem, rule);
-      extras = rule.extras ? await rule.extras() : {};
+      extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
     }
   } finally {
     rule.dispose();
