@@ -11,6 +11,9 @@
  * - `converged`: relative duality gap ≤ tol (convex problems with a dual), else KKT ≤ tol;
  * - `diverged`:  a non-finite iterate or objective, or F(x) > blowup·max(|F(x₀)|, 1);
  * - `max_iter`:  k reaches maxIter;
+ * - `stalled`:   the solver returned on its own (end of a LARS path, a line search that cannot
+ *                decrease, no progress left) before the criterion was met; the reason is the
+ *                solver's own (`run` returned `{ stopped }`) or names the final gap / KKT;
  * - `timeout`:   wall-clock seconds since the start exceed `timeoutSeconds` (cooperative here;
  *                the worker pool also terminates a stuck worker pre-emptively);
  * - `error`:     the solver threw; the partial curve is kept.
@@ -100,6 +103,7 @@ export async function runSolver(
   let lastX: Float64Array | null = null;
   let lastExtras: Readonly<Record<string, number>> | null = null;
   let f0: number | null = null;
+  let solverStop: string | null = null;
 
   const evaluate = (view: IterateView): Certificate => {
     const x = view.x();
@@ -173,8 +177,9 @@ export async function runSolver(
 
   resumeAt = performance.now();
   try {
-    await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, ...(opts.x0 ? { x0: opts.x0 } : {}) });
+    const end = await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, ...(opts.x0 ? { x0: opts.x0 } : {}) });
     if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
+    if (end && typeof end.stopped === 'string') solverStop = end.stopped;
   } catch (e) {
     if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
     status = 'error';
@@ -208,9 +213,9 @@ export async function runSolver(
       reason = `solver ${solver.name} returned without reporting any iterate`;
     } else {
       // The solver stopped on its own (e.g. the end of a LARS path) without meeting tol.
-      status = 'max_iter';
+      status = 'stalled';
       const crit = cert?.relGap !== null && cert?.relGap !== undefined ? `relative gap ${cert.relGap.toExponential(2)}` : `KKT ${cert?.kkt.toExponential(2)}`;
-      reason = `solver stopped on its own at iteration ${k} with ${crit} > tol ${opts.tol}`;
+      reason = `${solverStop ?? 'solver stopped on its own'} at iteration ${k} with ${crit} > tol ${opts.tol}`;
     }
   }
   return {

@@ -42,7 +42,7 @@ t.test('every mistake is one line naming the JSON path', async (t) => {
   const cases: [unknown, string][] = [
     [[], 'config t: (top level) must be an object, got []'],
     [edit(['name'], undefined), 'config t: name is missing; give the benchmark a name, e.g. "name": "my-bench"'],
-    [edit(['tols'], 1), 'config t: tols is not a known field; allowed here: name, description, tol, maxIter, timeout, seeds, referenceTimeout, problems, solvers'],
+    [edit(['tols'], 1), 'config t: tols is not a known field; allowed here: name, description, tol, maxIter, timeout, seeds, referenceTimeout, repeat, problems, solvers'],
     [edit(['tol'], -1), 'config t: tol must be a positive number, got -1'],
     [edit(['maxIter'], 10.5), 'config t: maxIter must be a positive integer, got 10.5'],
     [edit(['seeds'], [0, 'a']), 'config t: seeds[1] must be an integer in 0 … 2147483647, got "a"'],

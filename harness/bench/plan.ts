@@ -220,6 +220,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           timeoutSeconds: opts.timeout ?? s.block.timeout ?? config.timeout,
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,
+          repeat: s.block.repeat ?? config.repeat,
         };
         const title = `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;

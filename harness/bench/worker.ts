@@ -43,7 +43,7 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
       (point) => post(task, { type: 'trace', point }),
       (run) => post(task, { type: 'started', run }),
     );
-    return { kind: 'run', run: r.run, trace: r.trace };
+    return { kind: 'run', run: r.run, trace: r.trace, repetitions: r.repetitions };
   }
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
@@ -77,8 +77,9 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
       }
     }
   };
-  const result = await executeJob(job, { problem, reference: task.reference, onTrace });
-  return { kind: 'run', run: result.run, trace: result.trace };
+  // one untimed warm-up on this instance, then the job's timed repetitions (job.repeat)
+  const result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true });
+  return { kind: 'run', run: result.run, trace: result.trace, repetitions: result.repetitions };
 }
 
 async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {

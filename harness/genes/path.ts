@@ -335,5 +335,7 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
       bestRefit: bestRefit ? { index: bestRefit.index, ...bestRefit.point, names: names(bestRefit.point) } : null,
     }),
   };
-  return { run, trace, x: warm ?? null, outcome: null, problem: null };
+  // one timed pass along the path (no warm-up repetitions: the path is its own warm-up)
+  const repetitions = [{ rep: 0, solver_seconds: solverSeconds, wall_seconds: run.wall_seconds ?? 0, started_at: started }];
+  return { run, trace, repetitions, x: warm ?? null, outcome: null, problem: null };
 }

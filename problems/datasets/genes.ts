@@ -130,6 +130,11 @@ function readGz(name: string): Buffer {
   }
 }
 
+/** Absolute paths of a source's committed files (the content key hashes their bytes). */
+export function geneSourceFiles(which: keyof typeof SOURCES): string[] {
+  return [`${which}.expr.i16.gz`, `${which}.probes.txt.gz`, `${which}.samples.tsv.gz`].map(filePath);
+}
+
 const sourceCache = new Map<string, GeneSourceData>();
 
 /** Reads a committed source (cached per process). */
