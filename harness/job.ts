@@ -15,6 +15,7 @@ import { UserError } from '../problems/errors.ts';
 import { performance } from 'node:perf_hooks';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
+import { median } from './stats.ts';
 import type { GenePathSpec } from './genes/types.ts';
 import { GENE_FAMILY, LINEAR_METHODS, runGenePath } from './genes/path.ts';
 
@@ -134,16 +135,13 @@ export interface ExecuteOptions {
   readonly onTrace?: (p: TracePoint) => void;
   /** A problem already built for this job's spec (saves rebuilding). */
   readonly problem?: AnyProblem;
+  /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
+  readonly shouldStop?: () => boolean;
   /** Run the solver once, untimed, for WARMUP_ITERATIONS iterations before the timed runs (default false). */
   readonly warmup?: boolean;
 }
 
-/** The median of a non-empty list (mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-}
+export { median } from './stats.ts';
 
 /** Statuses after which a run is repeated for timing (a complete, normal run). */
 const REPEATABLE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
@@ -184,7 +182,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   }
   const ref = opts.reference ?? null;
   const t0 = performance.now();
-  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null };
+  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null, ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}) };
   if (opts.warmup) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
     const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
@@ -214,7 +212,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
     protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
   }
-  const extras = { ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}), ...(protocol ?? {}) };
+  const extras = { ...(outcome.extras ?? {}), ...(protocol ?? {}) };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -236,7 +234,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: Object.keys(extras).length > 0 ? JSON.stringify(extras) : null,
+    extras: runExtras(problem, extras),
   };
   return { run, trace: trace.map(traceRow), repetitions, x: outcome.x, outcome, problem };
 }
@@ -254,6 +252,18 @@ export function traceRow(p: TracePoint): NewTrace {
     test_metric: p.testMetric,
     extras: p.extras ? JSON.stringify(p.extras) : null,
   };
+}
+
+/**
+ * The run's JSON `extras`: the solver's final extras (and protocol results), the label mapping, and on the tensor
+ * engine the WebGPU adapter {vendor, architecture, description, isFallbackAdapter} behind
+ * backend 'webgpu' (a fallback adapter is software, not a GPU). Null when there is nothing.
+ */
+export function runExtras(problem: AnyProblem | null, extras: Readonly<Record<string, unknown>> | null): string | null {
+  const adapter = problem && problem.engine === 'tfjs' ? problem.adapter : null;
+  const labels = problem?.meta.labels;
+  if ((!extras || Object.keys(extras).length === 0) && !labels && !adapter) return null;
+  return JSON.stringify({ ...(extras ?? {}), ...(labels ? { labels } : {}), ...(adapter ? { adapter } : {}) });
 }
 
 function finiteOrNull(v: number | null | undefined): number | null {
@@ -309,7 +319,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     machine: prov.machine,
     node_version: prov.nodeVersion,
     versions: JSON.stringify(prov.versions),
-    extras: null,
+    extras: runExtras(problem, null),
   };
 }
 

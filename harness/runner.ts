@@ -2,9 +2,11 @@
  * The harness clock and stopping rule.
  *
  * A solver calls `callback(iterate)` first on its starting point (k = 0) and then once per
- * iteration (epoch for coordinate descent). Only time spent inside `solver.run` outside the
- * callback is counted; evaluating the objective, duality gap, KKT violation and support at a
- * trace point happens with the clock stopped.
+ * iteration (epoch for coordinate descent); a tensor solver awaits `ctx.asyncCallback(iterate)`
+ * instead, whose iterate is read from the device with `await` (no synchronous reads). Only time
+ * spent inside `solver.run` outside the callback is counted; reading the iterate and evaluating
+ * the objective, duality gap, KKT violation and support at a trace point happen with the clock
+ * stopped.
  *
  * Stopping (checked deterministically in k: every iteration up to k = 200, then every
  * ⌈k/200⌉ iterations, so iteration counts do not depend on machine speed):
@@ -21,7 +23,7 @@
  * last point, so a curve has O(log k) points.
  */
 import { performance } from 'node:perf_hooks';
-import type { AnyProblem, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { AnyProblem, AsyncCallback, AsyncIterateView, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import { Certifier, relative, type Certificate } from '../problems/certificate.ts';
 import { allFinite } from '../problems/linalg.ts';
 
@@ -50,6 +52,8 @@ export interface RunOptions {
    * whose evaluations would cost as much as the steps (the gene protocol's λ path).
    */
   readonly stopChecks?: boolean;
+  /** Asked at every callback: true stops the run there as `timeout` (the pool's cooperative stop). */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface RunOutcome {
@@ -97,7 +101,9 @@ export async function runSolver(
   let resumeAt = 0;
   let status: RunOutcome['status'] | null = null;
   let reason: string | null = null;
-  let lastView: IterateView | null = null;
+  /** The last iterate the solver reported (a device iterate is read with await). */
+  type Reported = { readonly sync: IterateView } | { readonly device: AsyncIterateView };
+  let lastView: Reported | null = null;
   let lastCert: Certificate | null = null;
   let lastCertK = -1;
   let lastX: Float64Array | null = null;
@@ -105,17 +111,26 @@ export async function runSolver(
   let f0: number | null = null;
   let solverStop: string | null = null;
 
-  const evaluate = (view: IterateView): Certificate => {
-    const x = view.x();
+  const certified = (x: Float64Array, c: Certificate | null): Certificate => {
     lastX = x;
-    lastExtras = view.extras ? view.extras() : null;
-    if (!allFinite(x)) {
-      lastCert = { objective: NaN, gap: null, relGap: null, kkt: NaN, nnz: 0, testMetric: null };
-    } else {
-      lastCert = certifier.certify(x);
-    }
+    lastCert = c ?? { objective: NaN, gap: null, relGap: null, kkt: NaN, nnz: 0, testMetric: null };
     lastCertK = k;
     return lastCert;
+  };
+  const evaluate = (view: IterateView): Certificate => {
+    const x = view.x();
+    lastExtras = view.extras ? view.extras() : null;
+    return certified(x, allFinite(x) ? certifier.certify(x) : null);
+  };
+  // Reads a device iterate with await (the clock is stopped while it runs).
+  const evaluateDevice = async (view: AsyncIterateView): Promise<Certificate> => {
+    const x = await view.x();
+    lastExtras = view.extras ? await view.extras() : null;
+    return certified(x, allFinite(x) ? await certifier.certifyAsync(x) : null);
+  };
+  const evaluateLast = (): Certificate | Promise<Certificate> => {
+    const v = lastView as Reported;
+    return 'sync' in v ? evaluate(v.sync) : evaluateDevice(v.device);
   };
 
   const record = (c: Certificate): void => {
@@ -137,29 +152,31 @@ export async function runSolver(
   const converged = (c: Certificate): boolean =>
     c.relGap !== null ? c.relGap <= opts.tol : c.kkt <= opts.tol;
 
-  const callback: Callback = (view) => {
+  /** Entering a callback: stop the clock; whether iterate k is a trace point or a stop check. */
+  const enter = (): { onGrid: boolean; check: boolean } => {
     solverMs += performance.now() - resumeAt;
     k++;
-    lastView = view;
-    const onGrid = k >= nextTrace;
-    const check = ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter;
-    if (onGrid || check) {
-      const c = evaluate(view);
-      if (k === 0) f0 = c.objective;
-      if (onGrid) {
-        record(c);
-        nextTrace = k < 5 ? k + 1 : Math.max(k + 1, Math.ceil(k * ratio));
-      }
-      if (!Number.isFinite(c.objective)) {
-        status = 'diverged';
-        reason = `non-finite objective or iterate at iteration ${k}`;
-      } else if (c.objective > blowup * Math.max(Math.abs(f0 ?? c.objective), 1)) {
-        status = 'diverged';
-        reason = `objective blew up to ${c.objective.toExponential(3)} at iteration ${k} (start ${(f0 ?? NaN).toExponential(3)})`;
-      } else if (converged(c)) {
-        status = 'converged';
-      }
+    return { onGrid: k >= nextTrace, check: ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter };
+  };
+  /** The stopping rule on an evaluated iterate. */
+  const judge = (c: Certificate, onGrid: boolean): void => {
+    if (k === 0) f0 = c.objective;
+    if (onGrid) {
+      record(c);
+      nextTrace = k < 5 ? k + 1 : Math.max(k + 1, Math.ceil(k * ratio));
     }
+    if (!Number.isFinite(c.objective)) {
+      status = 'diverged';
+      reason = `non-finite objective or iterate at iteration ${k}`;
+    } else if (c.objective > blowup * Math.max(Math.abs(f0 ?? c.objective), 1)) {
+      status = 'diverged';
+      reason = `objective blew up to ${c.objective.toExponential(3)} at iteration ${k} (start ${(f0 ?? NaN).toExponential(3)})`;
+    } else if (converged(c)) {
+      status = 'converged';
+    }
+  };
+  /** The budget checks; true when the stopping iterate still has to be evaluated. */
+  const budget = (): boolean => {
     if (status === null && k >= opts.maxIter) {
       status = 'max_iter';
       reason = `reached max_iter = ${opts.maxIter}`;
@@ -168,16 +185,38 @@ export async function runSolver(
       status = 'timeout';
       reason = `exceeded the time budget of ${opts.timeoutSeconds} s`;
     }
+    if (status === null && opts.shouldStop?.()) {
+      status = 'timeout';
+      reason = `stopped by the worker pool at iteration ${k} (over its time budget, or the benchmark was interrupted)`;
+    }
     // Stopping: evaluate the final iterate now, while the solver still holds it (a tensor
     // solver frees its variables once it returns).
-    if (status !== null && lastCertK !== k) evaluate(view);
+    return status !== null && lastCertK !== k;
+  };
+  /** Leaving a callback: restart the clock; whether the solver goes on. */
+  const leave = (): boolean => {
     resumeAt = performance.now();
     return status === null;
   };
 
+  const callback: Callback = (view) => {
+    const { onGrid, check } = enter();
+    lastView = { sync: view };
+    if (onGrid || check) judge(evaluate(view), onGrid);
+    if (budget()) evaluate(view);
+    return leave();
+  };
+  const asyncCallback: AsyncCallback = async (view) => {
+    const { onGrid, check } = enter();
+    lastView = { device: view };
+    if (onGrid || check) judge(await evaluateDevice(view), onGrid);
+    if (budget()) await evaluateDevice(view);
+    return leave();
+  };
+
   resumeAt = performance.now();
   try {
-    const end = await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, ...(opts.x0 ? { x0: opts.x0 } : {}) });
+    const end = await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, asyncCallback, ...(opts.x0 ? { x0: opts.x0 } : {}) });
     if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
     if (end && typeof end.stopped === 'string') solverStop = end.stopped;
   } catch (e) {
@@ -187,11 +226,11 @@ export async function runSolver(
   }
 
   // Make sure the last iterate is evaluated and is the last trace point.
-  const view = lastView as IterateView | null;
+  const view = lastView as Reported | null;
   if (view !== null && lastCertK !== k && status !== 'error') {
     let c: Certificate;
     try {
-      c = evaluate(view);
+      c = await evaluateLast();
     } catch (e) {
       // the solver released its iterate when it returned: that is a solver bug, recorded as such
       status = 'error';

@@ -43,6 +43,7 @@ import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
 import { GENE_PATH_DEFAULTS, HEADS, type GenePathSpec } from '../genes/types.ts';
+import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -240,7 +241,6 @@ function repeatCount(v: Json, at: Path): number {
   if (r > MAX_REPEAT) at.fail(`must be at most ${MAX_REPEAT}, got ${r}`);
   return r;
 }
-const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
  * Validates a parsed config. Solver names and every parameter value (fixed and gridded) are
@@ -312,7 +312,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   let backend: string | undefined;
   if (o['backend'] !== undefined) {
     backend = str(o['backend'], at.key('backend'));
-    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) at.key('backend').fail(`must be one of ${BACKEND_CHOICES.join(', ')}, got ${show(backend)}`);
   }
   return {
     family,
@@ -367,7 +367,7 @@ function parseGeneBlock(o: Record<string, Json>, at: Path, datasets: string[]): 
   let backend: string | undefined;
   if (o['backend'] !== undefined) {
     backend = str(o['backend'], at.key('backend'));
-    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) at.key('backend').fail(`must be one of ${BACKEND_CHOICES.join(', ')}, got ${show(backend)}`);
   }
   const methods = o['methods'] === undefined ? undefined : list(o['methods'], at.key('methods'), str);
   methods?.forEach((m, i) => {
