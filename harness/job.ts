@@ -3,8 +3,9 @@
  * data (they cross to pool workers as messages); `buildProblem` and `executeJob` turn them into
  * a run. Both `l1bench solve` and the benchmark pool go through here.
  */
-import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
+import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
 import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
@@ -212,7 +213,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
     protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
   }
-  const extras = { ...(outcome.extras ?? {}), ...(protocol ?? {}) };
+  const extras = { ...(outcome.extras ?? {}), ...supportAt(problem, outcome.x), ...(protocol ?? {}) };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -237,6 +238,13 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     extras: runExtras(problem, extras),
   };
   return { run, trace: trace.map(traceRow), repetitions, x: outcome.x, outcome, problem };
+}
+
+/** Support size of the final iterate at each τ of NNZ_TAUS (`nnz@1e-4`: …); nothing without a final iterate. */
+function supportAt(problem: AnyProblem, x: Float64Array | null): Record<string, number> {
+  if (x === null) return {};
+  const support = (t: number): number => ('support' in problem && typeof problem.support === 'function' ? problem.support(x, t) : (problem as Problem).penalty.support(x, t));
+  return Object.fromEntries(NNZ_TAUS.map((t) => [nnzKey(t), support(t)]));
 }
 
 /** A trace point as a row (the store sets run_id). */

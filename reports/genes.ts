@@ -18,7 +18,7 @@
  */
 import { sql } from 'kysely';
 import { openReadOnly, type ReadStore } from '../harness/store/index.ts';
-import { CHART_CONFIG, LOG_AXIS } from './specs.ts';
+import { CHART_CONFIG, LOG_AXIS } from './style.ts';
 
 const FAMILY = 'gene-selection';
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';

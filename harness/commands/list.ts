@@ -49,7 +49,7 @@ export function registerList(program: Command): void {
       lines.push('', 'Problems:');
       const fams = familyCapabilities();
       for (const f of fams) lines.push(`  ${f.name.padEnd(18)} ${f.description}`);
-      lines.push('', 'Datasets:', describeDatasets(), '', 'Solver × problem (✓ runs, · skipped: missing capability):');
+      lines.push('', describeDatasets(), '', 'Solver × problem (✓ runs, · skipped: missing capability):');
       const w = Math.max(...SOLVERS.map((s) => s.name.length)) + 2;
       lines.push(`  ${''.padEnd(w)}${fams.map((f) => f.name.padEnd(f.name.length + 2)).join('')}`);
       for (const s of SOLVERS) {
