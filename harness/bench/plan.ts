@@ -24,6 +24,8 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { GENE_FAMILY } from '../genes/path.ts';
+import { GENE_PATH_DEFAULTS } from '../genes/types.ts';
 import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 /** Most jobs one plan may hold (before deduplication and --filter). */
@@ -70,6 +72,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
+  /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
+  readonly methods?: readonly string[];
 }
 
 export interface PlannedJob {
@@ -127,6 +131,9 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
+  // a gene-selection job runs the linear baseline (Float64) or a network (tfjs) by its solver;
+  // the real check happens on the built problem (runGenePath)
+  if (family === GENE_FAMILY) return new Set<Capability>(['smooth-gradient', 'sample-mean', 'tensor-engine', 'design-matrix', 'convex', 'float64-engine', 'prox', 'lipschitz']);
   const f = PROBLEMS.find((x) => x.name === family);
   return new Set(f ? f.capabilities : []);
 }
@@ -150,6 +157,23 @@ function lambdaTitle(spec: ProblemSpec): string {
 
 function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
+  if (block.family === GENE_FAMILY) {
+    // one instance per dataset: the λ path (its smallest λ stands in the spec's λ field)
+    const genes = { ...GENE_PATH_DEFAULTS, ...(block.path ?? {}) };
+    block.datasets.forEach((dataset, d) => {
+      const spec: ProblemSpec = { family: GENE_FAMILY, dataset, lambda: { kind: 'ratio', ratio: genes.minRatio }, genes, backend: block.backend ?? 'wasm' };
+      out.push({
+        id: JSON.stringify(spec),
+        spec,
+        title: `${GENE_FAMILY}/${dataset} path ${genes.count}×λ ${genes.heads}`,
+        convex: false,
+        where: `problems[${index}].datasets[${d}]`,
+        maxIterCap: block.maxIter ?? null,
+        ...(block.methods ? { methods: block.methods } : {}),
+      });
+    });
+    return out;
+  }
   const lambdas = [
     ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
     ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
@@ -226,6 +250,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   for (const inst of instances) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
+      if (inst.methods && !inst.methods.includes(s.block.name)) continue;
       if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
