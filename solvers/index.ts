@@ -10,8 +10,11 @@ import { spredSgd } from './spred-sgd.ts';
 import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
 import { UserError } from '../problems/errors.ts';
+// The peers (scikit-learn, glmnet) run as external commands through harness/external/ (the one
+// place this folder reaches into harness/: the registry lists every solver).
+import { PEERS } from '../harness/external/peers/index.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, ...PEERS];
 
 export function findSolver(name: string): Solver {
   const s = SOLVERS.find((x) => x.name === name);

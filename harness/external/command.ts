@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Callback, Capability, IterateView, ParamSpec, Params, RunContext, Solver } from '../../problems/types.ts';
+import type { AnyProblem, Callback, Capability, IterateView, ParamSpec, Params, RunContext, Solver } from '../../problems/types.ts';
 import { SolverTimeout } from '../../problems/errors.ts';
 import { float64Problem, startingPoint } from '../../solvers/kernels/start.ts';
 import { parseMessage, ProtocolError, toleranceSequence, writeProblem, type SolverMessage, type WrittenProblem } from './protocol.ts';
@@ -151,8 +151,8 @@ export interface CommandSolverSpec {
   /** Default: a Float64 problem with its design matrix. */
   readonly requires?: readonly Capability[];
   readonly params?: Readonly<Record<string, ParamSpec>>;
-  /** Why it cannot run here (missing interpreter or library, with the install hint), or null. */
-  readonly unavailable?: () => string | null;
+  /** Why it cannot run this problem here (missing interpreter or library, with the install hint), or null. */
+  readonly unavailable?: (problem: AnyProblem) => string | null;
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   /** Tightest black-box tolerance requested (default 1e-14): the child gets 1e-1, 1e-2, …, this. */
