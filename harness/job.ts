@@ -49,12 +49,14 @@ export interface JobSpec {
   /** Support threshold; default: the solver's `defaultTau`, else 0. */
   readonly tau?: number;
   readonly suite?: string | null;
+  /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
+  readonly path?: { readonly id: string; readonly index: number };
 }
 
 /** Deterministic key of a job (same spec + same commit → same key). */
 export function jobKey(job: JobSpec): string {
   const p = provenance();
-  const body = JSON.stringify([job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit]);
+  const body = JSON.stringify([job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit, ...(job.path ? [job.path] : [])]);
   return createHash('sha256').update(body).digest('hex').slice(0, 32);
 }
 
@@ -116,6 +118,8 @@ export interface ExecuteOptions {
   readonly onTrace?: (p: TracePoint) => void;
   /** A problem already built for this job's spec (saves rebuilding). */
   readonly problem?: AnyProblem;
+  /** Warm start x₀ (paths). */
+  readonly x0?: Float64Array;
 }
 
 /**
@@ -148,6 +152,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     seed: job.seed,
     reference: ref ? ref.objective : null,
     ...(opts.onTrace ? { onTrace: opts.onTrace } : {}),
+    ...(opts.x0 ? { x0: opts.x0 } : {}),
   });
   const fin = outcome.final;
   const run: NewRun = {

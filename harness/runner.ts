@@ -8,7 +8,8 @@
  *
  * Stopping (checked deterministically in k: every iteration up to k = 200, then every
  * ⌈k/200⌉ iterations, so iteration counts do not depend on machine speed):
- * - `converged`: relative duality gap ≤ tol (convex problems with a dual), else KKT ≤ tol;
+ * - `converged`: |relative duality gap| ≤ tol (convex problems with a dual; the gap is recorded
+ *                signed, a negative one is round-off), else KKT ≤ tol;
  * - `diverged`:  a non-finite iterate or objective, or F(x) > blowup·max(|F(x₀)|, 1);
  * - `max_iter`:  k reaches maxIter;
  * - `timeout`:   wall-clock seconds since the start exceed `timeoutSeconds` (cooperative here;
@@ -131,7 +132,8 @@ export async function runSolver(
   };
 
   const converged = (c: Certificate): boolean =>
-    c.relGap !== null ? c.relGap <= opts.tol : c.kkt <= opts.tol;
+    // a negative relative gap is round-off (or a wrong dual): only |gap| ≤ tol certifies
+    c.relGap !== null ? Math.abs(c.relGap) <= opts.tol : c.kkt <= opts.tol;
 
   const callback: Callback = (view) => {
     const own = view.time ? view.time() : undefined;

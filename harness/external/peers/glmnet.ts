@@ -13,6 +13,7 @@ export const glmnet = commandSolver({
   requires: ['design-matrix', 'float64-engine', 'convex'],
   unavailable: peerUnavailable('glmnet', ['quadratic+l1', 'logistic+l1', 'multinomial+l1', 'multinomial+group-l1'], findRscript),
   env: PEER_ENV,
+  nativePath: true,
   // glmnet's thresh bounds the squared coordinate changes: its KKT violation scales like √thresh
   tightestTol: 1e-20,
 });

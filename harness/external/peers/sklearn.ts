@@ -18,5 +18,6 @@ export function sklearnSolver(method: SklearnMethod, description: string, models
     requires: ['design-matrix', 'float64-engine', 'convex'],
     unavailable: peerUnavailable(name, models, findPython),
     env: PEER_ENV,
+  nativePath: true,
   });
 }
