@@ -78,7 +78,8 @@ now <- function() as.numeric(Sys.time())
 
 if (!is.null(h$lambdas) && length(h$lambdas) > 0) {
   lambdas <- as.numeric(h$lambdas)
-  thresh <- if (!is.null(h$params$pathTol)) as.numeric(h$params$pathTol) else 1e-10
+  # glmnet's thresh bounds squared coefficient changes: its KKT violation goes like √thresh
+  thresh <- max((if (!is.null(h$params$pathTol)) as.numeric(h$params$pathTol) else 1e-10)^2, 1e-24)
   invisible(fit_at(lambdas[seq_len(min(2, length(lambdas)))], thresh))  # warm-up
   t0 <- now()
   fit <- fit_at(lambdas, thresh)
