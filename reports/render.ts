@@ -20,6 +20,8 @@ import Handlebars from 'handlebars';
 
 import { STATUSES, type Status } from '../problems/types.ts';
 import { COMPLETE, readReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { pathsPage } from './paths.ts';
+import { openReadOnly } from '../harness/store/index.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
 
@@ -411,6 +413,18 @@ export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
   const pages = buildPages(data);
+  // regularization paths (solve --path): their own page, linked from the overview
+  const ro = await openReadOnly(opts.db);
+  let paths: string | null;
+  try {
+    paths = pathsPage(await ro.runs({}), new Date().toISOString());
+  } finally {
+    await ro.close();
+  }
+  if (paths !== null) {
+    pages.forEach((p, i) => (pages[i] = { ...p, content: p.content.replace('<a href="ranking.html"', '<a href="paths.html">Paths</a>\n    <a href="ranking.html"') }));
+    pages.push({ file: 'paths.html', content: paths });
+  }
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

@@ -5,7 +5,7 @@
  * objectives; `solve --path` stores one run per λ linked by one path id, with distinct job keys.
  */
 import t from 'tap';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -94,4 +94,26 @@ t.test('solve --path K records one run per λ under one path id', async (t) => {
   const bad = spawnSync(process.execPath, [bin, 'solve', '--problem', 'lasso', '--data', 'diabetes', '--solver', 'cd', '--lambda-ratio', '1,2', '--no-db'], { encoding: 'utf8' });
   t.equal(bad.status, 2);
   t.match(bad.stderr, /from large λ to small/);
+});
+
+t.test('the report draws a stored path: coefficients and time per λ', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'l1bench-path-report-'));
+  const db = join(dir, 'r.db');
+  const store = await openStore(db);
+  const rs = await executePath({ ...job('cd'), problem: { ...job('cd').problem, dataset: 'sim-lasso:n=40,p=30,k=4,seed=1' } }, geometricRatios(5, 0.05));
+  try {
+    for (const r of rs) await store.recordRun(r.run, r.trace);
+  } finally {
+    await store.close();
+  }
+  const { renderReport } = await import('../reports/render.ts');
+  const out = await renderReport({ db, out: join(dir, 'report') });
+  const page = out.pages.find((p) => p.endsWith('paths.html'));
+  t.ok(page, 'paths.html written');
+  const html = readFileSync(page as string, 'utf8');
+  const nnzLast = rs[4]?.run.nnz as number;
+  t.match(html, new RegExp(`coefficients along the path \\(${nnzLast} of \\d+ features ever nonzero\\)`));
+  t.equal((html.match(/<polyline/g) ?? []).length >= nnzLast + 2, true, 'one line per feature plus the two time lines');
+  t.equal((html.match(/<tr class="row-converged">/g) ?? []).length, 5, 'one row per λ');
+  t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /<a href="paths.html">Paths<\/a>/);
 });
