@@ -74,7 +74,8 @@ coefs <- function(fit, k) {
   as.numeric(fit$beta[, k])
 }
 
-now <- function() as.numeric(Sys.time())
+# the fit clock: wall time, or this process's CPU time when L1BENCH_PEER_CLOCK=cpu (bench/peers-speed.ts)
+now <- if (Sys.getenv("L1BENCH_PEER_CLOCK") == "cpu") function() { pt <- proc.time(); pt[["user.self"]] + pt[["sys.self"]] } else function() as.numeric(Sys.time())
 
 if (!is.null(h$lambdas) && length(h$lambdas) > 0) {
   lambdas <- as.numeric(h$lambdas)
