@@ -1,7 +1,7 @@
 /**
  * Per-step cost of spred against the plain baseline on the tensor engine:
  * spred-Adam (W₁ = U ⊙ V, or u·V for group L1; g = f + (λ/2)(‖U‖² + ‖V‖²)) against Adam on W₁
- * itself with the L1 subgradient (runDenseTensor), on the MLP, measured in the same process.
+ * itself with the L1 subgradient (subgrad-adam), on the MLP, measured in the same process.
  *
  *     npx tsx bench/spred-overhead.ts [--backend wasm|cpu] [--n 2000] [--p 500] [--hidden 64]
  *                                     [--batch 128] [--epochs 4] [--rounds 8]
@@ -17,7 +17,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
 import type { BackendName } from '../problems/tensor/backend.ts';
 import type { TensorProblem } from '../problems/tensor/types.ts';
-import { runDenseTensor, runSpredTensor } from '../solvers/spred/tensor.ts';
+import { runSpredTensor } from '../solvers/spred/tensor.ts';
+import { subgradAdam } from '../solvers/subgrad-adam.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,7 +52,7 @@ async function perStep(problem: TensorProblem, which: 'spred' | 'dense', seed: n
     return stamps.length <= epochs;
   };
   if (which === 'spred') await runSpredTensor(problem, 'adam', params, cb, { seed, maxIter: epochs });
-  else await runDenseTensor(problem, 'adam', params, cb, { seed, maxIter: epochs });
+  else await subgradAdam.run(problem, params, cb, { seed, maxIter: epochs });
   const per = (a: number[]): number[] => a.slice(2).map((v, e) => (v - (a[e + 1] as number)) / stepsPerEpoch);
   return { wall: per(stamps), cpu: per(cpuStamps) };
 }

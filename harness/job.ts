@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
-import { findFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
+import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
@@ -36,6 +36,11 @@ export interface ProblemSpec {
   readonly hidden?: number;
   /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
   readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** nn-compression: hidden widths (default [300, 100]) and 'weight' | 'neuron' structure. */
+  readonly layers?: readonly number[];
+  readonly structure?: 'weight' | 'neuron';
+  /** nn-compression protocol: epochs of threshold + fine-tune after the solve (0 = none). */
+  readonly finetuneEpochs?: number;
 }
 
 export interface JobSpec {
@@ -68,10 +73,10 @@ function sortKeys(o: Readonly<Record<string, ParamValue>>): [string, ParamValue]
 
 const datasetCache = new Map<string, Dataset>();
 
-/** Loads (and caches per process) the dataset of a spec. */
+/** Loads (and caches per process) the dataset of a spec (Float64 families; tensor ones load their own data). */
 export function loadDataset(spec: ProblemSpec): Dataset {
-  const fam = spec.family === 'mlp' ? null : findFamily(spec.family);
-  const task = fam ? fam.task : 'multiclass';
+  const fam = findFamily(spec.family);
+  const task = fam.task;
   const key = JSON.stringify([spec.dataset, spec.target ?? null, task, spec.standardize ?? false]);
   let ds = datasetCache.get(key);
   if (!ds) {
@@ -83,12 +88,9 @@ export function loadDataset(spec: ProblemSpec): Dataset {
 
 /** Builds the problem instance of a spec. */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
-  const ds = loadDataset(spec);
-  if (spec.family === 'mlp') {
-    const { makeMlpFromDataset } = await import('../problems/tensor/index.ts');
-    return makeMlpFromDataset(ds, spec);
-  }
   const fam = findFamily(spec.family);
+  if (isTensorFamily(fam)) return fam.build(spec);
+  const ds = loadDataset(spec);
   return makeProblem(fam, ds, spec.lambda, {
     ...(spec.groupSize !== undefined ? { groupSize: spec.groupSize } : {}),
     ...(spec.groupsFile !== undefined ? { groupsFile: spec.groupsFile } : {}),
@@ -155,6 +157,13 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     ...(opts.x0 ? { x0: opts.x0 } : {}),
   });
   const fin = outcome.final;
+  // protocol steps after the timed solve (network problems): threshold sweep, per-layer counts, fine-tune
+  let protocol: Record<string, unknown> | null = null;
+  if (problem.engine === 'tfjs' && outcome.x && outcome.status !== 'error' && outcome.status !== 'diverged') {
+    const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
+    protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
+  }
+  const extras = { ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}), ...(protocol ?? {}) };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -175,7 +184,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: outcome.extras || problem.meta.labels ? JSON.stringify({ ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}) }) : null,
+    extras: Object.keys(extras).length > 0 ? JSON.stringify(extras) : null,
   };
   return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
 }
@@ -221,7 +230,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     solver_label: label,
     params: JSON.stringify(params),
     seed: job.seed,
-    engine: problem ? problem.engine : job.problem.family === 'mlp' ? 'tfjs' : 'float64',
+    engine: problem ? problem.engine : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
     backend: problem && problem.engine === 'tfjs' ? problem.backend : null,
     tol: job.tol,
     max_iter: job.maxIter,

@@ -1,6 +1,8 @@
 /**
- * The problem zoo: one explicit list of problem families on the Float64 engine.
- * Each family turns a dataset into a datafit + penalty; `makeProblem` adds λ.
+ * The problem zoo: one explicit list of problem families, Float64 and tensor alike (PROBLEMS).
+ * A Float64 family turns a dataset into a datafit + penalty (`makeProblem` adds λ); a tensor
+ * family (engine 'tfjs') builds its TensorFlow.js problem from the spec through a lazy import
+ * (problems/tensor/families.ts), so that Float64 runs never load TensorFlow.js.
  *
  * - lasso:        F(w) = (1/2n)‖y − Xw‖² + λ‖w‖₁,             λ_max = ‖Xᵀy‖∞/n
  * - group-lasso:  F(w) = (1/2n)‖y − Xw‖² + λ Σ_g ‖w_g‖₂,       λ_max = max_g ‖X_gᵀy‖₂/n
@@ -9,7 +11,7 @@
  * In general λ_max = Ω*(−∇f(0)): the smallest λ for which x = 0 is optimal.
  */
 import { createHash } from 'node:crypto';
-import type { Capability, Datafit, Penalty, Problem } from './types.ts';
+import type { Capability, Datafit, Penalty, Problem, TensorProblemLike } from './types.ts';
 import type { Dataset } from './dataset.ts';
 import { quadratic } from './datafits/quadratic.ts';
 import { logistic } from './datafits/logistic.ts';
@@ -17,6 +19,8 @@ import { multinomial } from './datafits/multinomial.ts';
 import { groupL1, l1 } from './penalties.ts';
 import { contiguousGroups, readGroupsFile, validateGroups } from './groups.ts';
 import { UserError } from './errors.ts';
+import { resolveDataset } from './datasets/index.ts';
+import { checkFashionMnist, isFashionMnist } from './datasets/fashion-mnist.ts';
 
 export type Task = Dataset['task'];
 
@@ -35,6 +39,7 @@ export interface Built {
 }
 
 export interface ProblemFamily {
+  readonly engine?: 'float64';
   readonly name: string;
   readonly description: string;
   /** The kind of target the family needs. */
@@ -115,12 +120,84 @@ export const multinomialGroupFamily: ProblemFamily = {
   },
 };
 
-/** The explicit list of Float64 problem families. */
-export const PROBLEMS: readonly ProblemFamily[] = [lassoFamily, logisticFamily, multinomialFamily, multinomialGroupFamily, groupLassoFamily];
+/** What a tensor family reads from a problem spec (the harness's ProblemSpec has these fields). */
+export interface TensorFamilySpec {
+  readonly dataset: string;
+  readonly lambda: LambdaSpec;
+  readonly standardize?: boolean;
+  readonly backend?: string;
+  /** mlp: hidden units. */
+  readonly hidden?: number;
+  /** mlp: 'l1' (first-layer weights) or 'group-l1' (one group per input feature). */
+  readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** nn-compression: hidden widths (default [300, 100]). */
+  readonly layers?: readonly number[];
+  /** nn-compression: 'weight' (elementwise L1) or 'neuron' (one group per hidden neuron). */
+  readonly structure?: 'weight' | 'neuron';
+}
 
-export function findFamily(name: string): ProblemFamily {
+/** A family on the tensor engine (TensorFlow.js, float32). */
+export interface TensorFamily {
+  readonly engine: 'tfjs';
+  readonly name: string;
+  readonly description: string;
+  readonly task: Task;
+  readonly grouped: false;
+  readonly capabilities: readonly Capability[];
+  /** Builds the problem (loads TensorFlow.js on first use). */
+  build(spec: TensorFamilySpec): Promise<TensorProblemLike>;
+  /** Checks the spec's data without TensorFlow.js (planning: a bad dataset fails before anything runs). */
+  checkData(spec: TensorFamilySpec): void;
+}
+
+/** The data check of the network families: Fashion-MNIST files exist, or the dataset resolves with class labels. */
+function checkNetworkData(spec: TensorFamilySpec): void {
+  if (isFashionMnist(spec.dataset)) return checkFashionMnist(spec.dataset);
+  const ds = resolveDataset(spec.dataset, { task: 'multiclass', standardize: spec.standardize ?? false });
+  if (ds.task !== 'multiclass' && ds.task !== 'binary') throw new UserError(`dataset '${ds.name}' is ${ds.task}; a network family needs class labels`);
+}
+
+/** Capabilities of the network families (every tensor penalty kind has a closed-form prox). */
+const NETWORK: readonly Capability[] = ['smooth-gradient', 'sample-mean', 'prox', 'tensor-engine'];
+
+export const mlpFamily: TensorFamily = {
+  engine: 'tfjs',
+  name: 'mlp',
+  description: 'one-hidden-layer MLP classifier (mean softmax cross-entropy) + L1 or group L1 on first-layer weights (TensorFlow.js)',
+  task: 'multiclass',
+  grouped: false,
+  capabilities: NETWORK,
+  async build(spec) {
+    return (await import('./tensor/families.ts')).buildMlp(spec);
+  },
+  checkData: checkNetworkData,
+};
+
+export const nnCompressionFamily: TensorFamily = {
+  engine: 'tfjs',
+  name: 'nn-compression',
+  description: 'ReLU MLP (default LeNet-300-100) + L1 on every weight matrix, or a group per hidden neuron (structure=neuron) (TensorFlow.js)',
+  task: 'multiclass',
+  grouped: false,
+  capabilities: NETWORK,
+  async build(spec) {
+    return (await import('./tensor/families.ts')).buildCompression(spec);
+  },
+  checkData: checkNetworkData,
+};
+
+export type AnyFamily = ProblemFamily | TensorFamily;
+
+/** The one explicit list of problem families, Float64 and tensor. */
+export const PROBLEMS: readonly AnyFamily[] = [lassoFamily, logisticFamily, multinomialFamily, multinomialGroupFamily, groupLassoFamily, mlpFamily, nnCompressionFamily];
+
+export function isTensorFamily(f: AnyFamily): f is TensorFamily {
+  return f.engine === 'tfjs';
+}
+
+export function findFamily(name: string): AnyFamily {
   const f = PROBLEMS.find((x) => x.name === name);
-  if (!f) throw new UserError(`unknown problem '${name}'; choose one of: ${[...PROBLEMS.map((x) => x.name), 'mlp'].join(', ')}`);
+  if (!f) throw new UserError(`unknown problem '${name}'; choose one of: ${PROBLEMS.map((x) => x.name).join(', ')}`);
   return f;
 }
 
@@ -192,15 +269,3 @@ export function lassoFromArrays(X: { n: number; p: number; data: Float64Array },
 function hashArrays(a: Float64Array, b: Float64Array): string {
   return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
 }
-
-/**
- * The tensor-engine family (built by problems/tensor, loaded lazily so that Float64 runs never
- * load TensorFlow.js): a one-hidden-layer MLP classifier, mean softmax cross-entropy, with L1
- * (or group L1 over input features) on the first-layer weights.
- */
-export const MLP_FAMILY = {
-  name: 'mlp',
-  description: 'one-hidden-layer MLP classifier (mean softmax cross-entropy) + L1 or group L1 on first-layer weights (TensorFlow.js)',
-  task: 'multiclass' as Task,
-  capabilities: ['smooth-gradient', 'sample-mean', 'tensor-engine'] as readonly Capability[],
-} as const;

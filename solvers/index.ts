@@ -9,12 +9,17 @@ import { lars } from './lars.ts';
 import { spredSgd } from './spred-sgd.ts';
 import { spredAdam } from './spred-adam.ts';
 import { spredLbfgs } from './spred-lbfgs.ts';
+import { dense } from './dense.ts';
+import { subgradAdam } from './subgrad-adam.ts';
+import { proxSgd } from './prox-sgd.ts';
+import { proxAdam } from './prox-adam.ts';
+import { gmp } from './gmp.ts';
 import { UserError } from '../problems/errors.ts';
 // The peers (scikit-learn, glmnet) run as external commands through harness/external/ (the one
 // place this folder reaches into harness/: the registry lists every solver).
 import { PEERS } from '../harness/external/peers/index.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, ...PEERS];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp, ...PEERS];
 
 export function findSolver(name: string): Solver {
   const s = SOLVERS.find((x) => x.name === name);

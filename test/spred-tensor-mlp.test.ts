@@ -11,7 +11,8 @@ import type { AnyProblem, Callback, Params, RunContext, Solver } from '../proble
 import { runSolver } from '../harness/runner.ts';
 import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
 import { isTensorProblem } from '../problems/tensor/types.ts';
-import { runDenseTensor, runSpredTensor } from '../solvers/spred/tensor.ts';
+import { runSpredTensor } from '../solvers/spred/tensor.ts';
+import { subgradAdam } from '../solvers/subgrad-adam.ts';
 
 /** numTensors seen at each callback (k = 0, 1, …). */
 let tensorCounts: number[] = [];
@@ -34,7 +35,7 @@ const tensorOnly = (p: AnyProblem) => {
   return p;
 };
 const spredAdam = wrap('spred-adam', (p, params, cb, ctx) => runSpredTensor(tensorOnly(p), 'adam', params, cb, ctx));
-const denseAdam = wrap('dense-adam', (p, params, cb, ctx) => runDenseTensor(tensorOnly(p), 'adam', params, cb, ctx));
+const denseAdam = wrap('subgrad-adam', async (p, params, cb, ctx) => subgradAdam.run(tensorOnly(p), params, cb, ctx));
 
 const p = 30;
 const hidden = 16;

@@ -107,8 +107,8 @@ t.test('λ_max: closed form Xᵀ(P − Y)W₂ᵀ/n at W₁ = 0; lambdaRatio scal
     xz.fill(0, 0, p * h);
     prob.valueAndGradient(xz, g);
     const w1Only = [prob.params[0]!];
-    t.equal(kktViolation(w1Only, penalty, prob.lambdaMax * (1 + 1e-6), xz, g), 0, 'stationary just above λ_max');
-    t.ok(kktViolation(w1Only, penalty, prob.lambdaMax * 0.9, xz, g) > 0, 'not stationary below');
+    t.equal(kktViolation(w1Only, prob.lambdaMax * (1 + 1e-6), xz, g), 0, 'stationary just above λ_max');
+    t.ok(kktViolation(w1Only, prob.lambdaMax * 0.9, xz, g) > 0, 'not stationary below');
     prob.dispose();
   }
 });

@@ -34,7 +34,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParamValue } from '../../problems/types.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -53,6 +53,10 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** nn-compression: hidden widths, structure, and the protocol's fine-tune epochs. */
+  readonly layers?: readonly number[];
+  readonly structure?: 'weight' | 'neuron';
+  readonly finetuneEpochs?: number;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
 }
@@ -178,6 +182,11 @@ function nonNegative(v: Json, at: Path): number {
   return v;
 }
 
+function nonNegInt(v: Json, at: Path): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return at.fail(`must be a non-negative integer, got ${show(v)}`);
+  return v;
+}
+
 function bool(v: Json, at: Path): boolean {
   if (typeof v !== 'boolean') at.fail(`must be true or false, got ${show(v)}`);
   return v;
@@ -200,10 +209,10 @@ function paramValue(v: Json, at: Path): ParamValue {
   return at.fail(`must be a number, string or boolean, got ${show(v)}`);
 }
 
-const FAMILY_NAMES = (): string[] => [...PROBLEMS.map((f) => f.name), MLP_FAMILY.name];
+const FAMILY_NAMES = (): string[] => PROBLEMS.map((f) => f.name);
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
@@ -248,10 +257,23 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   const grouped = PROBLEMS.find((f) => f.name === family)?.grouped ?? false;
   if (grouped && o['groupSize'] === undefined) at.key('groupSize').fail(`is missing; family ${family} needs contiguous groups of groupSize features`);
   if (!grouped && o['groupSize'] !== undefined) at.key('groupSize').fail(`does not apply to family ${family}; remove it`);
-  const isMlp = family === MLP_FAMILY.name;
-  for (const k of ['hidden', 'mlpPenalty', 'backend'] as const) {
+  const isMlp = family === mlpFamily.name;
+  const isCompression = family === nnCompressionFamily.name;
+  for (const k of ['hidden', 'mlpPenalty'] as const) {
     if (!isMlp && o[k] !== undefined) at.key(k).fail(`applies to family mlp only; remove it`);
   }
+  for (const k of ['layers', 'structure', 'finetuneEpochs'] as const) {
+    if (!isCompression && o[k] !== undefined) at.key(k).fail(`applies to family nn-compression only; remove it`);
+  }
+  const tensorFamily = PROBLEMS.find((f) => f.name === family);
+  if (o['backend'] !== undefined && !(tensorFamily && isTensorFamily(tensorFamily))) at.key('backend').fail('applies to tensor families only; remove it');
+  let structure: 'weight' | 'neuron' | undefined;
+  if (o['structure'] !== undefined) {
+    const s = str(o['structure'], at.key('structure'));
+    if (s !== 'weight' && s !== 'neuron') return at.key('structure').fail(`must be "weight" or "neuron", got ${show(s)}`);
+    structure = s;
+  }
+  const layers = o['layers'] === undefined ? undefined : list(o['layers'], at.key('layers'), posInt);
   let mlpPenalty: 'l1' | 'group-l1' | undefined;
   if (o['mlpPenalty'] !== undefined) {
     const s = str(o['mlpPenalty'], at.key('mlpPenalty'));
@@ -274,6 +296,9 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     ...(o['hidden'] !== undefined ? { hidden: posInt(o['hidden'], at.key('hidden')) } : {}),
     ...(mlpPenalty !== undefined ? { mlpPenalty } : {}),
     ...(backend !== undefined ? { backend } : {}),
+    ...(layers !== undefined ? { layers } : {}),
+    ...(structure !== undefined ? { structure } : {}),
+    ...(o['finetuneEpochs'] !== undefined ? { finetuneEpochs: nonNegInt(o['finetuneEpochs'], at.key('finetuneEpochs')) } : {}),
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
   };
 }

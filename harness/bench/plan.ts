@@ -13,7 +13,7 @@
  * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
@@ -88,7 +88,6 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
-  if (family === MLP_FAMILY.name) return new Set(MLP_FAMILY.capabilities);
   const f = PROBLEMS.find((x) => x.name === family);
   return new Set(f ? f.capabilities : []);
 }
@@ -125,8 +124,16 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         standardize: block.standardize,
         ...(block.target !== undefined ? { target: block.target } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
-        ...(block.family === MLP_FAMILY.name
+        ...(block.family === mlpFamily.name
           ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          : {}),
+        ...(block.family === nnCompressionFamily.name
+          ? {
+              backend: block.backend ?? 'wasm',
+              layers: block.layers ?? [300, 100],
+              structure: block.structure ?? 'weight',
+              finetuneEpochs: block.finetuneEpochs ?? 0,
+            }
           : {}),
       };
       out.push({

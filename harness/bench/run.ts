@@ -13,7 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Status } from '../../problems/types.ts';
-import { buildProblem, failedRow, loadDataset, resolveJobSolver } from '../job.ts';
+import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
+import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
@@ -99,8 +100,9 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
   const out = new Map<string, InstanceInfo>();
   for (const inst of plan.instances) {
     try {
-      if (inst.spec.family === 'mlp') {
-        loadDataset(inst.spec);
+      const fam = findFamily(inst.spec.family);
+      if (isTensorFamily(fam)) {
+        fam.checkData(inst.spec);
       } else {
         const p = await buildProblem(inst.spec);
         out.set(inst.id, { instanceHash: p.instanceHash, family: p.family, dataset: p.meta.dataset, lambda: p.lambda, title: inst.title });

@@ -5,14 +5,12 @@
 import type { Command } from 'commander';
 import type { Capability } from '../../problems/types.ts';
 import { SOLVERS } from '../../solvers/index.ts';
-import { PROBLEMS, MLP_FAMILY } from '../../problems/zoo.ts';
+import { PROBLEMS } from '../../problems/zoo.ts';
 import { describeDatasets } from '../../problems/datasets/index.ts';
 
-/** Every problem family with the capabilities it offers (the Float64 zoo plus the tfjs MLP). */
+/** Every problem family (the zoo's one list, Float64 and tensor) with the capabilities it offers. */
 export function familyCapabilities(): { name: string; description: string; caps: ReadonlySet<Capability> }[] {
-  const out = PROBLEMS.map((f) => ({ name: f.name, description: f.description, caps: new Set(f.capabilities) }));
-  out.push({ name: MLP_FAMILY.name, description: MLP_FAMILY.description, caps: new Set(MLP_FAMILY.capabilities) });
-  return out;
+  return PROBLEMS.map((f) => ({ name: f.name, description: f.description, caps: new Set(f.capabilities) }));
 }
 
 export function registerList(program: Command): void {

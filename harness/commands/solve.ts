@@ -33,6 +33,9 @@ interface SolveFlags {
   groups?: string;
   backend: string;
   hidden: string;
+  layers?: string;
+  structure?: 'weight' | 'neuron';
+  finetuneEpochs?: string;
   out?: string;
   db: string | false;
   quiet?: boolean;
@@ -44,7 +47,7 @@ export function registerSolve(program: Command): void {
   program
     .command('solve')
     .description('solve one problem instance with one solver and certify the result')
-    .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp')
+    .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp | nn-compression')
     .requiredOption('--data <spec>', 'dataset: a builtin name (diabetes, breast-cancer, wine, digits), sim-lasso:n=100,p=200,…, or a .csv/.csv.gz/LIBSVM file')
     .option('--target <column>', 'CSV column holding y (default: a column named y or target)')
     .option('--lambda <value>', 'absolute λ (or a fraction of λ_max written like 0.1*max)')
@@ -63,6 +66,9 @@ export function registerSolve(program: Command): void {
     .option('--groups <file>', 'JSON file of groups: an array of arrays of 0-based column indices')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for tensor problems').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
     .option('--hidden <n>', 'hidden units (mlp problem)', '32')
+    .option('--layers <widths>', 'hidden widths, comma-separated (nn-compression; default 300,100 = LeNet-300-100)')
+    .addOption(new Option('--structure <s>', "nn-compression penalty: 'weight' (elementwise L1) or 'neuron' (a group per hidden neuron)").choices(['weight', 'neuron']))
+    .option('--finetune-epochs <n>', 'nn-compression: epochs of threshold + fine-tune after the solve (default 0)')
     .option('--out <file>', 'write the result as JSON')
     .option('--db <file>', 'results database', 'results.db')
     .option('--no-db', 'do not record the run')
@@ -104,6 +110,14 @@ async function solve(flags: SolveFlags): Promise<number> {
     ...(flags.groupSize !== undefined ? { groupSize: num(flags.groupSize, '--group-size', { integer: true, positive: true }) } : {}),
     ...(flags.groups !== undefined ? { groupsFile: flags.groups } : {}),
     ...(flags.problem === 'mlp' ? { backend: flags.backend, hidden: num(flags.hidden, '--hidden', { integer: true, positive: true }) } : {}),
+    ...(flags.problem === 'nn-compression'
+      ? {
+          backend: flags.backend,
+          ...(flags.layers !== undefined ? { layers: flags.layers.split(',').map((w) => num(w, '--layers', { integer: true, positive: true })) } : {}),
+          ...(flags.structure !== undefined ? { structure: flags.structure } : {}),
+          ...(flags.finetuneEpochs !== undefined ? { finetuneEpochs: num(flags.finetuneEpochs, '--finetune-epochs', { integer: true }) } : {}),
+        }
+      : {}),
   };
   const tau = flags.tau === undefined ? undefined : num(flags.tau, '--tau');
   if (tau !== undefined && tau < 0) throw new UserError(`--tau must be ≥ 0, got ${flags.tau}`);

@@ -5,18 +5,19 @@
  *
  * KKT violation of x (∇f from tfjs, float32, full training set):
  *   max( max_{unpenalized i} |∂_i f|,
- *        l1:       max_{penalized i} dist(−∂_i f, λ∂|x_i|),
- *        group-l1: max_{penalized rows r} dist(−∇_r f, λ∂‖x_r‖₂) ).
+ *        'l1' tensors:             max_i dist(−∂_i f, λ∂|x_i|),
+ *        'rows'/'columns' tensors: max_g dist(−∇_g f, λ∂‖x_g‖₂) ).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Capability, ProblemMeta } from '../types.ts';
-import type { TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
+import type { ParamPenalty, TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
 
 /** A parameter tensor before layout. */
 export interface ParamDecl {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly penalized: boolean;
+  readonly penalty: ParamPenalty;
+  readonly role: 'weight' | 'bias';
   readonly initStd: number;
 }
 
@@ -25,9 +26,9 @@ export function layoutParams(decls: readonly ParamDecl[]): TensorParamInfo[] {
   let offset = 0;
   return decls.map((d) => {
     const size = d.shape.reduce((a, b) => a * b, 1);
-    if (d.penalized && d.shape.length > 2) throw new Error(`penalized tensor '${d.name}' must be 1-D or 2-D, got shape [${d.shape.join(', ')}]`);
+    if (d.penalty !== 'none' && d.shape.length > 2) throw new Error(`penalized tensor '${d.name}' must be 1-D or 2-D, got shape [${d.shape.join(', ')}]`);
     const rows = d.shape.length === 0 ? 1 : (d.shape[0] as number);
-    const info: TensorParamInfo = { name: d.name, shape: [...d.shape], rows, cols: size / rows, size, offset, penalized: d.penalized, initStd: d.initStd };
+    const info: TensorParamInfo = { name: d.name, shape: [...d.shape], rows, cols: size / rows, size, offset, penalized: d.penalty !== 'none', penalty: d.penalty, role: d.role, initStd: d.initStd };
     offset += size;
     return info;
   });
@@ -71,47 +72,66 @@ export function lossValue(infos: readonly TensorParamInfo[], loss: LossFn, batch
   return value;
 }
 
-/** Ω(x) on the penalized tensors. */
-export function penaltyValue(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', x: Float64Array): number {
+/**
+ * The groups of a penalized tensor in the flat vector: group k has `len` coordinates at
+ * offset + start(k) + j·stride, j < len ('l1': one coordinate per group).
+ */
+export function groupsOf(p: TensorParamInfo): { count: number; len: number; start: (k: number) => number; stride: number } {
+  switch (p.penalty) {
+    case 'rows':
+      return { count: p.rows, len: p.cols, start: (r) => p.offset + r * p.cols, stride: 1 };
+    case 'columns':
+      return { count: p.cols, len: p.rows, start: (c) => p.offset + c, stride: p.cols };
+    default:
+      return { count: p.size, len: 1, start: (i) => p.offset + i, stride: 1 };
+  }
+}
+
+function groupSq(a: Float64Array, o: number, len: number, stride: number): number {
+  let s = 0;
+  for (let j = 0, i = o; j < len; j++, i += stride) s += (a[i] as number) ** 2;
+  return s;
+}
+
+/** Ω(x) = Σ_T Ω_T (types.ts): Σ|x_i| on 'l1' tensors, Σ_g ‖x_g‖₂ on 'rows'/'columns' tensors. */
+export function penaltyValue(infos: readonly TensorParamInfo[], x: Float64Array): number {
   let s = 0;
   for (const p of infos) {
-    if (!p.penalized) continue;
-    if (penalty === 'l1') {
+    if (p.penalty === 'none') continue;
+    if (p.penalty === 'l1') {
       // Σ_i |x_i|
       for (let i = p.offset; i < p.offset + p.size; i++) s += Math.abs(x[i] as number);
     } else {
-      // Σ_r ‖x_{r,:}‖₂
-      for (let r = 0; r < p.rows; r++) s += Math.sqrt(rowSq(x, p.offset + r * p.cols, p.cols));
+      // Σ_g ‖x_g‖₂
+      const g = groupsOf(p);
+      for (let k = 0; k < g.count; k++) s += Math.sqrt(groupSq(x, g.start(k), g.len, g.stride));
     }
   }
   return s;
 }
 
-/** Ω*(g) on the penalized tensors: max |g_i| (l1) or max_r ‖g_{r,:}‖₂ (group-l1). */
-export function penaltyDualNorm(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', g: Float64Array): number {
+/** Ω*(v) on the penalized tensors: max over groups of ‖v_g‖₂ (|v_i| for 'l1'). */
+export function penaltyDualNorm(infos: readonly TensorParamInfo[], v: Float64Array): number {
   let m = 0;
   for (const p of infos) {
-    if (!p.penalized) continue;
-    if (penalty === 'l1') {
-      for (let i = p.offset; i < p.offset + p.size; i++) m = Math.max(m, Math.abs(g[i] as number));
-    } else {
-      for (let r = 0; r < p.rows; r++) m = Math.max(m, Math.sqrt(rowSq(g, p.offset + r * p.cols, p.cols)));
-    }
+    if (p.penalty === 'none') continue;
+    const g = groupsOf(p);
+    for (let k = 0; k < g.count; k++) m = Math.max(m, Math.sqrt(groupSq(v, g.start(k), g.len, g.stride)));
   }
   return m;
 }
 
 /**
- * KKT violation (module comment) of x given g = ∇f(x), with entries |x_i| ≤ τ (rows ‖x_r‖ ≤ τ)
+ * KKT violation (module comment) of x given g = ∇f(x), with entries |x_i| ≤ τ (groups ‖x_g‖ ≤ τ)
  * read as zeros: the subdifferential is taken at the support the run reports.
  */
-export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', lambda: number, x: Float64Array, g: Float64Array, tau = 0): number {
+export function kktViolation(infos: readonly TensorParamInfo[], lambda: number, x: Float64Array, g: Float64Array, tau = 0): number {
   let m = 0;
   for (const p of infos) {
     const end = p.offset + p.size;
-    if (!p.penalized) {
+    if (p.penalty === 'none') {
       for (let i = p.offset; i < end; i++) m = Math.max(m, Math.abs(g[i] as number));
-    } else if (penalty === 'l1') {
+    } else if (p.penalty === 'l1') {
       // dist(−g_i, λ∂|x_i|) = |g_i + λ sign x_i| (x_i ≠ 0), max(|g_i| − λ, 0) (x_i = 0)
       for (let i = p.offset; i < end; i++) {
         const xi = x[i] as number;
@@ -120,16 +140,17 @@ export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 
         if (!(d <= m)) m = d;
       }
     } else {
-      // dist(−g_r, λ∂‖x_r‖) = ‖g_r + λ x_r/‖x_r‖‖ (x_r ≠ 0), max(‖g_r‖ − λ, 0) (x_r = 0)
-      for (let r = 0; r < p.rows; r++) {
-        const o = p.offset + r * p.cols;
-        const nx = Math.sqrt(rowSq(x, o, p.cols));
+      // dist(−g_G, λ∂‖x_G‖) = ‖g_G + λ x_G/‖x_G‖‖ (x_G ≠ 0), max(‖g_G‖ − λ, 0) (x_G = 0)
+      const G = groupsOf(p);
+      for (let k = 0; k < G.count; k++) {
+        const o = G.start(k);
+        const nx = Math.sqrt(groupSq(x, o, G.len, G.stride));
         let d: number;
-        if (nx <= tau) d = Math.max(Math.sqrt(rowSq(g, o, p.cols)) - lambda, 0);
+        if (nx <= tau) d = Math.max(Math.sqrt(groupSq(g, o, G.len, G.stride)) - lambda, 0);
         else {
           let s = 0;
-          for (let j = o; j < o + p.cols; j++) {
-            const v = (g[j] as number) + (lambda * (x[j] as number)) / nx;
+          for (let j = 0, i = o; j < G.len; j++, i += G.stride) {
+            const v = (g[i] as number) + (lambda * (x[i] as number)) / nx;
             s += v * v;
           }
           d = Math.sqrt(s);
@@ -141,40 +162,38 @@ export function kktViolation(infos: readonly TensorParamInfo[], penalty: 'l1' | 
   return m;
 }
 
-/** Penalized coordinates with |x_i| > τ (l1), or the coordinates of rows with ‖x_r‖₂ > τ (group-l1). */
-export function supportSize(infos: readonly TensorParamInfo[], penalty: 'l1' | 'group-l1', x: Float64Array, tau: number): number {
+/** Penalized coordinates with |x_i| > τ ('l1'), or the coordinates of groups with ‖x_g‖₂ > τ. */
+export function supportSize(infos: readonly TensorParamInfo[], x: Float64Array, tau: number): number {
   let c = 0;
   for (const p of infos) {
-    if (!p.penalized) continue;
-    if (penalty === 'l1') {
-      for (let i = p.offset; i < p.offset + p.size; i++) if (Math.abs(x[i] as number) > tau) c++;
-    } else {
-      for (let r = 0; r < p.rows; r++) if (Math.sqrt(rowSq(x, p.offset + r * p.cols, p.cols)) > tau) c += p.cols;
-    }
+    if (p.penalty === 'none') continue;
+    const g = groupsOf(p);
+    for (let k = 0; k < g.count; k++) if (Math.sqrt(groupSq(x, g.start(k), g.len, g.stride)) > tau) c += g.len;
   }
   return c;
 }
 
-function rowSq(a: Float64Array, o: number, len: number): number {
-  let s = 0;
-  for (let j = o; j < o + len; j++) s += (a[j] as number) ** 2;
-  return s;
+/** 'l1' when every penalized tensor is elementwise, else 'group-l1' (TensorProblem.penalty). */
+export function penaltySummary(infos: readonly TensorParamInfo[]): 'l1' | 'group-l1' {
+  return infos.every((p) => p.penalty === 'none' || p.penalty === 'l1') ? 'l1' : 'group-l1';
 }
+
 
 /** What a concrete model supplies to `assembleTensorProblem`. */
 export interface TensorModel {
   readonly family: string;
   readonly backend: string;
   readonly params: readonly TensorParamInfo[];
-  readonly penalty: 'l1' | 'group-l1';
   readonly nSamples: number;
   readonly loss: LossFn;
   readonly makeBatch: (indices: Int32Array) => TensorBatch;
   /** The whole training set (owned by the problem, released by dispose). */
   readonly fullBatch: TensorBatch;
   readonly initialParams: (seed: number) => Float64Array;
-  /** Test metric from parameter tensors (e.g. accuracy on a held-out split). */
+  /** Test metric from parameter tensors (e.g. accuracy on a held-out split), synchronous (harness trace points). */
   readonly testMetric?: (params: readonly tf.Tensor[]) => number;
+  /** The same metric read with `await data()`. */
+  readonly testAccuracy?: (params: readonly tf.Tensor[]) => Promise<number>;
   readonly capabilities: readonly Capability[];
   /** Extra tensors to release with the problem. */
   readonly owned: readonly tf.Tensor[];
@@ -182,7 +201,8 @@ export interface TensorModel {
 
 /** A TensorProblem from a model, λ (absolute), λ_max, metadata and the instance hash. */
 export function assembleTensorProblem(model: TensorModel, lambda: number, lambdaMax: number, meta: ProblemMeta, instanceHash: string): TensorProblem {
-  const { params, penalty, loss, fullBatch } = model;
+  const { params, loss, fullBatch } = model;
+  const penalty = penaltySummary(params);
   const dim = flatDim(params);
   const grad = new Float64Array(dim);
   const full = (p: readonly tf.Tensor[], batch?: TensorBatch): tf.Scalar => loss(p, batch ?? fullBatch);
@@ -206,13 +226,14 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     toTensors: (x) => tensorsFromFlat(params, x),
     flatten: (ts) => flatFromTensors(params, ts),
     valueAndGradient: (x, g) => lossAndGradient(params, loss, fullBatch, x, g),
-    penaltyValue: (x) => penaltyValue(params, penalty, x),
-    objective: (x) => lossValue(params, loss, fullBatch, x) + lambda * penaltyValue(params, penalty, x),
+    penaltyValue: (x) => penaltyValue(params, x),
+    objective: (x) => lossValue(params, loss, fullBatch, x) + lambda * penaltyValue(params, x),
     kkt: (x, tau) => {
       lossAndGradient(params, loss, fullBatch, x, grad);
-      return kktViolation(params, penalty, lambda, x, grad, tau ?? 0);
+      return kktViolation(params, lambda, x, grad, tau ?? 0);
     },
-    support: (x, tau) => supportSize(params, penalty, x, tau),
+    support: (x, tau) => supportSize(params, x, tau),
+    ...(model.testAccuracy ? { testAccuracy: model.testAccuracy } : {}),
     dispose: () => tf.dispose([...fullBatch.tensors, ...model.owned]),
   };
   const tm = model.testMetric;

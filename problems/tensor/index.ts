@@ -4,7 +4,23 @@
  * runs never load TensorFlow.js.
  */
 export { initBackend, activeBackend, missingPackageMessage, BACKENDS, type BackendName } from './backend.ts';
-export type { TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
+export type { ParamPenalty, TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
 export { isTensorProblem } from './types.ts';
 export { makeMlpProblem, makeMlpFromDataset, simulateMlpData, mlpLoss, MLP_B1_INIT, MLP_DEFAULT_HIDDEN, type MlpData, type MlpOptions, type MlpSpec } from './mlp.ts';
 export { makeTensorLasso, lassoLoss } from './linear.ts';
+export {
+  makeNetworkProblem,
+  networkOf,
+  networkLoss,
+  networkScores,
+  networkInit,
+  makeClassBatch,
+  hashNetworkData,
+  NETWORK_HIDDEN_BIAS,
+  type NetworkData,
+  type NetworkOptions,
+  type NetworkShape,
+  type ClassSplit,
+  type PenaltyScope,
+  type WeightStructure,
+} from './network.ts';

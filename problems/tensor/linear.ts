@@ -65,8 +65,7 @@ export async function makeTensorLasso(X: Matrix, y: Float64Array, lambda: number
     {
       family: 'lasso',
       backend: active,
-      params: layoutParams([{ name: 'w', shape: [p, 1], penalized: true, initStd: 1 }]),
-      penalty: 'l1',
+      params: layoutParams([{ name: 'w', shape: [p, 1], penalty: 'l1', role: 'weight', initStd: 1 }]),
       nSamples: n,
       loss: lassoLoss,
       makeBatch,

@@ -1,43 +1,39 @@
 /**
- * The `mlp` family on the tensor engine: a one-hidden-layer ReLU classifier
+ * The `mlp` family: the network model (network.ts) with one hidden layer,
  *
  *     logits(x) = W₂ᵀ relu(W₁ᵀx + b₁) + b₂,     W₁ ∈ R^{p×h}, b₁ ∈ R^h, W₂ ∈ R^{h×C}, b₂ ∈ R^C,
  *     f(θ) = (1/n) Σ_i [ logΣ_c exp(logits_c(x_i)) − logits_{y_i}(x_i) ]   (mean softmax cross-entropy
  *            over the n training samples),
  *     F(θ) = f(θ) + λ·Ω(W₁),
  *
- * with Ω(W₁) = Σ_{jk} |W₁[j,k]| ('l1') or Σ_j ‖W₁[j,:]‖₂ ('group-l1': row j holds input feature j's
- * outgoing weights, so a zero row removes the feature). b₁, W₂, b₂ are not penalized.
+ * with Ω(W₁) = Σ_{jk} |W₁[j,k]| ('l1': network scope 'first') or Σ_j ‖W₁[j,:]‖₂ ('group-l1':
+ * scope 'inputs'; row j holds input feature j's outgoing weights, so a zero row removes the
+ * feature). b₁, W₂, b₂ are not penalized.
  *
  * Flat layout: [W₁ (p×h row-major), b₁ (h), W₂ (h×C row-major), b₂ (C)].
  *
- * λ_max. F is not convex and W₁ = 0 is not a minimizer in general, so λ_max here is a scale,
- * not a certificate: with b₁, W₂, b₂ at their default initialization (seed `seed`) and W₁ = 0,
- * λ_max = Ω*(∇_{W₁} f) (‖·‖∞ for l1, max_j ‖row_j‖₂ for group-l1), the smallest λ for which
- * W₁ = 0 is a stationary point of F in the W₁ block with the other parameters held there.
- * The default b₁ = 0.1 keeps the hidden units active at W₁ = 0 (with b₁ = 0 every ReLU would be
- * at its kink, ∇_{W₁} f = 0 and λ_max = 0). `lambdaRatio` is relative to this λ_max.
+ * λ_max (network.ts): with b₁, W₂, b₂ at their default initialization (seed `seed`) and W₁ = 0,
+ * λ_max = Ω*(∇_{W₁} f), the smallest λ for which W₁ = 0 is a stationary point of F in the W₁
+ * block with the other parameters held there (a scale, not a certificate). The default b₁ = 0.1
+ * keeps the hidden units active at W₁ = 0. `lambdaRatio` is relative to this λ_max.
  *
- * Default initialization (seeded): W₁ ~ U(±√(6/p)) (Kaiming-uniform, std √(2/p)), b₁ = 0.1,
- * W₂ ~ U(±√(3/h)) (std 1/√h), b₂ = 0.
+ * Default initialization (seeded): W₁ ~ U(±√(6/p)), b₁ = 0.1, W₂ ~ U(±√(3/h)), b₂ = 0.
  *
- * The gradient is written by hand (tf.customGrad) with explicit transposes: tfjs-backend-wasm's
- * matMul with a transpose flag is ~10× slower than a transpose followed by a plain matMul, and a
- * batch carries Xᵀ precomputed in plain JS.
+ * The samples are split here (seeded permutation: the first ⌊testFraction·n⌉ are the test split).
  */
-import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import type { Dataset } from '../dataset.ts';
-import type { ProblemMeta } from '../types.ts';
 import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
+import { splitRows } from '../datasets/splits.ts';
 import { UserError } from '../errors.ts';
-import { initBackend, type BackendName, BACKENDS } from './backend.ts';
-import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type TensorModel } from './base.ts';
+import { type BackendName, BACKENDS } from './backend.ts';
+import { makeNetworkProblem, networkLoss, NETWORK_HIDDEN_BIAS } from './network.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';
 
 /** Initial first-layer bias: keeps the ReLUs active at W₁ = 0 (see λ_max in the module comment). */
-export const MLP_B1_INIT = 0.1;
+export const MLP_B1_INIT = NETWORK_HIDDEN_BIAS;
 
 export interface MlpOptions {
   /** Features, n×p row-major (n = y.length). */
@@ -98,167 +94,42 @@ export async function makeMlpProblem(opts: MlpOptions): Promise<TensorProblem> {
   for (let i = 0; i < opts.X.length; i++) {
     if (!Number.isFinite(opts.X[i] as number)) throw new UserError(`mlp: X has a non-finite value at sample ${Math.floor(i / p)}, feature ${i % p}; clean the data`);
   }
-  const backendName = opts.backend ?? 'wasm';
-  const active = await initBackend(backendName);
 
   // seeded split: perm[0..nTest) test, the rest train
-  const perm = new Rng(seed ^ 0x2545f491).shuffle(Int32Array.from({ length: n }, (_, i) => i));
-  const nTest = Math.min(Math.round(testFraction * n), n - 1);
-  const nTrain = n - nTest;
-  const Xtr = new Float32Array(nTrain * p);
-  const ytr = new Int32Array(nTrain);
-  const Xte = new Float32Array(nTest * p);
-  const yte = new Int32Array(nTest);
-  for (let r = 0; r < n; r++) {
-    const i = perm[r] as number;
-    const row = opts.X.subarray(i * p, (i + 1) * p);
-    if (r < nTest) {
-      Xte.set(row, r * p);
-      yte[r] = opts.y[i] as number;
-    } else {
-      Xtr.set(row, (r - nTest) * p);
-      ytr[r - nTest] = opts.y[i] as number;
-    }
-  }
-
-  const params = layoutParams([
-    { name: 'W1', shape: [p, h], penalized: true, initStd: Math.sqrt(2 / p) },
-    { name: 'b1', shape: [h], penalized: false, initStd: 1 },
-    { name: 'W2', shape: [h, C], penalized: false, initStd: 1 / Math.sqrt(h) },
-    { name: 'b2', shape: [C], penalized: false, initStd: 1 },
-  ]);
-
-  /** Batch tensors [X (b×p), Xᵀ (p×b), one-hot Y (b×C)] of training rows `idx`, built in plain JS. */
-  const makeBatch = (idx: Int32Array): TensorBatch => {
-    const b = idx.length;
-    const xb = new Float32Array(b * p);
-    const xt = new Float32Array(p * b);
-    const yb = new Float32Array(b * C);
-    for (let r = 0; r < b; r++) {
-      const i = idx[r] as number;
-      const src = i * p;
-      xb.set(Xtr.subarray(src, src + p), r * p);
-      // Xᵀ[j, r] = X[i, j]
-      for (let j = 0; j < p; j++) xt[j * b + r] = Xtr[src + j] as number;
-      yb[r * C + (ytr[i] as number)] = 1;
-    }
-    return { size: b, tensors: [tf.tensor2d(xb, [b, p]), tf.tensor2d(xt, [p, b]), tf.tensor2d(yb, [b, C])] };
-  };
-  const fullBatch = makeBatch(Int32Array.from({ length: nTrain }, (_, i) => i));
-  const xTest = nTest > 0 ? tf.tensor2d(Xte, [nTest, p]) : null;
-  const yTest = nTest > 0 ? tf.tensor1d(yte, 'int32') : null;
-
-  const initialParams = (s: number): Float64Array => {
-    const rng = new Rng(s);
-    const x = new Float64Array(p * h + h + h * C + C);
-    const a1 = Math.sqrt(6 / p);
-    const a2 = Math.sqrt(3 / h);
-    // W₁ ~ U(−a₁, a₁), b₁ = 0.1, W₂ ~ U(−a₂, a₂), b₂ = 0
-    for (let i = 0; i < p * h; i++) x[i] = a1 * (2 * rng.uniform() - 1);
-    x.fill(MLP_B1_INIT, p * h, p * h + h);
-    for (let i = p * h + h; i < p * h + h + h * C; i++) x[i] = a2 * (2 * rng.uniform() - 1);
-    return x;
-  };
-
-  const model: TensorModel = {
-    family: 'mlp',
-    backend: backendName === 'tensorflow-gpu' && active === 'tensorflow' ? 'tensorflow-gpu' : active,
-    params,
-    penalty,
-    nSamples: nTrain,
-    loss: mlpLoss,
-    makeBatch,
-    fullBatch,
-    initialParams,
-    capabilities: ['smooth-gradient', 'sample-mean', 'tensor-engine'],
-    owned: xTest && yTest ? [xTest, yTest] : [],
-    ...(xTest && yTest
-      ? {
-          testMetric: (ts: readonly tf.Tensor[]): number => {
-            const acc = tf.tidy(() => {
-              const [W1, b1, W2, b2] = ts as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
-              const H = tf.relu(tf.add(tf.matMul(xTest, W1), b1));
-              const Z = tf.add(tf.matMul(H, W2), b2);
-              return tf.mean(tf.cast(tf.equal(tf.argMax(Z, 1), yTest), 'float32'));
-            });
-            const v = acc.dataSync()[0] as number;
-            acc.dispose();
-            return v;
-          },
-        }
-      : {}),
-  };
-
-  // λ_max = Ω*(∇_{W₁} f) at W₁ = 0, other parameters at the default initialization of `seed`
-  const x0 = initialParams(seed);
-  x0.fill(0, 0, p * h);
-  const g0 = new Float64Array(x0.length);
-  lossAndGradient(params, mlpLoss, fullBatch, x0, g0);
-  const lambdaMax = penaltyDualNorm(params, penalty, g0);
-  const lambda = opts.lambda ?? (opts.lambdaRatio as number) * lambdaMax;
-  if (!(lambda > 0) || !Number.isFinite(lambda)) {
-    tf.dispose([...fullBatch.tensors, ...model.owned]);
-    throw new UserError(`mlp: λ resolves to ${lambda} (λ_max = ${lambdaMax}); λ must be positive and finite`);
-  }
-
+  const { train, test } = splitRows(opts.X, opts.y, p, testFraction, seed);
   const dataHash = opts.dataHash ?? hashRowMajor(opts.X, n, p, opts.y);
-  const instanceHash = createHash('sha256')
-    .update(JSON.stringify({ family: 'mlp', data: dataHash, lambda: lambda.toString(), penalty, hidden: h, classes: C, testFraction, seed }))
-    .digest('hex');
-  const meta: ProblemMeta = {
-    dataset: opts.name ?? 'arrays',
-    dataHash,
-    nSamples: n,
-    nFeatures: p,
-    ...(opts.trueSupport ? { trueSupport: opts.trueSupport } : {}),
-    ...(opts.labels ? { labels: opts.labels } : {}),
-    notes: {
-      ...(opts.notes ?? {}),
-      hidden: h,
+  const problem = await makeNetworkProblem({
+    data: {
+      p,
       classes: C,
-      penalty,
-      nTrain,
-      nTest,
-      splitSeed: seed,
-      lambdaMax: 'Ω*(∇_W1 f) at W1 = 0, other parameters at their default init (a scale: the problem is non-convex)',
+      train,
+      test,
+      name: opts.name ?? 'arrays',
+      hash: dataHash,
+      notes: { ...(opts.notes ?? {}), penalty, splitSeed: seed },
+      ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.trueSupport ? { trueSupport: opts.trueSupport } : {}),
     },
-  };
-  return assembleTensorProblem(model, lambda, lambdaMax, meta, instanceHash);
+    hidden: [h],
+    scope: penalty === 'l1' ? 'first' : 'inputs',
+    ...(opts.lambda !== undefined ? { lambda: opts.lambda } : { lambdaRatio: opts.lambdaRatio as number }),
+    seed,
+    backend: opts.backend ?? 'wasm',
+    family: 'mlp',
+    instanceKey: { testFraction, splitSeed: seed },
+  });
+  // meta.nSamples counts every sample (both splits), as before
+  return { ...problem, meta: { ...problem.meta, nSamples: n } };
 }
 
 /**
- * Mean softmax cross-entropy of the MLP on a batch [X, Xᵀ, Y one-hot], with the hand-written
- * gradient (b = |B|, P = softmax(Z₂), H = relu(X W₁ + b₁)):
- *   dZ₂ = (P − Y)/b,  ∇W₂ = Hᵀ dZ₂,  ∇b₂ = 1ᵀdZ₂,  dZ₁ = (dZ₂ W₂ᵀ) ⊙ 1[H > 0],  ∇W₁ = Xᵀ dZ₁,  ∇b₁ = 1ᵀdZ₁.
+ * Mean softmax cross-entropy of the one-hidden-layer MLP on a batch [X, Xᵀ, Y one-hot], params
+ * [W₁, b₁, W₂, b₂]: the network model's loss (network.ts, with its hand-written gradient).
  */
 export function mlpLoss(params: readonly tf.Tensor[], batch: TensorBatch): tf.Scalar {
-  const [X, XT, Y] = batch.tensors as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const b = batch.size;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [W1, b1, W2, b2] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
-    const save = args[4] as tf.GradSaveFunc;
-    const H = tf.fused.matMul({ a: X, b: W1, bias: b1, activation: 'relu' });
-    const Z = tf.fused.matMul({ a: H, b: W2, bias: b2 });
-    const lse = tf.logSumExp(Z, 1, true);
-    // (1/b) Σ_i [lse_i − ⟨Z_i, Y_i⟩]
-    const value = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(Z, Y))), b) as tf.Scalar;
-    const P = tf.exp(tf.sub(Z, lse));
-    save([H, P, W2]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [Hs, Ps, W2s] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dZ2 = tf.mul(tf.sub(Ps, Y), tf.div(dy, b)) as tf.Tensor2D;
-        const dW2 = tf.matMul(tf.transpose(Hs), dZ2);
-        const db2 = tf.sum(dZ2, 0);
-        const dZ1 = tf.mul(tf.matMul(dZ2, tf.transpose(W2s)), tf.step(Hs)) as tf.Tensor2D;
-        const dW1 = tf.matMul(XT, dZ1);
-        const db1 = tf.sum(dZ1, 0);
-        return [dW1, db1, dW2, db2];
-      },
-    };
-  });
-  return f(...(params as tf.Tensor[])) as tf.Scalar;
+  const [W1, , W2] = params as [tf.Tensor2D, tf.Tensor, tf.Tensor2D];
+  const shape = { p: W1.shape[0], classes: W2.shape[1], hidden: [W1.shape[1]], linearHead: false, linearColumns: 0 };
+  return networkLoss(shape)(params, batch);
 }
 
 function hashRowMajor(X: Float64Array, n: number, p: number, y: ArrayLike<number>): string {

@@ -3,35 +3,39 @@
  *
  * For each penalized tensor W of a TensorProblem (viewed as [rows, cols]) spred introduces factors
  *   'l1':       W = U ⊙ V             (U, V ∈ R^{rows×cols}),
- *   'group-l1': W_{r,:} = u_r · V_{r,:}  (u ∈ R^{rows×1}, V ∈ R^{rows×cols}),
+ *   'rows':     W_{r,:} = u_r · V_{r,:}  (u ∈ R^{rows×1}, V ∈ R^{rows×cols}),
+ *   'columns':  W_{:,c} = u_c · V_{:,c}  (u ∈ R^{1×cols}, V ∈ R^{rows×cols}),
  * and minimizes, over the factors and the unpenalized tensors P,
  *
  *   g = f(W(U, V), P) + (λ/2)·Σ_{penalized} (‖U‖² + ‖V‖²),        (κ = λ/2: min g = min F)
  *   ∇_U g = ∇_W f ⊙ V + λU,   ∇_V g = ∇_W f ⊙ U + λV                   ('l1')
- *   ∇_u g = Σ_cols ∇_W f ⊙ V + λu,   ∇_V g = u ⊙ ∇_W f + λV            ('group-l1', u broadcast)
+ *   ∇_u g = Σ_cols ∇_W f ⊙ V + λu,   ∇_V g = u ⊙ ∇_W f + λV            ('rows', u broadcast;
+ *                                                                       'columns': Σ over rows)
  *   ∇_P g = ∇_P f.
  * ∇f comes from tfjs (the problem's loss, usually a hand-written gradient); the chain rule above
  * is applied explicitly, so the L2 term's gradient is part of what every optimizer sees (Adam
  * included: it goes through the moments; this is not AdamW).
  *
- * Optimizers: SGD with heavy-ball momentum and a schedule, Adam, on tf variables, minibatches
- * from a seeded shuffle (ctx.seed) when 0 < batchSize < n, one callback per epoch; L-BFGS
+ * Optimizers: SGD with heavy-ball momentum and a schedule, Adam (solvers/tensor/optim.ts), on tf
+ * variables, in the shared minibatch loop (solvers/tensor/loop.ts: seeded data order, one
+ * callback per epoch; batchSize = 0 is full batch); L-BFGS
  * full batch through the Float64 optimizer (solvers/optimizers/lbfgs.ts) on the flat factor
  * vector θ (layout below), evaluating f and ∇f on tfjs per function evaluation.
  *
  * θ layout (L-BFGS and `initialFactors`): for each parameter tensor in the problem's order,
- * penalized → [U (rows·cols, or rows for group-l1) ; V (rows·cols)], unpenalized → [P].
+ * penalized → [U (rows·cols; rows for 'rows'; cols for 'columns') ; V (rows·cols)], unpenalized → [P].
  *
  * Initialization ('init', 'initScale' = s; σ₀ = the tensor's default-init std, TensorParamInfo.initStd):
  *   'random':   every factor entry ~ N(0, s²·σ₀) (so with s = 1 the product has std σ₀; the
  *               tensor lasso has σ₀ = 1: N(0, s²) as on the Float64 engine); unpenalized tensors
  *               from the problem's default initialization (seed ctx.seed);
  *   'balanced': the split of x₀ = ctx.x0 (or, without one, the problem's default initialization):
- *               u = √|x₀|, v = sign(x₀)√|x₀| ('l1'); u_r = √‖x₀_r‖, V_r = x₀_r/√‖x₀_r‖ ('group-l1');
- *               an entry/row where x₀ = 0 gets u = s·√σ₀, v = 0 (not the saddle u = v = 0).
+ *               u = √|x₀|, v = sign(x₀)√|x₀| ('l1'); u_g = √‖x₀_g‖, V_g = x₀_g/√‖x₀_g‖ (groups:
+ *               rows or columns), so U ⊙ V = x₀ exactly (up to float32 rounding of the factors);
+ *               an entry/group where x₀ = 0 gets u = s·√σ₀, v = 0 (not the saddle u = v = 0).
  *
  * The iterate handed to the callback is the product x (flat, the problem's layout; read at trace
- * points only), extras = { imbalance: max |u² − v²| ('l1') or max_r |u_r² − ‖V_r‖²| ('group-l1') },
+ * points only), extras = { imbalance: max |u² − v²| ('l1') or max_g |u_g² − ‖V_g‖²| (groups) },
  * which is 0 at every stationary point of g.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -39,12 +43,12 @@ import type { Callback, IterateView, Params, RunContext } from '../../problems/t
 import type { TensorBatch, TensorParamInfo, TensorProblem } from '../../problems/tensor/types.ts';
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
-import { EpochBatches, type SmoothObjective } from '../optimizers/types.ts';
+import type { SmoothObjective } from '../optimizers/types.ts';
 import { Lbfgs } from '../optimizers/lbfgs.ts';
-import { scheduledRate, type Schedule } from '../optimizers/sgd.ts';
+import { num, runMinibatchLoop, str, type StepRule } from '../tensor/loop.ts';
+import { makeStepper } from '../tensor/optim.ts';
 
 export type SpredTensorMethod = 'sgd' | 'adam' | 'lbfgs';
-export type DenseTensorMethod = 'sgd' | 'adam';
 
 /** A suggested support threshold τ for float32 iterates (entries shrink toward zero, never reach it). */
 export const TENSOR_TAU = 1e-6;
@@ -52,7 +56,7 @@ export const TENSOR_TAU = 1e-6;
 /** One parameter tensor's share of θ. */
 interface Block {
   readonly info: TensorParamInfo;
-  readonly kind: 'free' | 'l1' | 'group';
+  readonly kind: 'free' | 'l1' | 'rows' | 'columns';
   /** Offset and length of U in θ (0 length for free). */
   readonly uOff: number;
   readonly uLen: number;
@@ -68,12 +72,12 @@ export class FactorLayout {
     let off = 0;
     const blocks: Block[] = [];
     for (const info of problem.params) {
-      if (!info.penalized) {
+      if (info.penalty === 'none') {
         blocks.push({ info, kind: 'free', uOff: off, uLen: 0, vOff: off });
         off += info.size;
       } else {
-        const kind = problem.penalty === 'group-l1' ? 'group' : 'l1';
-        const uLen = kind === 'group' ? info.rows : info.size;
+        const kind = info.penalty;
+        const uLen = kind === 'rows' ? info.rows : kind === 'columns' ? info.cols : info.size;
         blocks.push({ info, kind, uOff: off, uLen, vOff: off + uLen });
         off += uLen + info.size;
       }
@@ -85,17 +89,11 @@ export class FactorLayout {
   /** x = product of θ (the problem's flat layout). */
   product(theta: Float64Array, x: Float64Array): Float64Array {
     for (const b of this.blocks) {
-      const { offset, size, rows, cols } = b.info;
+      const { offset, size } = b.info;
       if (b.kind === 'free') x.set(theta.subarray(b.vOff, b.vOff + size), offset);
-      else if (b.kind === 'l1') {
-        // x = u ⊙ v
-        for (let i = 0; i < size; i++) x[offset + i] = (theta[b.uOff + i] as number) * (theta[b.vOff + i] as number);
-      } else {
-        // x_{r,c} = u_r · v_{r,c}
-        for (let r = 0; r < rows; r++) {
-          const u = theta[b.uOff + r] as number;
-          for (let c = 0; c < cols; c++) x[offset + r * cols + c] = u * (theta[b.vOff + r * cols + c] as number);
-        }
+      else {
+        // x_k = u_{g(k)} · v_k  (g(k) = k for 'l1', the row or column of k for groups)
+        for (let k = 0; k < size; k++) x[offset + k] = (theta[b.uOff + groupOf(b, k)] as number) * (theta[b.vOff + k] as number);
       }
     }
     return x;
@@ -105,59 +103,43 @@ export class FactorLayout {
   chain(theta: Float64Array, gx: Float64Array, lambda: number, out: Float64Array): number {
     let sq = 0;
     for (const b of this.blocks) {
-      const { offset, size, rows, cols } = b.info;
+      const { offset, size } = b.info;
       if (b.kind === 'free') {
         out.set(gx.subarray(offset, offset + size), b.vOff);
         continue;
       }
-      if (b.kind === 'l1') {
-        // ∇u = g ⊙ v + λu,  ∇v = g ⊙ u + λv
-        for (let i = 0; i < size; i++) {
-          const u = theta[b.uOff + i] as number;
-          const v = theta[b.vOff + i] as number;
-          const g = gx[offset + i] as number;
-          out[b.uOff + i] = g * v + lambda * u;
-          out[b.vOff + i] = g * u + lambda * v;
-          sq += u * u + v * v;
-        }
-      } else {
-        // ∇u_r = Σ_c g_{r,c} v_{r,c} + λu_r,  ∇v_{r,c} = u_r g_{r,c} + λv_{r,c}
-        for (let r = 0; r < rows; r++) {
-          const u = theta[b.uOff + r] as number;
-          let gu = lambda * u;
-          sq += u * u;
-          for (let c = 0; c < cols; c++) {
-            const k = r * cols + c;
-            const v = theta[b.vOff + k] as number;
-            const g = gx[offset + k] as number;
-            gu += g * v;
-            out[b.vOff + k] = u * g + lambda * v;
-            sq += v * v;
-          }
-          out[b.uOff + r] = gu;
-        }
+      // ∇u_G = Σ_{k∈G} g_k v_k + λu_G,  ∇v_k = u_{G(k)} g_k + λv_k
+      for (let j = 0; j < b.uLen; j++) {
+        const u = theta[b.uOff + j] as number;
+        out[b.uOff + j] = lambda * u;
+        sq += u * u;
+      }
+      for (let k = 0; k < size; k++) {
+        const j = groupOf(b, k);
+        const u = theta[b.uOff + j] as number;
+        const v = theta[b.vOff + k] as number;
+        const g = gx[offset + k] as number;
+        out[b.uOff + j] = (out[b.uOff + j] as number) + g * v;
+        out[b.vOff + k] = u * g + lambda * v;
+        sq += v * v;
       }
     }
     return sq / 2;
   }
 
-  /** max |u² − v²| ('l1') or max_r |u_r² − ‖V_r‖²| ('group-l1'). */
+  /** max_G |u_G² − ‖V_G‖²| (G = one entry for 'l1', a row or column for groups). */
   imbalance(theta: Float64Array): number {
     let m = 0;
     for (const b of this.blocks) {
-      const { size, rows, cols } = b.info;
-      if (b.kind === 'l1') {
-        for (let i = 0; i < size; i++) {
-          const d = Math.abs((theta[b.uOff + i] as number) ** 2 - (theta[b.vOff + i] as number) ** 2);
-          if (!(d <= m)) m = d;
-        }
-      } else if (b.kind === 'group') {
-        for (let r = 0; r < rows; r++) {
-          let s = 0;
-          for (let c = 0; c < cols; c++) s += (theta[b.vOff + r * cols + c] as number) ** 2;
-          const d = Math.abs((theta[b.uOff + r] as number) ** 2 - s);
-          if (!(d <= m)) m = d;
-        }
+      if (b.kind === 'free') continue;
+      const vs = new Float64Array(b.uLen);
+      for (let k = 0; k < b.info.size; k++) {
+        const j = groupOf(b, k);
+        vs[j] = (vs[j] as number) + (theta[b.vOff + k] as number) ** 2;
+      }
+      for (let j = 0; j < b.uLen; j++) {
+        const d = Math.abs((theta[b.uOff + j] as number) ** 2 - (vs[j] as number));
+        if (!(d <= m)) m = d;
       }
     }
     return m;
@@ -168,19 +150,13 @@ export class FactorLayout {
     const shape = [...b.info.shape];
     if (b.kind === 'free') return [shape];
     const vShape = [b.info.rows, b.info.cols];
-    return [b.kind === 'group' ? [b.info.rows, 1] : vShape, vShape];
+    return [b.kind === 'rows' ? [b.info.rows, 1] : b.kind === 'columns' ? [1, b.info.cols] : vShape, vShape];
   }
 }
 
-function num(params: Params, key: string, dflt: number): number {
-  const v = params[key];
-  const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : dflt;
-  return Number.isFinite(x) ? x : dflt;
-}
-
-function str(params: Params, key: string, dflt: string): string {
-  const v = params[key];
-  return v === undefined ? dflt : String(v);
+/** The factor index of coordinate k of a penalized block (row-major [rows, cols] view). */
+function groupOf(b: Block, k: number): number {
+  return b.kind === 'rows' ? Math.floor(k / b.info.cols) : b.kind === 'columns' ? k % b.info.cols : k;
 }
 
 /** θ₀ from the init parameters (module comment). `rng` is consumed for random factors. */
@@ -193,152 +169,32 @@ export function initialFactors(layout: FactorLayout, params: Params, ctx: RunCon
   const x0 = ctx.x0 ?? problem.initialParams(ctx.seed);
   const theta = new Float64Array(layout.dim);
   for (const b of layout.blocks) {
-    const { offset, size, rows, cols, initStd } = b.info;
+    const { offset, size, initStd } = b.info;
     const sd = s * Math.sqrt(initStd);
     if (b.kind === 'free') {
       theta.set(x0.subarray(offset, offset + size), b.vOff);
     } else if (init === 'random') {
       for (let i = 0; i < b.uLen; i++) theta[b.uOff + i] = sd * rng.normal();
       for (let i = 0; i < size; i++) theta[b.vOff + i] = sd * rng.normal();
-    } else if (b.kind === 'l1') {
-      // u = √|x₀|, v = sign(x₀)√|x₀|
-      for (let i = 0; i < size; i++) {
-        const x = x0[offset + i] as number;
-        const r = Math.sqrt(Math.abs(x));
-        theta[b.uOff + i] = x === 0 ? sd : r;
-        theta[b.vOff + i] = x === 0 ? 0 : Math.sign(x) * r;
-      }
     } else {
-      // u_r = √‖x₀_r‖, V_r = x₀_r / √‖x₀_r‖
-      for (let r = 0; r < rows; r++) {
-        let nrm = 0;
-        for (let c = 0; c < cols; c++) nrm += (x0[offset + r * cols + c] as number) ** 2;
-        nrm = Math.sqrt(nrm);
-        const su = Math.sqrt(nrm);
-        theta[b.uOff + r] = nrm === 0 ? sd : su;
-        for (let c = 0; c < cols; c++) theta[b.vOff + r * cols + c] = nrm === 0 ? 0 : (x0[offset + r * cols + c] as number) / su;
+      // u_G = √‖x₀_G‖, V_G = x₀_G / √‖x₀_G‖  ('l1': u = √|x₀|, v = sign(x₀)√|x₀|)
+      const nrm = new Float64Array(b.uLen);
+      for (let k = 0; k < size; k++) {
+        const j = groupOf(b, k);
+        nrm[j] = (nrm[j] as number) + (x0[offset + k] as number) ** 2;
+      }
+      for (let j = 0; j < b.uLen; j++) {
+        const n = Math.sqrt(nrm[j] as number);
+        nrm[j] = n;
+        theta[b.uOff + j] = n === 0 ? sd : Math.sqrt(n);
+      }
+      for (let k = 0; k < size; k++) {
+        const n = nrm[groupOf(b, k)] as number;
+        theta[b.vOff + k] = n === 0 ? 0 : (x0[offset + k] as number) / Math.sqrt(n);
       }
     }
   }
   return theta;
-}
-
-/** A first-order update rule on tf variables (one call per minibatch). */
-interface TensorStepper {
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], epoch: number): void;
-  dispose(): void;
-}
-
-/** Adam (Kingma & Ba, Algorithm 1) on the full gradient (the L2 term included): m̂/(√v̂ + ε). */
-class TensorAdam implements TensorStepper {
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
-  private t = 0;
-  private b1t = 1;
-  private b2t = 1;
-  constructor(
-    vars: readonly tf.Variable[],
-    private readonly lr: number,
-    private readonly beta1: number,
-    private readonly beta2: number,
-    private readonly eps: number,
-  ) {
-    this.m = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
-    this.v = tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false)));
-  }
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[]): void {
-    this.t++;
-    this.b1t *= this.beta1;
-    this.b2t *= this.beta2;
-    const { beta1, beta2, eps } = this;
-    const step = this.lr / (1 - this.b1t);
-    const c2 = 1 / (1 - this.b2t);
-    tf.tidy(() => {
-      vars.forEach((x, i) => {
-        const g = grads[i] as tf.Tensor;
-        const m = this.m[i] as tf.Variable;
-        const v = this.v[i] as tf.Variable;
-        // m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  x ← x − lr/(1−β₁ᵗ) · m / (√(v/(1−β₂ᵗ)) + ε)
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        x.assign(tf.sub(x, tf.div(tf.mul(m, step), tf.add(tf.sqrt(tf.mul(v, c2)), eps))));
-      });
-    });
-  }
-  dispose(): void {
-    tf.dispose([...this.m, ...this.v]);
-  }
-}
-
-/** SGD with heavy-ball momentum in PyTorch's form: b ← μb + g, x ← x − η_t b (η_t by schedule and epoch). */
-class TensorSgd implements TensorStepper {
-  private readonly buf: tf.Variable[] | null;
-  constructor(
-    vars: readonly tf.Variable[],
-    private readonly lr: number,
-    private readonly momentum: number,
-    private readonly schedule: Schedule,
-  ) {
-    this.buf = momentum > 0 ? tf.tidy(() => vars.map((x) => tf.variable(tf.zerosLike(x), false))) : null;
-  }
-  apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], epoch: number): void {
-    const eta = scheduledRate(this.lr, this.schedule, epoch);
-    tf.tidy(() => {
-      vars.forEach((x, i) => {
-        const g = grads[i] as tf.Tensor;
-        if (this.buf === null) {
-          // x ← x − η g
-          x.assign(tf.sub(x, tf.mul(g, eta)));
-        } else {
-          const b = this.buf[i] as tf.Variable;
-          // b ← μb + g;  x ← x − η b
-          b.assign(tf.add(tf.mul(b, this.momentum), g));
-          x.assign(tf.sub(x, tf.mul(b, eta)));
-        }
-      });
-    });
-  }
-  dispose(): void {
-    if (this.buf) tf.dispose(this.buf);
-  }
-}
-
-function makeStepper(method: DenseTensorMethod, vars: readonly tf.Variable[], params: Params, who: string): TensorStepper {
-  const lr = num(params, 'lr', method === 'adam' ? 1e-3 : 1e-2);
-  if (!(lr > 0)) throw new UserError(`${who}: lr must be positive, got ${lr}`);
-  if (method === 'adam') {
-    return new TensorAdam(vars, lr, num(params, 'beta1', 0.9), num(params, 'beta2', 0.999), num(params, 'eps', 1e-8));
-  }
-  const schedule = str(params, 'schedule', 'constant');
-  if (schedule !== 'constant' && schedule !== 'inverse-sqrt' && schedule !== 'step') {
-    throw new UserError(`${who}: schedule must be 'constant', 'inverse-sqrt' or 'step', got '${schedule}'`);
-  }
-  return new TensorSgd(vars, lr, num(params, 'momentum', 0), schedule);
-}
-
-/**
- * Runs the epoch loop shared by spred and the dense baseline:
- * `while (callback(view)) { one epoch of minibatch steps }`.
- */
-function epochLoop(problem: TensorProblem, params: Params, rng: Rng, view: IterateView, callback: Callback, step: (batch: TensorBatch | undefined, epoch: number) => void): void {
-  const batchSize = Math.floor(num(params, 'batchSize', 0));
-  const n = problem.nSamples;
-  const batches = batchSize > 0 && batchSize < n ? new EpochBatches(n, batchSize, rng) : null;
-  let epoch = 0;
-  while (callback(view)) {
-    if (batches === null) step(undefined, epoch);
-    else {
-      for (const idx of batches.shuffle()) {
-        const batch = problem.makeBatch(idx);
-        try {
-          step(batch, epoch);
-        } finally {
-          problem.disposeBatch(batch);
-        }
-      }
-    }
-    epoch++;
-  }
 }
 
 /** Variables of θ₀ in θ order, with their block. */
@@ -357,17 +213,80 @@ function makeVariables(layout: FactorLayout, theta0: Float64Array): { vars: tf.V
   return { vars, owner };
 }
 
-/** Reads the variables back into a Float64 θ (θ layout). */
-function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], theta: Float64Array): Float64Array {
+/** Reads the variables back into a Float64 θ (θ layout), with `await data()`. */
+async function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], theta: Float64Array): Promise<Float64Array> {
+  const vals = await Promise.all(vars.map((v) => v.data()));
   let k = 0;
   for (const b of layout.blocks) {
-    if (b.kind === 'free') theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.vOff);
+    if (b.kind === 'free') theta.set(vals[k++] as Float32Array, b.vOff);
     else {
-      theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.uOff);
-      theta.set((vars[k++] as tf.Variable).dataSync() as Float32Array, b.vOff);
+      theta.set(vals[k++] as Float32Array, b.uOff);
+      theta.set(vals[k++] as Float32Array, b.vOff);
     }
   }
   return theta;
+}
+
+/**
+ * The spred step rule for the minibatch loop: products W = U ⊙ V (u·V for groups), ∇f from the
+ * problem's loss at W, the chain rule of the module comment with the L2 term, then the stepper.
+ */
+export function spredRule(problem: TensorProblem, method: 'sgd' | 'adam', params: Params, ctx: RunContext, who: string): StepRule & { readonly layout: FactorLayout; readonly vars: readonly tf.Variable[] } {
+  const layout = new FactorLayout(problem);
+  const rng = new Rng(ctx.seed);
+  const theta0 = initialFactors(layout, params, ctx, rng, who);
+  const lambda = problem.lambda;
+  const { vars, owner } = makeVariables(layout, theta0);
+  const stepper = makeStepper(method, vars, params, who);
+  const theta = new Float64Array(layout.dim);
+  const products = (): tf.Tensor[] => {
+    const W: tf.Tensor[] = [];
+    for (let k = 0; k < vars.length; k++) {
+      const b = owner[k] as Block;
+      if (b.kind === 'free') W.push(vars[k] as tf.Variable);
+      else {
+        const w = tf.mul(vars[k] as tf.Variable, vars[k + 1] as tf.Variable);
+        W.push(b.info.shape.length === 2 ? w : w.reshape([...b.info.shape]));
+        k++;
+      }
+    }
+    return W;
+  };
+  return {
+    layout,
+    vars,
+    current: products,
+    step(batch, clock) {
+      const W = products();
+      const gW = tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(W);
+      // ∇ of g per variable (module comment)
+      const grads: tf.Tensor[] = [];
+      let j = 0;
+      for (let k = 0; k < vars.length; k++) {
+        const b = owner[k] as Block;
+        const g0 = gW[j++] as tf.Tensor;
+        if (b.kind === 'free') {
+          grads.push(g0);
+          continue;
+        }
+        const g = g0.reshape([b.info.rows, b.info.cols]);
+        const u = vars[k] as tf.Variable;
+        const v = vars[k + 1] as tf.Variable;
+        const gv = tf.mul(g, v);
+        const gu = b.kind === 'l1' ? gv : tf.sum(gv, b.kind === 'rows' ? 1 : 0, true);
+        grads.push(tf.add(gu, tf.mul(u, lambda)), tf.add(tf.mul(g, u), tf.mul(v, lambda)));
+        k++;
+      }
+      stepper.apply(vars, grads, clock);
+    },
+    async extras() {
+      return { imbalance: layout.imbalance(await readTheta(layout, vars, theta)) };
+    },
+    dispose() {
+      stepper.dispose();
+      tf.dispose(vars);
+    },
+  };
 }
 
 /**
@@ -380,13 +299,10 @@ function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], theta: Fl
  */
 export async function runSpredTensor(problem: TensorProblem, method: SpredTensorMethod, params: Params, callback: Callback, ctx: RunContext): Promise<void> {
   const who = `spred-${method} (tfjs)`;
-  const layout = new FactorLayout(problem);
-  const rng = new Rng(ctx.seed);
-  const theta0 = initialFactors(layout, params, ctx, rng, who);
-  const lambda = problem.lambda;
-  const theta = new Float64Array(layout.dim);
-
   if (method === 'lbfgs') {
+    const layout = new FactorLayout(problem);
+    const theta0 = initialFactors(layout, params, ctx, new Rng(ctx.seed), who);
+    const lambda = problem.lambda;
     const memory = Math.max(1, Math.floor(num(params, 'memory', 10)));
     const x = new Float64Array(problem.dim);
     const gx = new Float64Array(problem.dim);
@@ -410,90 +326,5 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
   }
 
   if (method !== 'sgd' && method !== 'adam') throw new UserError(`${who}: unknown method '${String(method)}'; use sgd, adam or lbfgs`);
-  const { vars, owner } = makeVariables(layout, theta0);
-  const stepper = makeStepper(method, vars, params, who);
-  const view: IterateView = {
-    x: () => layout.product(readTheta(layout, vars, theta), new Float64Array(problem.dim)),
-    extras: () => ({ imbalance: layout.imbalance(readTheta(layout, vars, theta)) }),
-  };
-  const step = (batch: TensorBatch | undefined, epoch: number): void => {
-    tf.tidy(() => {
-      // products W in the problem's parameter order
-      const W: tf.Tensor[] = [];
-      for (let k = 0; k < vars.length; k++) {
-        const b = owner[k] as Block;
-        if (b.kind === 'free') W.push(vars[k] as tf.Variable);
-        else {
-          W.push(tf.mul(vars[k] as tf.Variable, vars[k + 1] as tf.Variable));
-          k++;
-        }
-      }
-      const gW = tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(W);
-      // ∇ of g per variable (module comment)
-      const grads: tf.Tensor[] = [];
-      let j = 0;
-      for (let k = 0; k < vars.length; k++) {
-        const b = owner[k] as Block;
-        const g = gW[j++] as tf.Tensor;
-        if (b.kind === 'free') {
-          grads.push(g);
-          continue;
-        }
-        const u = vars[k] as tf.Variable;
-        const v = vars[k + 1] as tf.Variable;
-        const gu = b.kind === 'l1' ? tf.mul(g, v) : tf.sum(tf.mul(g, v), 1, true);
-        grads.push(tf.add(gu, tf.mul(u, lambda)), tf.add(tf.mul(g, u), tf.mul(v, lambda)));
-        k++;
-      }
-      stepper.apply(vars, grads, epoch);
-    });
-  };
-  try {
-    epochLoop(problem, params, rng, view, callback, step);
-  } finally {
-    stepper.dispose();
-    tf.dispose(vars);
-  }
-}
-
-/**
- * The baseline without the reparametrization: the same SGD/Adam on the parameters themselves
- * with the L1 subgradient, ĝ = ∇f + λ·s, s = sign(W) ('l1', sign 0 = 0) or s_r = W_r/‖W_r‖₂
- * ('group-l1', 0 for a zero row). Initialization: ctx.x0 or the problem's default (seed ctx.seed).
- * Same parameters, minibatches and callbacks as `runSpredTensor`; extras are empty.
- */
-export async function runDenseTensor(problem: TensorProblem, method: DenseTensorMethod, params: Params, callback: Callback, ctx: RunContext): Promise<void> {
-  const who = `dense-${method} (tfjs)`;
-  if (ctx.x0 && ctx.x0.length !== problem.dim) throw new UserError(`${who}: warm start x0 has length ${ctx.x0.length}, the problem has ${problem.dim} parameters`);
-  if (method !== 'sgd' && method !== 'adam') throw new UserError(`${who}: unknown method '${String(method)}'; use sgd or adam`);
-  const rng = new Rng(ctx.seed);
-  const x0 = ctx.x0 ?? problem.initialParams(ctx.seed);
-  const lambda = problem.lambda;
-  const init = problem.toTensors(x0);
-  const vars = init.map((t) => tf.variable(t, true));
-  tf.dispose(init);
-  const stepper = makeStepper(method, vars, params, who);
-  const view: IterateView = { x: () => problem.flatten(vars), extras: () => ({}) };
-  const step = (batch: TensorBatch | undefined, epoch: number): void => {
-    tf.tidy(() => {
-      const gW = tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(vars);
-      const grads = gW.map((g, i) => {
-        const info = problem.params[i] as TensorParamInfo;
-        if (!info.penalized) return g;
-        const w = vars[i] as tf.Variable;
-        if (problem.penalty === 'l1') return tf.add(g, tf.mul(tf.sign(w), lambda));
-        const w2 = w.reshape([info.rows, info.cols]);
-        // W_r / max(‖W_r‖, 1e-30): 0 for a zero row (tf.divNoNan is ~100× slower on wasm)
-        const s = tf.div(w2, tf.maximum(tf.sqrt(tf.sum(tf.square(w2), 1, true)), 1e-30));
-        return tf.add(g, tf.mul(s.reshape(info.shape as number[]), lambda));
-      });
-      stepper.apply(vars, grads, epoch);
-    });
-  };
-  try {
-    epochLoop(problem, params, rng, view, callback, step);
-  } finally {
-    stepper.dispose();
-    tf.dispose(vars);
-  }
+  await runMinibatchLoop(problem, spredRule(problem, method, params, ctx, who), params, ctx.seed, callback);
 }

@@ -1,0 +1,117 @@
+/**
+ * The one minibatch loop of the tensor engine: every NN method (spred-*, prox-*, subgrad-adam,
+ * gmp, dense) is a small step rule plugged in here.
+ *
+ *     x ← snapshot;  while (callback(x)) { for each batch B of a fresh seeded shuffle: tidy(step(B)); x ← snapshot }
+ *
+ * - Data order: the epoch permutations come from Rng(dataOrderSeed(ctx.seed)), a stream of its
+ *   own, so every method sees the same batches in the same order for the same seed (whatever
+ *   random numbers its initialization consumed). batchSize = 0 (or ≥ n): one full-batch step per
+ *   callback. Batches are built in plain JS (problem.makeBatch), never with tf.gather.
+ * - Every step runs inside tf.tidy; the rule keeps its state in tf variables.
+ * - No synchronous reads: after each epoch the current parameters are read with `await data()`
+ *   (that read is inside the solver's clock: one read of the parameters per epoch) and the
+ *   callback gets that Float64 snapshot, so the loop runs on backends that forbid dataSync
+ *   (webgpu).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Callback, IterateView, Params } from '../../problems/types.ts';
+import type { TensorBatch, TensorProblem } from '../../problems/tensor/types.ts';
+import { Rng } from '../../problems/rng.ts';
+import { UserError } from '../../problems/errors.ts';
+import { EpochBatches } from '../optimizers/types.ts';
+import { dataOrderSeed } from './seed.ts';
+
+/** Where a step is in the run. */
+export interface StepClock {
+  /** Epoch index, 0-based. */
+  readonly epoch: number;
+  /** Steps completed before this one (0-based global step index t). */
+  readonly step: number;
+  /** Minibatch steps per epoch. */
+  readonly stepsPerEpoch: number;
+}
+
+/** A method's update rule on tf variables. */
+export interface StepRule {
+  /** One update on a batch (undefined = the whole training set). Called inside tf.tidy. */
+  step(batch: TensorBatch | undefined, clock: StepClock): void;
+  /** The problem's parameter tensors now (spred: the products), in the problem's order. Called inside tf.tidy. */
+  current(): tf.Tensor[];
+  /** Async work between steps, before step `clock.step` (e.g. gmp's pruning); optional. */
+  before?(clock: StepClock): Promise<void>;
+  /** Extra trace metrics, read asynchronously after each epoch (e.g. spred's imbalance). */
+  extras?(): Promise<Record<string, number>>;
+  /** Releases the rule's variables. */
+  dispose(): void;
+}
+
+export { dataOrderSeed };
+
+/** A numeric parameter with its default (strings from the CLI are parsed). */
+export function num(params: Params, key: string, dflt: number): number {
+  const v = params[key];
+  const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : dflt;
+  return Number.isFinite(x) ? x : dflt;
+}
+
+export function str(params: Params, key: string, dflt: string): string {
+  const v = params[key];
+  return v === undefined ? dflt : String(v);
+}
+
+/** Reads tensors into one Float64 vector in the problem's flat layout, with `await data()`. */
+export async function readFlat(problem: TensorProblem, ts: readonly tf.Tensor[]): Promise<Float64Array> {
+  const x = new Float64Array(problem.dim);
+  const vals = await Promise.all(ts.map((t) => t.data()));
+  problem.params.forEach((p, i) => x.set(vals[i] as Float32Array, p.offset));
+  return x;
+}
+
+/** Snapshot of the rule's current parameters (flat, Float64). */
+export async function snapshot(problem: TensorProblem, rule: StepRule): Promise<Float64Array> {
+  const ts = tf.tidy(() => rule.current().map((t) => (t instanceof tf.Variable ? t.clone() : t)));
+  try {
+    return await readFlat(problem, ts);
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
+/**
+ * Runs `rule` on `problem` until the callback returns false (module comment). Parameter
+ * `batchSize` (0 = full batch). Disposes the rule at the end.
+ */
+export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, params: Params, seed: number, callback: Callback): Promise<void> {
+  const batchSize = Math.floor(num(params, 'batchSize', 0));
+  if (batchSize < 0) throw new UserError(`batchSize must be ≥ 0 (0 = full batch), got ${batchSize}`);
+  const n = problem.nSamples;
+  const batches = batchSize > 0 && batchSize < n ? new EpochBatches(n, batchSize, new Rng(dataOrderSeed(seed))) : null;
+  const stepsPerEpoch = batches ? batches.batches.length : 1;
+  let epoch = 0;
+  let step = 0;
+  try {
+    let x = await snapshot(problem, rule);
+    let extras = rule.extras ? await rule.extras() : {};
+    const view: IterateView = { x: () => x, extras: () => extras };
+    while (callback(view)) {
+      const order = batches ? batches.shuffle() : [null];
+      for (const idx of order) {
+        const clock: StepClock = { epoch, step, stepsPerEpoch };
+        if (rule.before) await rule.before(clock);
+        const batch = idx === null ? undefined : problem.makeBatch(idx);
+        try {
+          tf.tidy(() => rule.step(batch, clock));
+        } finally {
+          if (batch) problem.disposeBatch(batch);
+        }
+        step++;
+      }
+      epoch++;
+      x = await snapshot(problem, rule);
+      extras = rule.extras ? await rule.extras() : {};
+    }
+  } finally {
+    rule.dispose();
+  }
+}

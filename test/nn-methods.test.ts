@@ -1,0 +1,157 @@
+/**
+ * The NN methods on the shared minibatch loop: prox-sgd reaches the cd optimum of a small lasso
+ * (Float64 engine) with a decaying step; a hand-worked prox-adam step on the tensor lasso; the gmp
+ * schedule formula and pruned weights staying exactly 0; every tensor method keeps the tensor count
+ * constant across epochs and releases everything; the data order is the same for every method.
+ */
+import t from 'tap';
+import * as tf from '@tensorflow/tfjs';
+import type { AnyProblem, Solver, TracePoint } from '../problems/types.ts';
+import { Rng } from '../problems/rng.ts';
+import { lassoFromArrays } from '../problems/zoo.ts';
+import { runSolver } from '../harness/runner.ts';
+import { resolveParams } from '../harness/params.ts';
+import { cd } from '../solvers/cd.ts';
+import { proxSgd } from '../solvers/prox-sgd.ts';
+import { proxAdam } from '../solvers/prox-adam.ts';
+import { gmp, gmpSparsity, gmpSteps, pruneThreshold } from '../solvers/gmp.ts';
+import { dense } from '../solvers/dense.ts';
+import { subgradAdam } from '../solvers/subgrad-adam.ts';
+import { spredAdam } from '../solvers/spred-adam.ts';
+import { spredSgd } from '../solvers/spred-sgd.ts';
+import { makeTensorLasso } from '../problems/tensor/linear.ts';
+import { makeNetworkProblem } from '../problems/tensor/network.ts';
+import { simulateMlpData } from '../problems/tensor/mlp.ts';
+
+function lassoInstance(): { X: { n: number; p: number; data: Float64Array }; y: Float64Array } {
+  const rng = new Rng(2);
+  const n = 100;
+  const p = 20;
+  const data = Float64Array.from({ length: n * p }, () => rng.normal());
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) y[i] = 2 * (data[i] as number) - 1.5 * (data[3 * n + i] as number) + (data[7 * n + i] as number) + 0.5 * rng.normal();
+  return { X: { n, p, data }, y };
+}
+
+t.test('prox-sgd reaches the cd optimum of a small lasso with a decaying step', async (t) => {
+  const { X, y } = lassoInstance();
+  const prob = lassoFromArrays(X, y, { kind: 'ratio', ratio: 0.1 });
+  const ref = await runSolver(cd, prob, resolveParams(cd, {}), { tol: 1e-12, maxIter: 10000, tau: 0, seed: 0 });
+  t.equal(ref.status, 'converged');
+  const Fs = ref.final!.objective;
+  const L = prob.datafit.lipschitz!();
+  const dist = (x: Float64Array): number => Math.max(...Array.from(x, (v, j) => Math.abs(v - (ref.x![j] as number))));
+  // full batch, η_t = (1/L)/√(t+1): deterministic prox-gradient with diminishing steps
+  const full = await runSolver(proxSgd, prob, resolveParams(proxSgd, { batchSize: 0, schedule: 'inverse-sqrt', lr: 1 / L }), { tol: 0, maxIter: 3000, tau: 0, seed: 0 });
+  t.ok((full.final!.objective - Fs) / Fs <= 1e-9, `full batch: (F − F*)/F* = ${((full.final!.objective - Fs) / Fs).toExponential(2)}`);
+  t.ok(dist(full.x!) <= 1e-6, `full batch: max |x − x_cd| = ${dist(full.x!).toExponential(2)}`);
+  t.equal(full.final!.nnz, ref.final!.nnz, 'same support size as cd (exact zeros)');
+  // minibatches of 10, the same decaying step: stochastic, so a looser (but small) distance
+  const mb = await runSolver(proxSgd, prob, resolveParams(proxSgd, { batchSize: 10, schedule: 'inverse-sqrt', lr: 0.5 / L }), { tol: 0, maxIter: 2000, tau: 0, seed: 0 });
+  t.ok((mb.final!.objective - Fs) / Fs <= 1e-3, `minibatch: (F − F*)/F* = ${((mb.final!.objective - Fs) / Fs).toExponential(2)}`);
+  t.ok(dist(mb.x!) <= 1e-2, `minibatch: max |x − x_cd| = ${dist(mb.x!).toExponential(2)}`);
+  // with a constant step the minibatch iterate keeps a noise floor: the decay is what converges
+  const cst = await runSolver(proxSgd, prob, resolveParams(proxSgd, { batchSize: 10, schedule: 'constant', lr: 0.5 / L }), { tol: 0, maxIter: 2000, tau: 0, seed: 0 });
+  t.ok(cst.final!.objective - Fs > mb.final!.objective - Fs, `constant step ends farther: ${((cst.final!.objective - Fs) / Fs).toExponential(2)} vs ${((mb.final!.objective - Fs) / Fs).toExponential(2)}`);
+});
+
+t.test('prox-adam: two steps worked by hand on a 2-D tensor lasso', async (t) => {
+  // f(w) = (1/2n)‖y − Xw‖², X = I (n = p = 2): ∇f(w) = (w − y)/2;  w₀ = 0
+  const y = new Float64Array([2, -0.1]);
+  const prob = await makeTensorLasso({ n: 2, p: 2, data: new Float64Array([1, 0, 0, 1]) }, y, 0.5);
+  const lr = 0.1;
+  const [b1, b2, eps, lam] = [0.9, 0.999, 1e-8, 0.5];
+  const xs: Float64Array[] = [];
+  await proxAdam.run(prob, resolveParams(proxAdam, { lr, batchSize: 0 }), (it) => {
+    xs.push(Float64Array.from(it.x()));
+    return xs.length <= 2;
+  }, { seed: 0, maxIter: 2 });
+  // by hand (Float64): m, v moments, z = w − lr·m̂/(√v̂+ε), w = S_{lr·λ/(√v̂+ε)}(z)
+  let w = [0, 0];
+  const m = [0, 0];
+  const v = [0, 0];
+  const expected: number[][] = [];
+  for (let k = 1; k <= 2; k++) {
+    const g = w.map((wi, i) => (wi - (y[i] as number)) / 2);
+    w = w.map((wi, i) => {
+      m[i] = b1 * (m[i] as number) + (1 - b1) * (g[i] as number);
+      v[i] = b2 * (v[i] as number) + (1 - b2) * (g[i] as number) ** 2;
+      const d = Math.sqrt((v[i] as number) / (1 - b2 ** k)) + eps;
+      const z = wi - (lr * (m[i] as number)) / (1 - b1 ** k) / d;
+      const thr = (lr * lam) / d;
+      return Math.sign(z) * Math.max(Math.abs(z) - thr, 0);
+    });
+    expected.push(w);
+  }
+  // step 1 in words: g = (−1, 0.05), z ≈ (0.1, −0.1), thresholds ≈ (0.05, 1): w₁ ≈ (0.05, 0)
+  t.ok(Math.abs((expected[0]![0] as number) - 0.05) < 1e-7 && expected[0]![1] === 0, `hand step 1 = (${expected[0]!.join(', ')})`);
+  for (let k = 0; k < 2; k++) {
+    const got = xs[k + 1]!;
+    t.ok(Math.abs((got[0] as number) - (expected[k]![0] as number)) <= 1e-6, `step ${k + 1}: w[0] = ${got[0]} vs hand ${expected[k]![0]}`);
+    t.equal(got[1], 0, `step ${k + 1}: w[1] is exactly 0 (|z| below its threshold)`);
+  }
+  prob.dispose();
+});
+
+t.test('gmp: the cubic schedule, and pruned weights stay exactly 0', async (t) => {
+  // s_t = s_f(1 − (1 − (t − t₀)/(nΔt))³)
+  t.equal(gmpSparsity(10, 0.9, 10, 4, 5), 0, 's = 0 at t₀');
+  t.equal(gmpSparsity(30, 0.9, 10, 4, 5), 0.9, 's = s_f at t₀ + nΔt');
+  t.ok(Math.abs(gmpSparsity(20, 0.9, 10, 4, 5) - 0.9 * (1 - 0.125)) < 1e-15, 'halfway: s_f·(1 − 1/8)');
+  t.equal(gmpSparsity(5, 0.9, 10, 4, 5), 0, 'before t₀: dense');
+  t.equal(gmpSparsity(99, 0.9, 10, 4, 5), 0.9, 'after the last step: s_f');
+  t.same(gmpSteps(100, 0.1, 0.5, 4), { t0: 10, dt: 10, steps: [10, 20, 30, 40, 50] });
+  t.equal(pruneThreshold(Float32Array.from([0.5, -0.1, 0.3, -0.2]), 0.5), Math.fround(0.2), 'the 2 smallest |w| lie at or below 0.2');
+
+  const d = simulateMlpData({ n: 300, p: 10, informative: 4, classes: 3, seed: 2 });
+  const nTr = 240;
+  const X = Float32Array.from(d.X);
+  const data = { p: 10, classes: 3, train: { X: X.slice(0, nTr * 10), y: d.y.slice(0, nTr) }, test: { X: X.slice(nTr * 10), y: d.y.slice(nTr) }, name: 'sim', hash: 'sim-gmp' };
+  const prob = await makeNetworkProblem({ data, hidden: [16], scope: 'weights', lambda: 1e-4 });
+  const epochs = 8;
+  const xs: Float64Array[] = [];
+  const extras: number[] = [];
+  const params = resolveParams(gmp, { batchSize: 32, lr: 0.01, sparsity: 0.8, pruneStart: 0, pruneEnd: 0.5, pruneSteps: 4 });
+  await gmp.run(prob, params, (it) => {
+    xs.push(Float64Array.from(it.x()));
+    extras.push(it.extras!()['targetSparsity'] as number);
+    return xs.length <= epochs;
+  }, { seed: 1, maxIter: epochs });
+  t.equal(extras[extras.length - 1], 0.8, 'target sparsity reached');
+  const weights = prob.params.filter((q) => q.role === 'weight');
+  const zerosOf = (x: Float64Array): Set<number>[] => weights.map((q) => new Set(Array.from({ length: q.size }, (_, i) => i).filter((i) => x[q.offset + i] === 0)));
+  // 8 steps per epoch (240/32 → 8 batches), T = 64: pruning at steps 0, 8, 16, 24, 32; step 32 opens epoch 4 (0-based), seen in xs[5]
+  const atEnd = zerosOf(xs[5]!);
+  weights.forEach((q, l) => t.ok(atEnd[l]!.size >= Math.floor(0.8 * q.size), `${q.name}: ${atEnd[l]!.size} of ${q.size} exactly 0 after the last pruning step`));
+  for (let e = 6; e < xs.length; e++) {
+    const z = zerosOf(xs[e]!);
+    t.ok(weights.every((_, l) => [...atEnd[l]!].every((i) => z[l]!.has(i)) && z[l]!.size === atEnd[l]!.size), `epoch ${e}: the same weights are exactly 0 (mask fixed)`);
+  }
+  const last = xs[xs.length - 1]!;
+  const acc = prob.testMetric!(last);
+  t.ok(acc > 0.5, `pruned to 80% the net still classifies: test accuracy ${acc.toFixed(3)}`);
+  prob.dispose();
+});
+
+t.test('every tensor method: constant tensor count across epochs, nothing left, same data order', async (t) => {
+  const d = simulateMlpData({ n: 200, p: 8, informative: 3, classes: 3, seed: 3 });
+  const nTr = 160;
+  const X = Float32Array.from(d.X);
+  const data = { p: 8, classes: 3, train: { X: X.slice(0, nTr * 8), y: d.y.slice(0, nTr) }, test: { X: X.slice(nTr * 8), y: d.y.slice(nTr) }, name: 'sim', hash: 'sim-leak' };
+  const prob = await makeNetworkProblem({ data, hidden: [8, 6], scope: 'weights', structure: 'neuron', lambda: 1e-3 });
+  const base = tf.memory().numTensors;
+  const solvers: Solver[] = [dense, subgradAdam, proxAdam, proxSgd, gmp, spredAdam, spredSgd];
+  for (const s of solvers) {
+    const counts: number[] = [];
+    const wrapped: Solver = { ...s, run: (p: AnyProblem, params, cb, ctx) => s.run(p, params, (it) => (counts.push(tf.memory().numTensors), cb(it)), ctx) };
+    const params = resolveParams(s, { batchSize: 32, ...(s.name === 'gmp' ? { pruneStart: 0 } : {}), ...(s.name.includes('sgd') ? { lr: 0.05 } : {}) });
+    const out = await runSolver(wrapped, prob, params, { tol: 0, maxIter: 5, tau: 1e-6, seed: 0 });
+    t.equal(out.status, 'max_iter', `${s.name}: ${out.reason}`);
+    t.ok(counts.length === 6 && counts.slice(1).every((c) => c === counts[1]), `${s.name}: tensor count ${counts.join(' ')}`);
+    t.equal(tf.memory().numTensors, base, `${s.name}: released its tensors`);
+    const tr: TracePoint[] = out.trace;
+    t.ok(tr[tr.length - 1]!.objective < tr[0]!.objective, `${s.name}: F ${tr[0]!.objective.toFixed(3)} → ${tr[tr.length - 1]!.objective.toFixed(3)}`);
+  }
+  prob.dispose();
+  t.equal(tf.memory().numTensors, 0);
+});

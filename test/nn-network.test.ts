@@ -1,0 +1,121 @@
+/**
+ * The network model (problems/tensor/network.ts): the hand-written gradient against tfjs autodiff
+ * of the textbook loss for two hidden layers with and without the linear head, the flat layout and
+ * the per-tensor penalty kinds of each scope, column-group penalty, support and KKT on the flat
+ * vector, and spred's balanced split U ⊙ V = W of the default initialization for every kind.
+ */
+import t from 'tap';
+import * as tf from '@tensorflow/tfjs';
+import { makeNetworkProblem, type NetworkData } from '../problems/tensor/network.ts';
+import { simulateMlpData } from '../problems/tensor/mlp.ts';
+import { FactorLayout, initialFactors } from '../solvers/spred/tensor.ts';
+import { Rng } from '../problems/rng.ts';
+
+function netData(n: number, p: number, classes: number, seed: number): NetworkData {
+  const d = simulateMlpData({ n, p, informative: 3, classes, seed });
+  const nTr = Math.floor(0.8 * n);
+  const X = Float32Array.from(d.X);
+  return {
+    p,
+    classes,
+    train: { X: X.slice(0, nTr * p), y: d.y.slice(0, nTr) },
+    test: { X: X.slice(nTr * p), y: d.y.slice(nTr) },
+    name: 'sim',
+    hash: `sim-${seed}`,
+  };
+}
+
+const data = netData(120, 6, 3, 5);
+
+/** Textbook forward pass with tfjs autodiff (no customGrad): mean CE, ½(CE_lin + CE_mlp) with a linear head. */
+function referenceLoss(ts: tf.Tensor[], X: tf.Tensor2D, Y: tf.Tensor2D, hidden: number[], lin: number): tf.Scalar {
+  const L = hidden.length;
+  const Z0 = tf.add(tf.matMul(X, ts[0] as tf.Tensor2D), ts[1] as tf.Tensor);
+  let A = tf.relu(lin > 0 ? tf.slice(Z0, [0, lin], [-1, hidden[0] as number]) : Z0) as tf.Tensor2D;
+  for (let l = 1; l < L; l++) A = tf.relu(tf.add(tf.matMul(A, ts[2 * l] as tf.Tensor2D), ts[2 * l + 1] as tf.Tensor)) as tf.Tensor2D;
+  const Z = tf.add(tf.matMul(A, ts[2 * L] as tf.Tensor2D), ts[2 * L + 1] as tf.Tensor) as tf.Tensor2D;
+  const ce = tf.losses.softmaxCrossEntropy(Y, Z) as tf.Scalar;
+  if (lin === 0) return ce;
+  return tf.mul(tf.add(ce, tf.losses.softmaxCrossEntropy(Y, tf.slice(Z0, [0, 0], [-1, lin]))), 0.5) as tf.Scalar;
+}
+
+for (const linearHead of [false, true]) {
+  t.test(`hand-written gradient = autodiff, hidden [5, 4]${linearHead ? ' + linear head' : ''}`, async (t) => {
+    const hidden = [5, 4];
+    const prob = await makeNetworkProblem({ data, hidden, linearHead, scope: 'weights', lambda: 0.01 });
+    const C = 3;
+    const lin = linearHead ? C : 0;
+    t.same(prob.params.map((q) => `${q.name}:${q.shape.join('x')}`), [`W1:6x${5 + lin}`, `b1:${5 + lin}`, 'W2:5x4', 'b2:4', 'W3:4x3', 'b3:3'], 'flat layout');
+    t.same(prob.params.map((q) => q.penalty), ['l1', 'none', 'l1', 'none', 'l1', 'none'], "scope 'weights': every weight matrix, elementwise");
+    // a point where every ReLU is away from its kink almost surely
+    const x = prob.initialParams(3);
+    const rng = new Rng(8);
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + 0.05 * rng.normal();
+    const g = new Float64Array(prob.dim);
+    const f = prob.valueAndGradient(x, g);
+    const ts = prob.toTensors(x);
+    const all = prob.makeBatch(Int32Array.from({ length: prob.nSamples }, (_, i) => i));
+    const [X, , Y] = all.tensors as tf.Tensor2D[];
+    const { value, grads } = tf.tidy(() => tf.valueAndGrads((...p: tf.Tensor[]) => referenceLoss(p, X as tf.Tensor2D, Y as tf.Tensor2D, hidden, lin))(ts));
+    const ref = prob.flatten(grads);
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < g.length; i++) {
+      err = Math.max(err, Math.abs((g[i] as number) - (ref[i] as number)));
+      scale = Math.max(scale, Math.abs(ref[i] as number));
+    }
+    t.ok(Math.abs(f - (value.dataSync()[0] as number)) <= 1e-6 * f, `loss ${f} vs autodiff ${value.dataSync()[0]}`);
+    t.ok(err <= 1e-5 * scale, `max |∇ hand − ∇ autodiff| = ${err.toExponential(2)} (max |∇| ${scale.toExponential(2)})`);
+    const acc = await prob.testAccuracy!(ts);
+    t.equal(acc, prob.testMetric!(x), 'async and sync test accuracy agree');
+    prob.disposeBatch(all);
+    tf.dispose([value, ...grads, ...ts]);
+    prob.dispose();
+  });
+}
+
+t.test('penalty scopes: per-tensor kinds, column groups, λ_max, support and KKT', async (t) => {
+  const neuron = await makeNetworkProblem({ data, hidden: [4], scope: 'weights', structure: 'neuron', lambda: 0.1 });
+  t.same(neuron.params.map((q) => q.penalty), ['columns', 'none', 'l1', 'none'], 'neuron: hidden layers by column, output layer elementwise');
+  const x = new Float64Array(neuron.dim);
+  // W1 (6×4): column 1 = (3, 4, 0, 0, 0, 0)ᵀ → norm 5; W2 (4×3): one entry −2
+  x[0 * 4 + 1] = 3;
+  x[1 * 4 + 1] = 4;
+  const w2 = neuron.params[2]!;
+  x[w2.offset + 5] = -2;
+  t.equal(neuron.penaltyValue(x), 5 + 2, 'Σ_c ‖W1[:, c]‖ + ‖W2‖₁');
+  t.equal(neuron.support(x, 1e-6), 6 + 1, 'a nonzero column counts its 6 coordinates');
+  const inputs = await makeNetworkProblem({ data, hidden: [4], linearHead: true, scope: 'inputs', lambda: 0.1 });
+  t.same(inputs.params.map((q) => q.penalty), ['rows', 'none', 'none', 'none'], "inputs: one group per row of the joint first layer");
+  t.equal(inputs.params[0]!.cols, 3 + 4, 'row j of W1 holds feature j’s weights into both heads');
+  const first = await makeNetworkProblem({ data, hidden: [4, 4], scope: 'first', lambdaRatio: 0.5 });
+  t.same(first.params.map((q) => q.penalty), ['l1', 'none', 'none', 'none', 'none', 'none']);
+  t.ok(Math.abs(first.lambda - 0.5 * first.lambdaMax) <= 1e-15 * first.lambdaMax && first.lambdaMax > 0, 'λ = ratio·λ_max');
+  // at W1 = 0 (the rest at the init of seed 0) and λ just above λ_max, the W1 block is stationary
+  const x0 = first.initialParams(0);
+  x0.fill(0, 0, first.params[0]!.size);
+  const g = new Float64Array(first.dim);
+  first.valueAndGradient(x0, g);
+  const { kktViolation } = await import('../problems/tensor/base.ts');
+  t.equal(kktViolation([first.params[0]!], first.lambdaMax * (1 + 1e-6), x0, g), 0, 'stationary just above λ_max');
+  t.ok(kktViolation([first.params[0]!], first.lambdaMax * 0.9, x0, g) > 0, 'not stationary below');
+  for (const p of [neuron, inputs, first]) p.dispose();
+  t.equal(tf.memory().numTensors, 0, 'nothing left after dispose');
+});
+
+t.test("spred's balanced split of the default init: U ⊙ V = W for l1, rows and columns", async (t) => {
+  for (const [scope, structure] of [['weights', 'weight'], ['weights', 'neuron'], ['inputs', 'weight']] as const) {
+    const prob = await makeNetworkProblem({ data, hidden: [5], linearHead: scope === 'inputs', scope, structure, lambda: 0.1 });
+    const layout = new FactorLayout(prob);
+    const theta = initialFactors(layout, { init: 'balanced', initScale: 0.5 }, { seed: 4, maxIter: 1 }, new Rng(0), 'test');
+    const w = prob.initialParams(4);
+    const prod = layout.product(theta, new Float64Array(prob.dim));
+    let rel = 0;
+    for (let i = 0; i < w.length; i++) rel = Math.max(rel, Math.abs((prod[i] as number) - (w[i] as number)) / Math.max(Math.abs(w[i] as number), 1e-300));
+    // √n·(x/√n) rounds twice in Float64: at most a few ulps
+    t.ok(rel <= 4 * Number.EPSILON, `${scope}/${structure}: max relative |U⊙V − W| = ${rel.toExponential(2)} (Float64)`);
+    const imb = layout.imbalance(theta);
+    t.ok(imb <= 8 * Number.EPSILON, `${scope}/${structure}: balanced, max |u² − ‖v‖²| = ${imb.toExponential(2)}`);
+    prob.dispose();
+  }
+});
