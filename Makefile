@@ -30,4 +30,4 @@ check:
 	$(L1BENCH) check --baseline harness/baseline.json --db $(DB)
 
 clean:
-	rm -rf report figures .tap results.db results.db-wal results.db-shm
+	rm -rf report figures .tap results.db results.db-wal results.db-shm results.db.lock

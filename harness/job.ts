@@ -13,7 +13,9 @@ import { resolveParams, skipReason, solverLabel } from './params.ts';
 import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
 import { provenance } from './env.ts';
 import { UserError } from '../problems/errors.ts';
-import type { NewRun, NewTrace } from './store/index.ts';
+import { performance } from 'node:perf_hooks';
+import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
+import { contentJobKey } from './keys.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -53,22 +55,32 @@ export interface JobSpec {
   readonly timeoutSeconds: number | null;
   /** Support threshold; default: the solver's `defaultTau`, else 0. */
   readonly tau?: number;
+  /** Suite the job belongs to (`solve` for ad-hoc solves); part of the key. */
   readonly suite?: string | null;
   /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
   readonly path?: { readonly id: string; readonly index: number };
+  /**
+   * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
+   * every repetition's time is stored; its times are the medians. Not part of the key.
+   */
+  readonly repeat?: number;
 }
 
-/** Deterministic key of a job (same spec + same commit → same key). */
+/**
+ * Iterations of the untimed warm-up run before a job's timed runs: a few on the Float64 engine
+ * (JIT compilation of the kernels, caches); one on the tensor engine, where an iteration can be
+ * a whole epoch and the first-call cost is kernel set-up, paid once.
+ */
+export const WARMUP_ITERATIONS = 5;
+export const WARMUP_ITERATIONS_TENSOR = 1;
+/** Share of a job's timeout the warm-up may use (it runs inside the job's budget). */
+export const WARMUP_TIMEOUT_SHARE = 0.1;
+
+/** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
-  const p = provenance();
-  const body = JSON.stringify([job.problem, job.solver, sortKeys(job.params), job.seed, job.tol, job.maxIter, job.timeoutSeconds, job.tau ?? null, p.gitCommit, ...(job.path ? [job.path] : [])]);
-  return createHash('sha256').update(body).digest('hex').slice(0, 32);
-}
-
-function sortKeys(o: Readonly<Record<string, ParamValue>>): [string, ParamValue][] {
-  return Object.keys(o)
-    .sort()
-    .map((k) => [k, o[k] as ParamValue]);
+  const key = contentJobKey(job);
+  // a path member (warm-started from the previous λ) is a different run from a cold one at the same λ
+  return job.path ? createHash('sha256').update(JSON.stringify([key, job.path])).digest('hex').slice(0, 32) : key;
 }
 
 const datasetCache = new Map<string, Dataset>();
@@ -102,6 +114,8 @@ export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
 export interface JobResult {
   readonly run: NewRun;
   readonly trace: NewTrace[];
+  /** The timed repetitions behind the run's (median) times; empty when the solver never ran. */
+  readonly repetitions: NewRepetition[];
   /** Final iterate (for `solve --out`). */
   readonly x: Float64Array | null;
   readonly outcome: RunOutcome | null;
@@ -122,6 +136,30 @@ export interface ExecuteOptions {
   readonly problem?: AnyProblem;
   /** Warm start x₀ (paths). */
   readonly x0?: Float64Array;
+  /** Run the solver once, untimed, for WARMUP_ITERATIONS iterations before the timed runs (default false). */
+  readonly warmup?: boolean;
+}
+
+/** The median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+}
+
+/** Statuses after which a run is repeated for timing (a complete, normal run). */
+const REPEATABLE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
+
+/**
+ * The trace of R repetitions of one deterministic run: the first repetition's points with the
+ * time of each point replaced by the median over repetitions (when every repetition sampled the
+ * same iterations k, as a deterministic solver does; otherwise the first repetition's trace).
+ */
+export function medianTrace(traces: readonly (readonly TracePoint[])[]): TracePoint[] {
+  const first = traces[0] ?? [];
+  const sameK = traces.every((t) => t.length === first.length && t.every((p, i) => p.k === (first[i] as TracePoint).k));
+  if (!sameK || traces.length < 2) return [...first];
+  return first.map((p, i) => ({ ...p, time: median(traces.map((t) => (t[i] as TracePoint).time)) }));
 }
 
 /**
@@ -146,16 +184,30 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     return { ...failedRow(job, solver.name, label, params, 'skipped', skip, started, problem, tau), problem };
   }
   const ref = opts.reference ?? null;
-  const outcome = await runSolver(solver, problem, params, {
-    tol: job.tol,
-    maxIter: job.maxIter,
-    timeoutSeconds: job.timeoutSeconds ?? 0,
-    tau,
-    seed: job.seed,
-    reference: ref ? ref.objective : null,
-    ...(opts.onTrace ? { onTrace: opts.onTrace } : {}),
-    ...(opts.x0 ? { x0: opts.x0 } : {}),
-  });
+  const t0 = performance.now();
+  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null, ...(opts.x0 ? { x0: opts.x0 } : {}) };
+  if (opts.warmup) {
+    // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
+    const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
+    const warmIters = problem.engine === 'tfjs' ? WARMUP_ITERATIONS_TENSOR : WARMUP_ITERATIONS;
+    await runSolver(solver, problem, params, { ...runOpts, maxIter: Math.min(warmIters, job.maxIter), timeoutSeconds: warmTimeout });
+  }
+  const outcome = await runSolver(solver, problem, params, { ...runOpts, ...(opts.onTrace ? { onTrace: opts.onTrace } : {}) });
+  const outcomes: RunOutcome[] = [outcome];
+  const R = Math.max(1, Math.floor(job.repeat ?? 1));
+  // the pool's budget is R × timeout from the start: a repetition that might not fit is not started
+  const budgetMs = job.timeoutSeconds ? 0.9 * R * job.timeoutSeconds * 1000 : Infinity;
+  if (REPEATABLE.includes(outcome.status)) {
+    for (let r = 1; r < R; r++) {
+      const last = outcomes[outcomes.length - 1] as RunOutcome;
+      if (performance.now() - t0 + last.wallSeconds * 1000 > budgetMs) break;
+      const o = await runSolver(solver, problem, params, runOpts);
+      outcomes.push(o);
+      if (!REPEATABLE.includes(o.status)) break;
+    }
+  }
+  const repetitions: NewRepetition[] = outcomes.map((o, rep) => ({ rep, solver_seconds: o.solverSeconds, wall_seconds: o.wallSeconds, started_at: o.startedAt }));
+  const trace = medianTrace(outcomes.map((o) => o.trace));
   const fin = outcome.final;
   // protocol steps after the timed solve (network problems): threshold sweep, per-layer counts, fine-tune
   let protocol: Record<string, unknown> | null = null;
@@ -169,9 +221,10 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     status: outcome.status,
     reason: outcome.reason,
     started_at: outcome.startedAt,
-    ended_at: outcome.endedAt,
-    solver_seconds: outcome.solverSeconds,
-    wall_seconds: outcome.wallSeconds,
+    ended_at: (outcomes[outcomes.length - 1] as RunOutcome).endedAt,
+    solver_seconds: median(outcomes.map((o) => o.solverSeconds)),
+    wall_seconds: median(outcomes.map((o) => o.wallSeconds)),
+    repeats: outcomes.length,
     iterations: outcome.iterations,
     objective: finiteOrNull(fin?.objective),
     gap: fin?.gap ?? null,
@@ -186,7 +239,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
     extras: Object.keys(extras).length > 0 ? JSON.stringify(extras) : null,
   };
-  return { run, trace: outcome.trace.map(traceRow), x: outcome.x, outcome, problem };
+  return { run, trace: trace.map(traceRow), repetitions, x: outcome.x, outcome, problem };
 }
 
 /** A trace point as a row (the store sets run_id). */
@@ -216,6 +269,8 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
   return {
     job_key: jobKey(job),
     suite: job.suite ?? null,
+    problem: JSON.stringify(job.problem),
+    repeats: 0,
     family: job.problem.family,
     dataset: problem ? problem.meta.dataset : job.problem.dataset,
     data_hash: problem ? problem.meta.dataHash : null,
@@ -272,5 +327,5 @@ export function failedRow(
   tau = job.tau ?? 0,
 ): JobResult {
   const run: NewRun = { ...baseRow(job, solver, label, params, problem, tau), status, reason, started_at: startedAt, ended_at: new Date().toISOString() };
-  return { run, trace: [], x: null, outcome: null, problem };
+  return { run, trace: [], repetitions: [], x: null, outcome: null, problem };
 }

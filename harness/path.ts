@@ -212,7 +212,7 @@ function certifiedRow(
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
   };
-  return { run, trace: [traceRow(point)], x: sol.x, outcome: null, problem };
+  return { run, trace: [traceRow(point)], repetitions: [{ rep: 0, solver_seconds: sol.time, wall_seconds: sol.time, started_at: started }], x: sol.x, outcome: null, problem };
 }
 
 interface PathInfo {

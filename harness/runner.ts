@@ -12,6 +12,9 @@
  *                signed, a negative one is round-off), else KKT ≤ tol;
  * - `diverged`:  a non-finite iterate or objective, or F(x) > blowup·max(|F(x₀)|, 1);
  * - `max_iter`:  k reaches maxIter;
+ * - `stalled`:   the solver returned on its own (end of a LARS path, a line search that cannot
+ *                decrease, no progress left) before the criterion was met; the reason is the
+ *                solver's own (`run` returned `{ stopped }`) or names the final gap / KKT;
  * - `timeout`:   wall-clock seconds since the start exceed `timeoutSeconds` (cooperative here;
  *                the worker pool also terminates a stuck worker pre-emptively);
  * - `error`:     the solver threw; the partial curve is kept (a `SolverTimeout` thrown by an
@@ -101,6 +104,7 @@ export async function runSolver(
   let f0: number | null = null;
   // true once the solver reports its own clock (IterateView.time)
   let ownClock = false;
+  let solverStop: string | null = null;
 
   const evaluate = (view: IterateView): Certificate => {
     const x = view.x();
@@ -179,13 +183,14 @@ export async function runSolver(
 
   resumeAt = performance.now();
   try {
-    await solver.run(problem, params, callback, {
+    const end = await solver.run(problem, params, callback, {
       seed: opts.seed,
       maxIter: opts.maxIter,
       ...(opts.x0 ? { x0: opts.x0 } : {}),
       ...(timeoutMs < Infinity ? { timeoutSeconds: timeoutMs / 1000 } : {}),
     });
     if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
+    if (end && typeof end.stopped === 'string') solverStop = end.stopped;
   } catch (e) {
     if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
     status = e instanceof SolverTimeout ? 'timeout' : 'error';
@@ -219,9 +224,9 @@ export async function runSolver(
       reason = `solver ${solver.name} returned without reporting any iterate`;
     } else {
       // The solver stopped on its own (e.g. the end of a LARS path) without meeting tol.
-      status = 'max_iter';
+      status = 'stalled';
       const crit = cert?.relGap !== null && cert?.relGap !== undefined ? `relative gap ${cert.relGap.toExponential(2)}` : `KKT ${cert?.kkt.toExponential(2)}`;
-      reason = `solver stopped on its own at iteration ${k} with ${crit} > tol ${opts.tol}`;
+      reason = `${solverStop ?? 'solver stopped on its own'} at iteration ${k} with ${crit} > tol ${opts.tol}`;
     }
   }
   return {

@@ -239,7 +239,7 @@ export interface Solver {
    * LARS at the end of its path). Runs in the harness's clock: only time inside `run`,
    * outside callbacks, is counted.
    */
-  run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): void | Promise<void>;
+  run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): void | SolverStop | Promise<void | SolverStop>;
   /**
    * Why the solver cannot run this problem here, beyond `requires`: a missing interpreter or
    * library (with the install hint), or a model an external solver does not fit; null when it
@@ -248,9 +248,27 @@ export interface Solver {
   unavailable?(problem: AnyProblem): string | null;
 }
 
-/** The closed set of run outcomes. */
-export type Status = 'converged' | 'max_iter' | 'timeout' | 'diverged' | 'error' | 'skipped';
-export const STATUSES: readonly Status[] = ['converged', 'max_iter', 'timeout', 'diverged', 'error', 'skipped'];
+/**
+ * The closed set of run outcomes:
+ * - `converged`: the stopping criterion (relative gap, else KKT ≤ tol) was met;
+ * - `max_iter`:  the iteration budget ran out first;
+ * - `stalled`:   the solver stopped on its own before reaching tol (a line search that cannot
+ *                decrease, a LARS path that ended, no progress left), with the reason;
+ * - `timeout`:   the wall-clock budget ran out;
+ * - `diverged`:  a non-finite or blown-up objective;
+ * - `error`:     the solver threw (or building the problem failed);
+ * - `skipped`:   the solver's requirements are not met by the problem (never ran).
+ */
+export type Status = 'converged' | 'max_iter' | 'stalled' | 'timeout' | 'diverged' | 'error' | 'skipped';
+export const STATUSES: readonly Status[] = ['converged', 'max_iter', 'stalled', 'timeout', 'diverged', 'error', 'skipped'];
+
+/** Statuses of runs that ended normally, with a final iterate worth reading (not a failure). */
+export const ENDED_NORMALLY: readonly Status[] = ['converged', 'max_iter', 'stalled', 'timeout'];
+
+/** How a solver may say why it stopped on its own (returned from `run`); the run is then `stalled` unless it converged. */
+export interface SolverStop {
+  readonly stopped: string;
+}
 
 /** One sampled point of a convergence curve, evaluated with the clock stopped. */
 export interface TracePoint {

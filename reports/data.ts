@@ -14,7 +14,7 @@ import { openReadOnly, type ReadStore, type RunRow } from '../harness/store/inde
 import type { Status } from '../problems/types.ts';
 
 /** Statuses whose curves are complete (the solver ended normally). */
-export const COMPLETE: readonly Status[] = ['converged', 'max_iter'];
+export const COMPLETE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
 
 /** A run as the report sees it. */
 export interface ReportRun {
@@ -27,6 +27,10 @@ export interface ReportRun {
   readonly label: string;
   readonly params: string;
   readonly seed: number;
+  /** Suite the run was recorded under (`solve` for ad-hoc solves; null for runs made before suites were recorded). */
+  readonly suite: string | null;
+  /** Whether the run is its job key's current run (false: superseded by `bench --force`, kept as history). */
+  readonly current: boolean;
   readonly status: Status;
   readonly reason: string | null;
   readonly objective: number | null;
@@ -77,7 +81,11 @@ export interface ReportInstance {
   /** F* and how it was obtained ('certified' only if every run's F* is certified). */
   readonly reference: number | null;
   readonly referenceKind: 'certified' | 'best-seen' | null;
-  /** Current runs: the newest run of each (solver label, seed) (by start time, then id). */
+  /**
+   * Current runs: among runs that are their job key's current run, the newest of each
+   * (suite, solver label, seed) (by start time, then id) — so an ad-hoc `solve` (suite 'solve')
+   * never replaces a suite's run.
+   */
   readonly runs: ReportRun[];
   /** Older runs of the same (solver label, seed), e.g. from earlier commits (History page). */
   readonly superseded: ReportRun[];
@@ -202,6 +210,8 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       label: r.solver_label,
       params: r.params,
       seed: r.seed,
+      suite: r.suite,
+      current: r.current === 1,
       status: r.status,
       reason: r.reason,
       objective: r.objective,
@@ -241,10 +251,11 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
     const kinds = g.runs.map((r) => r.referenceKind).filter((k) => k !== null);
     const refRow = first.instance_hash !== null ? refByHash.get(first.instance_hash) : undefined;
     const withRef = g.rows.find((r) => r.reference_objective !== null);
-    // Newest run per (label, seed): later start wins, then the larger id.
+    // Newest current run per (suite, label, seed): later start wins, then the larger id.
     const newest = new Map<string, ReportRun>();
     for (const r of g.runs) {
-      const key = JSON.stringify([r.label, r.seed]);
+      if (!r.current) continue;
+      const key = JSON.stringify([r.suite, r.label, r.seed]);
       const cur = newest.get(key);
       if (!cur || r.startedAt > cur.startedAt || (r.startedAt === cur.startedAt && r.id > cur.id)) newest.set(key, r);
     }

@@ -8,6 +8,9 @@
  *   parameters, per solver configuration, one line per (family, λ/λ_max) (log–log);
  * - accuracy-vs-sparsity.svg: test metric against support size of the final iterates (runs
  *   with a test metric only);
+ * - compression-accuracy-<n>.svg: test accuracy against compression ratio per method on each
+ *   nn-compression dataset, before and after threshold + fine-tune, dense as a line
+ *   (reports/compression.ts);
  * - l1-landscape.svg: the 1-D loss f(x) = (x − a)²/2 + λ|x| against its spred
  *   reparametrization g(u, w) = (uw − a)²/2 + (λ/2)(u² + w²): along the balanced path
  *   |u| = |w| = √|x|, g equals f (min over uw = x of (λ/2)(u² + w²) is λ|x|, by AM–GM);
@@ -23,6 +26,7 @@ import { COMPLETE, readReportData, type ReportData } from './data.ts';
 import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
 import { CHART_CONFIG, convergenceSpec, inlineData, LOG_AXIS } from './specs.ts';
+import { compressionPoints, compressionSpec, loadCompressionRuns } from './compression.ts';
 
 /** Renders a Vega-Lite spec (datasets inlined) to SVG text. */
 export async function toSvg(spec: Record<string, unknown>): Promise<string> {
@@ -211,6 +215,11 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
   if (tvd) await write('time-vs-dimension.svg', tvd);
   const acc = accuracySparsitySpec(data);
   if (acc) await write('accuracy-vs-sparsity.svg', acc);
+  const points = compressionPoints(await loadCompressionRuns(opts.db));
+  for (const [i, dataset] of [...new Set(points.map((p) => p.dataset))].entries()) {
+    const spec = compressionSpec(points.filter((p) => p.dataset === dataset), { width: 420, height: 300, title: `nn-compression: ${dataset}` });
+    if (spec) await write(`compression-accuracy-${i + 1}.svg`, spec);
+  }
   await write('l1-landscape.svg', landscapeSpec());
   return { files, seconds: (performance.now() - start) / 1000 };
 }

@@ -24,6 +24,8 @@ import { pathsPage } from './paths.ts';
 import { openReadOnly } from '../harness/store/index.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
+import { compressionContext } from './compression-page.ts';
+import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -121,7 +123,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -134,6 +136,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     family: hb.compile(read('family'), opts),
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
+    compression: hb.compile(read('compression'), opts),
   };
   return templates;
 }
@@ -158,7 +161,7 @@ const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: '
  * Builds every page of the report from loaded data (no I/O besides reading the templates and
  * the vega builds). `generatedAt` is printed in the footer.
  */
-export function buildPages(data: ReportData, generatedAt = new Date().toISOString()): Page[] {
+export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = []): Page[] {
   const tpl = loadTemplates();
   const ver = version();
   const families = data.families.map((f, i) => {
@@ -178,7 +181,10 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
     dbPath: data.dbPath,
     hasCharts,
     ...current,
-    nav: { families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })) },
+    nav: {
+      families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })),
+      ...(compression.length ? { compression: { current: current.family === 'compression' } } : {}),
+    },
   });
 
   const pages: Page[] = [];
@@ -387,6 +393,8 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
       })),
     }),
   });
+  // ----- compression (nn-compression runs with a protocol record) -----
+  if (compression.length) pages.push({ file: 'compression.html', content: tpl.compression({ ...common({ family: 'compression' }, 'Compression', true), ...compressionContext(compression) }) });
   return pages;
 }
 
@@ -412,7 +420,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = buildPages(data);
+  const pages = buildPages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)));
   // regularization paths (solve --path): their own page, linked from the overview
   const ro = await openReadOnly(opts.db);
   let paths: string | null;

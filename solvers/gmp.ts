@@ -7,7 +7,7 @@
  *
  * in minibatch steps t: t₀ = round(pruneStart·T), t₀ + nΔt = round(pruneEnd·T), T = maxIter
  * epochs × steps per epoch, n = pruneSteps, s_f = `sparsity`. A pruning step zeroes the
- * ⌊s_t·|W|⌋ smallest |w| of each W (ties at the threshold pruned too) and sets W's mask; every
+ * round(s_t·|W|) smallest |w| of each W (ties at the threshold pruned too) and sets W's mask; every
  * Adam step is followed by W ← W ⊙ mask, so pruned weights are exactly 0, and after the last
  * pruning step the masks stay fixed (the remaining steps fine-tune the surviving weights).
  */
@@ -32,9 +32,9 @@ export function gmpSteps(totalSteps: number, pruneStart: number, pruneEnd: numbe
   return { t0, dt, steps };
 }
 
-/** The magnitude below which (inclusive) the ⌊s·size⌋ smallest |w| of `w` lie; −1 keeps all. */
+/** The magnitude below which (inclusive) the round(s·size) smallest |w| of `w` lie; −1 keeps all. */
 export function pruneThreshold(w: Float32Array, s: number): number {
-  const k = Math.floor(s * w.length);
+  const k = Math.round(s * w.length);
   if (k <= 0) return -1;
   const a = Float32Array.from(w, Math.abs).sort();
   return a[k - 1] as number;

@@ -442,5 +442,7 @@ export const lars: Solver = {
     const w = new Float64Array(problem.dim);
     const view: IterateView = { x: () => w };
     larsHomotopy(design.X, design.y, problem.lambda, w, () => callback(view));
+    // reached only when the path ended at the target λ without the harness stopping it first
+    return { stopped: 'the LARS homotopy reached the target λ (end of its path)' };
   },
 };

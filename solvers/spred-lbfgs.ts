@@ -5,7 +5,7 @@
  * evaluate g several times: extras.gradEvals counts them). The run ends on its own when the line
  * search cannot decrease g even from steepest descent (round-off level).
  */
-import type { AnyProblem, Callback, Params, RunContext, Solver } from '../problems/types.ts';
+import type { AnyProblem, Callback, Params, RunContext, Solver, SolverStop } from '../problems/types.ts';
 import { FLOAT64_TAU, INIT_PARAMS, runSpredFloat64 } from './spred/transform.ts';
 import { Lbfgs } from './optimizers/lbfgs.ts';
 
@@ -18,12 +18,13 @@ export const spredLbfgs: Solver = {
     ...INIT_PARAMS,
     memory: { type: 'integer', default: 10, min: 1, max: 1000, doc: 'number of stored (s, y) pairs' },
   },
-  async run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): Promise<void> {
+  async run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): Promise<SolverStop | undefined> {
     if (problem.engine === 'tfjs') {
       const { runSpredTensor } = await import('./spred/tensor.ts');
-      return runSpredTensor(problem as Parameters<typeof runSpredTensor>[0], 'lbfgs', params, callback, ctx);
+      await runSpredTensor(problem as Parameters<typeof runSpredTensor>[0], 'lbfgs', params, callback, ctx);
+      return undefined;
     }
     const memory = Number(params['memory'] ?? 10);
-    runSpredFloat64(problem, params, callback, ctx, 'spred-lbfgs', (obj, theta0) => new Lbfgs(obj, theta0, { memory }));
+    return runSpredFloat64(problem, params, callback, ctx, 'spred-lbfgs', (obj, theta0) => new Lbfgs(obj, theta0, { memory }));
   },
 };

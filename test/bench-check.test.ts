@@ -104,5 +104,5 @@ t.test('l1bench check exits 1 naming every regression, including a missing pair'
 t.test('a malformed baseline is a one-line user error', async (t) => {
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ version: 1, entries: [{ family: 'lasso', dataset: 'd', solver_label: 'cd', lambda_ratio: 0.1, status: 'fine' }] }));
-  t.throws(() => readBaseline(bad), { message: 'baseline bad.json: entries[0].status must be one of converged, max_iter, timeout, diverged, error, skipped' });
+  t.throws(() => readBaseline(bad), { message: 'baseline bad.json: entries[0].status must be one of converged, max_iter, stalled, timeout, diverged, error, skipped' });
 });

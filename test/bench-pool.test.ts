@@ -76,6 +76,7 @@ t.test('a tiny plan runs on the pool into SQLite; the same command again adds no
   const forced = await runBench({ config, db, workers: 1, progress: silent, force: true, filter: 'lasso/sim-lasso:n=40,p=30,k=5 λ=0.3·λmax fista' });
   t.equal(forced.records.length, 1);
   const after = await store.runs();
-  t.equal(after.length, 6, '--force replaces, never duplicates');
-  t.equal(after.filter((r) => r.family === 'lasso' && r.solver === 'fista').length, 1);
+  t.equal(after.length, 7, '--force adds the rerun and keeps the old run as history');
+  t.equal((await store.runs({ current: true })).length, 6, 'one current run per job, never a duplicate');
+  t.same(after.filter((r) => r.family === 'lasso' && r.solver === 'fista').map((r) => r.current), [0, 1]);
 });

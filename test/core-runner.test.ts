@@ -8,6 +8,7 @@ import { lassoFromArrays } from '../problems/zoo.ts';
 import { runSolver, isCheckPoint } from '../harness/runner.ts';
 import { Rng } from '../problems/rng.ts';
 import { softThreshold } from '../problems/penalties.ts';
+import { findSolver } from '../solvers/index.ts';
 
 function randomLasso(n: number, p: number, seed: number, ratio: number): Problem {
   const r = new Rng(seed);
@@ -165,7 +166,7 @@ t.test('the clock excludes evaluation: a slow certificate does not count as solv
   t.ok(out.solverSeconds >= 0.019 && out.solverSeconds < 0.06, `solver ${out.solverSeconds} ≈ 20 × 1 ms`);
 });
 
-t.test('a solver that stops on its own short of tol is max_iter with a reason', async (t) => {
+t.test('a solver that stops on its own short of tol is stalled (not max_iter), with its reason', async (t) => {
   const problem = randomLasso(10, 5, 7, 0.1);
   const quitter: Solver = {
     ...inlineIsta,
@@ -176,6 +177,36 @@ t.test('a solver that stops on its own short of tol is max_iter with a reason', 
     },
   };
   const out = await runSolver(quitter, problem, {}, { ...base, tol: 1e-10 });
-  t.equal(out.status, 'max_iter');
-  t.match(out.reason, /stopped on its own/);
+  t.equal(out.status, 'stalled');
+  t.equal(out.iterations, 0, 'far below the budget');
+  t.match(out.reason, /^solver stopped on its own at iteration 0 with relative gap .* > tol 1e-10$/);
+
+  // A solver that says why it stopped: its reason is recorded.
+  const teller: Solver = {
+    ...quitter,
+    run(_p, _q, callback) {
+      const x = new Float64Array(5);
+      callback({ x: () => x });
+      return { stopped: 'line search found no decrease' };
+    },
+  };
+  const told = await runSolver(teller, problem, {}, { ...base, tol: 1e-10 });
+  t.equal(told.status, 'stalled');
+  t.match(told.reason, /^line search found no decrease at iteration 0 with relative gap/);
+
+  // The same solver stopped by the budget first is max_iter, and one that met tol is converged.
+  const budget = await runSolver(inlineIsta, problem, {}, { ...base, tol: 1e-300, maxIter: 3 });
+  t.equal(budget.status, 'max_iter');
+});
+
+t.test('LARS that ends its path short of tol is stalled; spred-lbfgs whose line search fails is stalled', async (t) => {
+  const problem = randomLasso(30, 10, 11, 0.1);
+  // LARS reaches λ exactly: the gap there is round-off, so a tolerance below it cannot be met.
+  const lars = await runSolver(findSolver('lars'), problem, {}, { ...base, tol: 1e-300 });
+  t.equal(lars.status, 'stalled');
+  t.match(lars.reason, /the LARS homotopy reached the target λ \(end of its path\) at iteration \d+ with relative gap/);
+  const lbfgs = await runSolver(findSolver('spred-lbfgs'), problem, {}, { ...base, tol: 1e-300, maxIter: 100000, tau: 1e-8 });
+  t.equal(lbfgs.status, 'stalled', `spred-lbfgs ended at iteration ${lbfgs.iterations} of 100000`);
+  t.ok(lbfgs.iterations < 100000);
+  t.match(lbfgs.reason, /spred-lbfgs: the optimizer could not take another step/);
 });

@@ -119,3 +119,81 @@ t.test("spred's balanced split of the default init: U ⊙ V = W for l1, rows and
     prob.dispose();
   }
 });
+
+t.test("spred's explicit factor gradients = autodiff of g for column groups (structure=neuron) and rows (inputs)", async (t) => {
+  for (const [scope, structure] of [['weights', 'neuron'], ['inputs', 'weight']] as const) {
+    const prob = await makeNetworkProblem({ data, hidden: [5, 4], linearHead: scope === 'inputs', scope, structure, lambda: 0.05 });
+    const layout = new FactorLayout(prob);
+    const theta = initialFactors(layout, { init: 'random', initScale: 1 }, { seed: 5, maxIter: 1 }, new Rng(5), 'test');
+    const x = layout.product(theta, new Float64Array(prob.dim));
+    const gx = new Float64Array(prob.dim);
+    const f = prob.valueAndGradient(x, gx);
+    const mine = new Float64Array(layout.dim);
+    const gVal = f + prob.lambda * layout.chain(theta, gx, prob.lambda, mine);
+    // autodiff of g = f(products) + (λ/2) Σ (‖U‖² + ‖V‖²), u broadcast over its row or column
+    let off = 0;
+    const vars = layout.blocks.flatMap((b) =>
+      layout.variableShapes(b).map((s) => {
+        const len = s.reduce((a, c) => a * c, 1);
+        const v = tf.tensor(Float32Array.from(theta.subarray(off, off + len)), s);
+        off += len;
+        return v;
+      }),
+    );
+    const { value, grads } = tf.tidy(() =>
+      tf.valueAndGrads((...v: tf.Tensor[]) => {
+        const W: tf.Tensor[] = [];
+        let reg: tf.Tensor = tf.scalar(0);
+        let k = 0;
+        for (const b of layout.blocks) {
+          if (b.kind === 'free') W.push(v[k++] as tf.Tensor);
+          else {
+            const U = v[k++] as tf.Tensor;
+            const V = v[k++] as tf.Tensor;
+            W.push(tf.mul(U, V).reshape([...b.info.shape]));
+            reg = tf.add(reg, tf.add(tf.sum(tf.square(U)), tf.sum(tf.square(V))));
+          }
+        }
+        return tf.add(prob.loss(W), tf.mul(prob.lambda / 2, reg)) as tf.Scalar;
+      })(vars),
+    );
+    const auto = new Float64Array(layout.dim);
+    off = 0;
+    for (const g of grads) {
+      auto.set(g.dataSync() as Float32Array, off);
+      off += g.size;
+    }
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < layout.dim; i++) {
+      err = Math.max(err, Math.abs((mine[i] as number) - (auto[i] as number)));
+      scale = Math.max(scale, Math.abs(auto[i] as number));
+    }
+    t.same(layout.blocks.map((b) => b.kind), scope === 'inputs' ? ['rows', 'free', 'free', 'free', 'free', 'free'] : ['columns', 'free', 'columns', 'free', 'l1', 'free']);
+    t.ok(err <= 1e-5 * Math.max(scale, 1), `${scope}/${structure}: max |explicit − autodiff| = ${err.toExponential(2)} (scale ${scale.toExponential(2)})`);
+    t.ok(Math.abs(gVal - (value.dataSync()[0] as number)) <= 1e-5 * Math.abs(gVal), `${scope}/${structure}: g values agree`);
+    tf.dispose([value, ...grads, ...vars]);
+    prob.dispose();
+  }
+});
+
+t.test('one full-batch spred-sgd step on tensors = θ − η·∇g from the Float64 chain rule (column groups)', async (t) => {
+  const { runSpredTensor } = await import('../solvers/spred/tensor.ts');
+  const prob = await makeNetworkProblem({ data, hidden: [5], scope: 'weights', structure: 'neuron', lambda: 0.05 });
+  const layout = new FactorLayout(prob);
+  const params = { init: 'random', initScale: 1, lr: 0.1, momentum: 0, schedule: 'constant', batchSize: 0 };
+  const ctx = { seed: 3, maxIter: 1 };
+  const theta0 = initialFactors(layout, params, ctx, new Rng(ctx.seed), 'test');
+  const gx = new Float64Array(prob.dim);
+  prob.valueAndGradient(layout.product(theta0, new Float64Array(prob.dim)), gx);
+  const g = new Float64Array(layout.dim);
+  layout.chain(theta0, gx, prob.lambda, g);
+  const theta1 = theta0.map((v, i) => v - 0.1 * (g[i] as number));
+  const expected = layout.product(theta1, new Float64Array(prob.dim));
+  const xs: Float64Array[] = [];
+  await runSpredTensor(prob, 'sgd', params, (it) => (xs.push(it.x()), xs.length < 2), ctx);
+  let err = 0;
+  for (let i = 0; i < prob.dim; i++) err = Math.max(err, Math.abs((xs[1]![i] as number) - (expected[i] as number)));
+  t.ok(err <= 1e-5, `max |tensor step − Float64 step| = ${err.toExponential(2)}`);
+  prob.dispose();
+});

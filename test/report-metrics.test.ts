@@ -73,7 +73,7 @@ t.test('sci formats for tables', async (t) => {
 
 function run(id: number, label: string, seed: number, status: ReportRun['status'], k: number[], subopt: number[]): ReportRun {
   return {
-    id, family: 'lasso', dataset: 'd', instance: 'h', solver: label, label, params: '{}', seed, status, reason: null, objective: 1, relSubopt: null,
+    id, family: 'lasso', dataset: 'd', instance: 'h', solver: label, label, params: '{}', seed, suite: 'test', current: true, status, reason: null, objective: 1, relSubopt: null,
     gap: null, relGap: null, kkt: null, nnz: null, seconds: null, iterations: null, testMetric: null, tau: 0, engine: 'float64', backend: null,
     commit: null, dirty: false, startedAt: '', machine: '', nodeVersion: '', versions: {}, referenceKind: 'certified',
     trace: { k, t: k.map((v) => v / 1000), subopt, gap: k.map(() => null), kkt: subopt.map((v) => 2 * v), nnz: k.map(() => 3), test: k.map(() => null) },

@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import * as tf from '@tensorflow/tfjs';
-import type { AnyProblem, Callback, Params, RunContext, Solver } from '../problems/types.ts';
+import type { AnyProblem, Callback, Params, RunContext, Solver, SolverStop } from '../problems/types.ts';
 import { runSolver } from '../harness/runner.ts';
 import { makeMlpProblem, simulateMlpData } from '../problems/tensor/mlp.ts';
 import { isTensorProblem } from '../problems/tensor/types.ts';
@@ -17,7 +17,7 @@ import { subgradAdam } from '../solvers/subgrad-adam.ts';
 /** numTensors seen at each callback (k = 0, 1, …). */
 let tensorCounts: number[] = [];
 
-function wrap(name: string, run: (p: AnyProblem, params: Params, cb: Callback, ctx: RunContext) => Promise<void>): Solver {
+function wrap(name: string, run: (p: AnyProblem, params: Params, cb: Callback, ctx: RunContext) => Promise<void | SolverStop>): Solver {
   return {
     name,
     description: 'test wrapper',

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, sql } from 'kysely';
-import { openReadOnly, openStore, openSqlite, Sqlite3Dialect } from '../harness/store/index.ts';
+import { openReadOnly, openStore, openSqlite, Sqlite3Dialect, SCHEMA_VERSION } from '../harness/store/index.ts';
 import type { NewRun } from '../harness/store/index.ts';
 import { isUserError } from '../problems/errors.ts';
 
@@ -41,7 +41,8 @@ t.test('bad paths give a one-line UserError', async (t) => {
   mkdirSync(aDir);
   e = await failure(openStore(aDir));
   t.ok(isUserError(e));
-  t.match(e.message, /^cannot open results database .*adir: SQLITE_CANTOPEN: .*; pass --db with a writable path$/);
+  t.match(e.message, /^cannot open results database .*adir: it is a directory; pass --db with a writable file path$/);
+  t.notOk(existsSync(`${aDir}.lock`), 'refused before a lock file was made');
   t.notMatch(e.message, /\n/);
 });
 
@@ -77,7 +78,7 @@ t.test('openReadOnly', async (t) => {
   e = await failure(openReadOnly(foreign));
   t.ok(isUserError(e));
   t.equal(e.message,
-    `results database ${foreign} has an older schema (lacks '0001_initial', current 0001_initial); run \`l1bench bench --db ${foreign}\` once to migrate it`);
+    `results database ${foreign} has an older schema (lacks '0001_initial', current ${SCHEMA_VERSION}); run \`l1bench bench --db ${foreign}\` once to migrate it`);
 
   // Reads what a writer that is still open has committed (WAL), and cannot write.
   const path = join(dir, 'shared.db');

@@ -15,8 +15,11 @@ const NULL_RUN_FIELDS = {
   lambda_ratio: null, lambda_max: null, backend: null, timeout_s: null, reason: null, solver_seconds: null,
   wall_seconds: null, iterations: null, objective: null, gap: null, rel_gap: null, kkt: null, nnz: null, subopt: null,
   rel_subopt: null, test_metric: null, reference_objective: null, reference_kind: null, imbalance: null,
-  git_commit: null, extras: null,
+  git_commit: null, extras: null, problem: null,
 } as const;
+
+/** Columns with defaults: a new run is current, with one repetition by default. */
+const DEFAULT_RUN_FIELDS = { current: 1, repeats: 1 } as const;
 
 /** A run with only the NOT NULL columns. */
 function minimalRun(jobKey: string, status: Status = 'converged'): NewRun {
@@ -61,8 +64,8 @@ t.test('recordRun round-trips every column exactly', async (t) => {
   const rows = await store.runs();
   t.equal(rows.length, 2);
   const [a, b] = rows as [RunRow, RunRow];
-  t.same(a, { id, ...full }, 'full run');
-  t.same(b, { id: id2, ...NULL_RUN_FIELDS, ...minimal }, 'omitted nullable columns read back as null');
+  t.same(a, { id, problem: null, ...DEFAULT_RUN_FIELDS, ...full }, 'full run');
+  t.same(b, { id: id2, ...NULL_RUN_FIELDS, ...DEFAULT_RUN_FIELDS, ...minimal }, 'omitted nullable columns read back as null');
   // Bit-exact floats (t.same uses ==; check with Object.is).
   for (const key of ['lambda', 'lambda_max', 'solver_seconds', 'objective', 'gap', 'rel_gap', 'subopt', 'reference_objective'] as const) {
     t.ok(Object.is(a[key], full[key]), `${key} = ${String(full[key])} exactly`);
@@ -118,30 +121,45 @@ t.test('a run whose trace fails midway leaves nothing behind', async (t) => {
   t.equal(await store.integrityCheck(), 'ok');
 });
 
-t.test('replaceRun swaps the runs of a key and their traces in one transaction', async (t) => {
-  const store = await withStore(t, 'replace.db');
-  const old1 = await store.recordRun(minimalRun('k1', 'timeout'), [{ k: 0, time: 0, objective: 3 }, { k: 1, time: 1, objective: 2 }]);
-  const old2 = await store.recordRun(minimalRun('k1', 'error'), [{ k: 0, time: 0, objective: 3 }]);
+t.test('supersedeRun keeps the old run as history; one current run per key is a constraint', async (t) => {
+  const store = await withStore(t, 'supersede.db');
+  const old = await store.recordRun(minimalRun('k1', 'timeout'), [{ k: 0, time: 0, objective: 3 }, { k: 1, time: 1, objective: 2 }]);
   const other = await store.recordRun(minimalRun('k2'), [{ k: 0, time: 0, objective: 5 }]);
-  const fresh = await store.replaceRun('k1', minimalRun('k1', 'converged'), [{ k: 0, time: 0, objective: 1 }]);
+  // a second current run of k1 cannot be stored, whatever the caller does
+  await t.rejects(store.recordRun(minimalRun('k1', 'error'), []), /UNIQUE constraint failed: runs\.job_key/);
+  await t.rejects(store.db.insertInto('runs').values({ ...minimalRun('k1'), current: 1 }).execute(), /UNIQUE constraint failed/);
+  const fresh = await store.supersedeRun(minimalRun('k1', 'converged'), [{ k: 0, time: 0, objective: 1 }]);
 
-  t.same((await store.runs({ jobKey: 'k1' })).map((r) => [r.id, r.status]), [[fresh, 'converged']]);
-  t.same(await store.trace(old1), [], 'old trace deleted by cascade');
-  t.same(await store.trace(old2), []);
+  t.same((await store.runs({ jobKey: 'k1' })).map((r) => [r.id, r.status, r.current]), [[old, 'timeout', 0], [fresh, 'converged', 1]]);
+  t.equal((await store.trace(old)).length, 2, 'the superseded run keeps its trace');
+  t.equal((await store.currentRun('k1'))?.id, fresh);
   t.equal((await store.trace(other)).length, 1, 'other keys untouched');
   t.same([...(await store.finishedKeys())].sort(), ['k1', 'k2']);
+  t.same((await store.runs({ current: false })).map((r) => r.id), [old]);
 
-  await t.rejects(store.replaceRun('k2', minimalRun('k3'), []),
-    { message: "replaceRun: run.job_key 'k3' differs from the key to replace 'k2'" });
-  // A failing replacement keeps the old run.
-  await t.rejects(store.replaceRun('k2', minimalRun('k2'), [{ k: 0, time: 0 }, { k: 0, time: 1 }]), /UNIQUE constraint/);
-  t.same((await store.runs({ jobKey: 'k2' })).map((r) => r.id), [other], 'rollback restored the old run');
-  t.equal((await store.trace(other)).length, 1);
+  // A failing replacement keeps the old run current.
+  await t.rejects(store.supersedeRun(minimalRun('k2'), [{ k: 0, time: 0 }, { k: 0, time: 1 }]), /UNIQUE constraint/);
+  t.same((await store.runs({ jobKey: 'k2' })).map((r) => [r.id, r.current]), [[other, 1]], 'rollback restored the old run');
+  t.equal(await store.integrityCheck(), 'ok');
+});
+
+t.test('repetitions: stored with the run; addRepetitions appends and sets the medians', async (t) => {
+  const store = await withStore(t, 'reps.db');
+  const rep = (rep: number, s: number) => ({ rep, solver_seconds: s, wall_seconds: 2 * s, started_at: 'x' });
+  const id = await store.recordRun({ ...minimalRun('r'), solver_seconds: 0.2, repeats: 3 }, [], [rep(0, 0.3), rep(1, 0.1), rep(2, 0.2)]);
+  t.same((await store.repetitions(id)).map((r) => [r.rep, r.solver_seconds]), [[0, 0.3], [1, 0.1], [2, 0.2]]);
+  // two more: times 0.1 0.2 0.3 0.5 0.6 → median 0.3; wall 2× → 0.6
+  t.equal(await store.addRepetitions(id, [rep(0, 0.5), rep(0, 0.6)]), 5);
+  t.same((await store.repetitions(id)).map((r) => r.rep), [0, 1, 2, 3, 4]);
+  const row = await store.run(id);
+  t.equal(row?.solver_seconds, 0.3);
+  t.equal(row?.wall_seconds, 0.6);
+  t.equal(row?.repeats, 5);
 });
 
 t.test('runs(filter) and finishedKeys cover every status', async (t) => {
   const store = await withStore(t, 'filter.db');
-  const statuses: Status[] = ['converged', 'max_iter', 'timeout', 'diverged', 'error', 'skipped'];
+  const statuses: Status[] = ['converged', 'max_iter', 'stalled', 'timeout', 'diverged', 'error', 'skipped'];
   for (const [i, s] of statuses.entries()) {
     await store.recordRun({ ...minimalRun(`job-${s}`, s), solver_label: i % 2 === 0 ? 'a' : 'b', instance_hash: `h${i % 3}` }, []);
   }
@@ -149,8 +167,8 @@ t.test('runs(filter) and finishedKeys cover every status', async (t) => {
   t.same((await store.runs({ status: 'skipped' })).map((r) => r.job_key), ['job-skipped']);
   t.same((await store.runs({ status: ['error', 'timeout'] })).map((r) => r.job_key), ['job-timeout', 'job-error']);
   t.same(await store.runs({ status: [] }), []);
-  t.same((await store.runs({ solverLabel: 'a', instanceHash: 'h0' })).map((r) => r.job_key), ['job-converged']);
-  t.same((await store.runs({ solverLabel: 'b' })).map((r) => r.job_key), ['job-max_iter', 'job-diverged', 'job-skipped']);
+  t.same((await store.runs({ solverLabel: 'a', instanceHash: 'h0' })).map((r) => r.job_key), ['job-converged', 'job-skipped']);
+  t.same((await store.runs({ solverLabel: 'b' })).map((r) => r.job_key), ['job-max_iter', 'job-timeout', 'job-error']);
   t.same(await store.runs({ family: 'logistic' }), []);
 });
 
@@ -160,7 +178,7 @@ t.test('references: put, replace, get', async (t) => {
   const ref = {
     instance_hash: 'h', family: 'lasso', dataset: 'diabetes', lambda: 0.25, objective: 1234.5678901234567,
     gap: 1e-13, rel_gap: 8.1e-17, solver: 'cd', certified: 1, x: JSON.stringify([0, 1.5, -2e-9]),
-    created_at: '2024-05-01T00:00:00.000Z',
+    created_at: '2024-05-01T00:00:00.000Z', spec: null,
   };
   await store.putReference(ref);
   t.same(await store.getReference('h'), ref);
@@ -200,13 +218,18 @@ t.test('concurrent recordRun calls are serialized, not interleaved', async (t) =
   }
 });
 
-t.test('two stores on one file (two writers) both commit', async (t) => {
+t.test('a second writer on one file waits (bounded) for the first, then gets it', async (t) => {
   const path = join(dir, 'two-writers.db');
-  const a = await withStore(t, 'two-writers.db');
-  const b = await openStore(path);
-  t.teardown(() => b.close());
+  const a = await openStore(path);
   const trace: NewTrace[] = Array.from({ length: 300 }, (_, k) => ({ k, time: k }));
-  await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).recordRun(minimalRun(`w${i}`), trace)));
-  t.equal((await a.runs()).length, 8);
-  t.equal((await b.finishedKeys()).size, 8);
+  await a.recordRun(minimalRun('w0'), trace);
+  const t0 = performance.now();
+  await t.rejects(openStore(path, { lockWaitSeconds: 0.3 }), { message: new RegExp(`is being written by process ${process.pid} \\(waited 0\\.3 s\\)`) });
+  t.ok(performance.now() - t0 >= 300, 'it waited the bound before giving up');
+  const later = openStore(path, { lockWaitSeconds: 5 });
+  setTimeout(() => void a.close(), 200);
+  const b = await later;
+  t.teardown(() => b.close());
+  await b.recordRun(minimalRun('w1'), trace);
+  t.same([...(await b.finishedKeys())].sort(), ['w0', 'w1']);
 });

@@ -28,20 +28,20 @@ const RUN_COLUMNS = [
   'max_iter', 'timeout_s', 'tau', 'status', 'reason', 'started_at', 'ended_at', 'solver_seconds', 'wall_seconds',
   'iterations', 'objective', 'gap', 'rel_gap', 'kkt', 'nnz', 'subopt', 'rel_subopt', 'test_metric',
   'reference_objective', 'reference_kind', 'imbalance', 'git_commit', 'git_dirty', 'machine', 'node_version',
-  'versions', 'extras',
+  'versions', 'extras', 'current', 'problem', 'repeats',
 ];
 const NULLABLE_RUN_COLUMNS = new Set([
   'suite', 'data_hash', 'instance_hash', 'n_samples', 'n_features', 'dim', 'lambda', 'lambda_ratio', 'lambda_max',
   'backend', 'timeout_s', 'reason', 'solver_seconds', 'wall_seconds', 'iterations', 'objective', 'gap', 'rel_gap',
   'kkt', 'nnz', 'subopt', 'rel_subopt', 'test_metric', 'reference_objective', 'reference_kind', 'imbalance',
-  'git_commit', 'extras',
+  'git_commit', 'extras', 'problem',
 ]);
 
 t.test('migrations create the tables, columns, indexes and foreign key', async (t) => {
   const store = await openStore(join(dir, 'fresh.db'));
   t.teardown(() => store.close());
   const tables = await store.db.introspection.getTables();
-  t.same(tables.map((x) => x.name).sort(), ['meta', 'reference', 'runs', 'trace']);
+  t.same(tables.map((x) => x.name).sort(), ['meta', 'reference', 'repetition', 'runs', 'trace']);
 
   const runs = tables.find((x) => x.name === 'runs')!;
   t.same(runs.columns.map((c) => c.name), RUN_COLUMNS, 'runs columns in order');
@@ -56,7 +56,8 @@ t.test('migrations create the tables, columns, indexes and foreign key', async (
     ['run_id', 'k', 'time', 'objective', 'subopt', 'gap', 'kkt', 'nnz', 'test_metric', 'extras']);
   const reference = tables.find((x) => x.name === 'reference')!;
   t.same(reference.columns.map((c) => c.name),
-    ['instance_hash', 'family', 'dataset', 'lambda', 'objective', 'gap', 'rel_gap', 'solver', 'certified', 'x', 'created_at']);
+    ['instance_hash', 'family', 'dataset', 'lambda', 'objective', 'gap', 'rel_gap', 'solver', 'certified', 'x', 'created_at', 'spec']);
+  t.same(tables.find((x) => x.name === 'repetition')!.columns.map((c) => c.name), ['run_id', 'rep', 'solver_seconds', 'wall_seconds', 'started_at']);
   t.same(tables.find((x) => x.name === 'meta')!.columns.map((c) => c.name), ['key', 'value']);
 
   const idx = await sql<{ name: string }>`pragma index_list(runs)`.execute(store.db);
@@ -69,7 +70,11 @@ t.test('migrations create the tables, columns, indexes and foreign key', async (
     runs_job_key: ['job_key'],
     runs_instance_hash: ['instance_hash'],
     runs_solver_label_instance_hash: ['solver_label', 'instance_hash'],
+    runs_job_key_current: ['job_key'],
+    runs_suite: ['suite'],
   });
+  const unique = await sql<{ name: string; unique: number; partial: number }>`select name, "unique", partial from pragma_index_list('runs') where name = 'runs_job_key_current'`.execute(store.db);
+  t.same(unique.rows, [{ name: 'runs_job_key_current', unique: 1, partial: 1 }], 'job_key unique among current runs');
 
   const pk = await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info('trace') where pk > 0 order by pk`
     .execute(store.db);
@@ -145,12 +150,21 @@ t.test('migration provider keeps the explicit order', async (t) => {
     { message: "migration '0001_a' is out of order after '0002_b': names must increase" });
 });
 
-t.test('two stores opening a fresh file at once migrate it once', async (t) => {
+t.test('two writers opening a fresh file at once: one gets it, the other is refused; the file is migrated once', async (t) => {
   const path = join(dir, 'race.db');
-  const [a, b] = await Promise.all([openStore(path), openStore(path)]);
-  t.teardown(async () => { await a.close(); await b.close(); });
-  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(a.db);
+  const outcomes = await Promise.allSettled([openStore(path, { lockWaitSeconds: 0 }), openStore(path, { lockWaitSeconds: 0 })]);
+  const ok = outcomes.filter((o): o is PromiseFulfilledResult<Store> => o.status === 'fulfilled');
+  const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  t.equal(ok.length, 1);
+  t.equal(refused.length, 1);
+  t.ok(isUserError(refused[0]!.reason));
+  t.match((refused[0]!.reason as Error).message, new RegExp(`is being written by process ${process.pid};`));
+  const a = ok[0]!.value;
+  await a.recordRun(run('from-a', 'converged'), []);
+  await a.close();
+  const b = await openStore(path, { lockWaitSeconds: 0 });
+  t.teardown(() => b.close());
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(b.db);
   t.same(rows.map((r) => r.name), MIGRATIONS.map((m) => m.name));
-  await b.recordRun(run('from-b', 'converged'), []);
-  t.same([...(await a.finishedKeys())], ['from-b']);
+  t.same([...(await b.finishedKeys())], ['from-a']);
 });

@@ -6,7 +6,7 @@
  * relative suboptimality (F − F*)/|F*| when a reference F* was known, else the relative duality
  * gap, else the KKT violation), the final objective with a relative tolerance, and the support
  * size with a tolerance. Only accuracy is compared, never time: a run regresses when
- *   - its status is worse (converged < max_iter < timeout < diverged < error; skipped must stay skipped),
+ *   - its status is worse (converged < max_iter = stalled < timeout < diverged < error; skipped must stay skipped),
  *   - its accuracy a exceeds max(a_base · factor, floor)   (a = max(value, 0)),
  *   - its objective F exceeds F_base + rtol · max(|F_base|, 1e-300),
  *   - its support size differs from the baseline's by more than nnz_tol,
@@ -61,7 +61,9 @@ export interface Comparison {
   readonly notes: readonly string[];
 }
 
-const RANK: Record<Exclude<Status, 'skipped'>, number> = { converged: 0, max_iter: 1, timeout: 2, diverged: 3, error: 4 };
+// stalled (stopped on its own before tol) ranks with max_iter: neither reached tol, and runs
+// recorded max_iter before `stalled` existed keep their verdict.
+const RANK: Record<Exclude<Status, 'skipped'>, number> = { converged: 0, max_iter: 1, stalled: 1, timeout: 2, diverged: 3, error: 4 };
 
 /** Canonical λ/λ_max for matching (10 significant digits). */
 export function ratioKey(r: number): number {
@@ -86,8 +88,9 @@ export function accuracyOf(run: RunRow): { metric: Metric; value: number } | nul
 /** The latest run (highest id) of each pair. */
 export async function latestRuns(store: ReadStore): Promise<Map<string, RunRow>> {
   const out = new Map<string, RunRow>();
-  for (const r of await store.runs()) {
-    if (r.lambda_ratio === null) continue;
+  for (const r of await store.runs({ current: true })) {
+    // superseded runs are history; ad-hoc `solve` runs never stand in for a suite's
+    if (r.lambda_ratio === null || r.suite === 'solve') continue;
     out.set(keyOf({ family: r.family, dataset: r.dataset, lambda_ratio: r.lambda_ratio, solver_label: r.solver_label }), r);
   }
   return out;

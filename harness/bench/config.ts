@@ -12,17 +12,21 @@
  *   "timeout": 60,                   // seconds per run, pre-emptive                  (default 60)
  *   "seeds": [0],                    // one run per seed                              (default [0])
  *   "referenceTimeout": 120,         // seconds per reference solve                   (default 120)
+ *   "repeat": 3,                     // timed repetitions per run after an untimed warm-up; the
+ *                                    // stored times are their medians                 (default 1)
  *   "problems": [{
- *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp
+ *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp | nn-compression
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
  *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
  *     "maxIter": 1000                // caps every solver's budget on these instances
+ *     // nn-compression only: "layers": [300, 100], "structure": "weight" | "neuron", "finetuneEpochs": 5
  *   }],
  *   "solvers": [
  *     { "name": "cd" },
  *     { "name": "spred-adam", "params": { "batch": 32 }, "grid": { "lr": [0.01, 0.001] },
- *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6 }
+ *       "maxIter": 5000, "tol": 1e-8, "timeout": 30, "seeds": [0, 1], "tau": 1e-6, "repeat": 1 },
+ *     { "name": "gmp", "families": ["nn-compression"] }   // only on problem blocks of these families
  *   ]
  * }
  * ```
@@ -72,6 +76,10 @@ export interface SolverBlock {
   readonly timeout?: number;
   readonly seeds?: readonly number[];
   readonly tau?: number;
+  /** Only the problem blocks of these families get this solver block (default: every family). */
+  readonly families?: readonly string[];
+  /** Timed repetitions of each run of this block (overrides the plan's `repeat`). */
+  readonly repeat?: number;
 }
 
 export interface BenchConfig {
@@ -84,13 +92,18 @@ export interface BenchConfig {
   readonly seeds: readonly number[];
   /** Seconds per reference solve. */
   readonly referenceTimeout: number;
+  /** Timed repetitions of each run (after one untimed warm-up); times stored are their medians. */
+  readonly repeat: number;
   readonly problems: readonly ProblemBlock[];
   readonly solvers: readonly SolverBlock[];
   /** Where the config came from (file path or `suite NAME`), for messages. */
   readonly source: string;
 }
 
-export const CONFIG_DEFAULTS = { tol: 1e-10, maxIter: 100000, timeout: 60, seeds: [0], referenceTimeout: 120 } as const;
+export const CONFIG_DEFAULTS = { tol: 1e-10, maxIter: 100000, timeout: 60, seeds: [0], referenceTimeout: 120, repeat: 1 } as const;
+
+/** Most timed repetitions a plan may ask for. */
+export const MAX_REPEAT = 100;
 
 /** Folder of the named suites. */
 export const SUITES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'suites');
@@ -211,9 +224,15 @@ function paramValue(v: Json, at: Path): ParamValue {
 
 const FAMILY_NAMES = (): string[] => PROBLEMS.map((f) => f.name);
 
-const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'problems', 'solvers'] as const;
+const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'repeat', 'problems', 'solvers'] as const;
 const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
-const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau'] as const;
+const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'families', 'repeat'] as const;
+
+function repeatCount(v: Json, at: Path): number {
+  const r = posInt(v, at);
+  if (r > MAX_REPEAT) at.fail(`must be at most ${MAX_REPEAT}, got ${r}`);
+  return r;
+}
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
@@ -238,6 +257,7 @@ export function parseConfig(json: Json, source: string): BenchConfig {
     seeds: o['seeds'] === undefined ? [...CONFIG_DEFAULTS.seeds] : list(o['seeds'], root.key('seeds'), seed),
     referenceTimeout:
       o['referenceTimeout'] === undefined ? CONFIG_DEFAULTS.referenceTimeout : positive(o['referenceTimeout'], root.key('referenceTimeout')),
+    repeat: o['repeat'] === undefined ? CONFIG_DEFAULTS.repeat : repeatCount(o['repeat'], root.key('repeat')),
     problems,
     solvers,
     source,
@@ -343,6 +363,16 @@ function parseSolverBlock(v: Json, at: Path): SolverBlock {
     ...(o['maxIter'] !== undefined ? { maxIter: posInt(o['maxIter'], at.key('maxIter')) } : {}),
     ...(o['timeout'] !== undefined ? { timeout: positive(o['timeout'], at.key('timeout')) } : {}),
     ...(o['seeds'] !== undefined ? { seeds: list(o['seeds'], at.key('seeds'), seed) } : {}),
+    ...(o['families'] !== undefined
+      ? {
+          families: list(o['families'], at.key('families'), (x, p) => {
+            const f = str(x, p);
+            if (!FAMILY_NAMES().includes(f)) p.fail(`'${f}' is not a problem family; one of: ${FAMILY_NAMES().join(', ')}`);
+            return f;
+          }),
+        }
+      : {}),
     ...(o['tau'] !== undefined ? { tau: nonNegative(o['tau'], at.key('tau')) } : {}),
+    ...(o['repeat'] !== undefined ? { repeat: repeatCount(o['repeat'], at.key('repeat')) } : {}),
   };
 }

@@ -181,6 +181,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   for (const inst of instances) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
+      if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
       for (const seed of s.block.seeds ?? config.seeds) {
@@ -194,6 +195,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           timeoutSeconds: opts.timeout ?? s.block.timeout ?? config.timeout,
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,
+          repeat: s.block.repeat ?? config.repeat,
         };
         const title = `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;

@@ -9,7 +9,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { JobSpec, ProblemSpec } from '../job.ts';
-import type { NewRun, NewTrace } from '../store/index.ts';
+import type { NewRepetition, NewRun, NewTrace } from '../store/index.ts';
 
 export interface ReferenceInput {
   readonly objective: number;
@@ -63,7 +63,7 @@ export interface ReferenceAttempt {
 }
 
 export type WorkerResult =
-  | { readonly kind: 'run'; readonly run: NewRun; readonly trace: NewTrace[] }
+  | { readonly kind: 'run'; readonly run: NewRun; readonly trace: NewTrace[]; readonly repetitions?: readonly NewRepetition[] }
   | {
       readonly kind: 'reference';
       readonly instanceHash: string;

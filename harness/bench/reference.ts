@@ -13,8 +13,10 @@
  * reference.
  */
 import type { ReferenceRow, Store } from '../store/index.ts';
+import { ENDED_NORMALLY } from '../../problems/types.ts';
 import type { ReferenceAttempt, ReferenceInput } from './protocol.ts';
 import type { NewTrace } from '../store/index.ts';
+import type { ProblemSpec } from '../job.ts';
 
 /** Stopping tolerance of a reference solve (relative gap). */
 export const REFERENCE_TOL = 1e-13;
@@ -41,6 +43,16 @@ export interface ReferenceOutcome {
   readonly note: string | null;
 }
 
+/** An instance whose reference is stored; its spec is kept so that a merge can rebuild and re-check F*. */
+export interface ReferenceInstance {
+  readonly instanceHash: string;
+  readonly family: string;
+  readonly dataset: string;
+  readonly lambda: number;
+  readonly title: string;
+  readonly spec?: ProblemSpec;
+}
+
 /** The reference handed to runs of an instance. */
 export function referenceInput(row: Pick<ReferenceRow, 'objective' | 'certified'>): ReferenceInput {
   return { objective: row.objective, kind: row.certified ? 'certified' : 'best-seen' };
@@ -54,7 +66,7 @@ const isCertified = (a: ReferenceAttempt): boolean => a.relGap !== null && a.rel
  */
 export async function storeReference(
   store: Store,
-  instance: { instanceHash: string; family: string; dataset: string; lambda: number; title: string },
+  instance: ReferenceInstance,
   attempts: readonly ReferenceAttempt[],
 ): Promise<ReferenceOutcome> {
   const finite = attempts.filter((a) => a.objective !== null && Number.isFinite(a.objective));
@@ -87,6 +99,7 @@ export async function storeReference(
     certified: ok ? 1 : 0,
     x: best.x ? JSON.stringify(best.x) : null,
     created_at: new Date().toISOString(),
+    spec: instance.spec ? JSON.stringify(instance.spec) : null,
   });
   const note = ok
     ? null
@@ -110,7 +123,7 @@ export async function storeReference(
  */
 export async function storeInterruptedReference(
   store: Store,
-  instance: { instanceHash: string; family: string; dataset: string; lambda: number; title: string },
+  instance: ReferenceInstance,
   solver: string,
   trace: readonly NewTrace[],
   reason: string,
@@ -137,6 +150,7 @@ export async function storeInterruptedReference(
     certified: ok ? 1 : 0,
     x: null,
     created_at: new Date().toISOString(),
+    spec: instance.spec ? JSON.stringify(instance.spec) : null,
   });
   return { instanceHash: instance.instanceHash, title: instance.title, source: 'interrupted', objective: F, certified: ok, relGap, solver, crossCheck: null, note: ok ? null : `not certified: ${reason}` };
 }
@@ -144,16 +158,17 @@ export async function storeInterruptedReference(
 /**
  * After a benchmark: for each non-convex instance, stores (or lowers) a 'best-seen' reference
  * (certified = 0): the lowest final objective of its runs that ended normally
- * (converged / max_iter / timeout). Returns how many rows were written.
+ * (converged / max_iter / stalled / timeout). Returns how many rows were written.
  */
 export async function updateBestSeen(store: Store, instanceHashes: Iterable<string>): Promise<number> {
   let written = 0;
   for (const hash of instanceHashes) {
     const best = await store.db
       .selectFrom('runs')
-      .select(['objective', 'solver_label', 'family', 'dataset', 'lambda'])
+      .select(['objective', 'solver_label', 'family', 'dataset', 'lambda', 'problem'])
       .where('instance_hash', '=', hash)
-      .where('status', 'in', ['converged', 'max_iter', 'timeout'])
+      .where('status', 'in', ENDED_NORMALLY)
+      .where('current', '=', 1)
       .where('objective', 'is not', null)
       .orderBy('objective', 'asc')
       .limit(1)
@@ -173,6 +188,7 @@ export async function updateBestSeen(store: Store, instanceHashes: Iterable<stri
       certified: 0,
       x: null,
       created_at: new Date().toISOString(),
+      spec: best.problem,
     });
     written++;
   }

@@ -5,7 +5,10 @@
  *
  * Order: for each convex instance whose reference F* is not cached, a reference job goes first;
  * the runs of that instance are dispatched once it is settled (other instances' runs proceed
- * meanwhile). Jobs whose key is already in the database are skipped (`force`: rerun and replace).
+ * meanwhile). Jobs whose key has a current run in the database are skipped (`force`: rerun;
+ * the old run is kept as history, superseded). The database is locked against other writers for
+ * the whole benchmark. Each worker warms the solver up (untimed) before a job's timed runs, and
+ * repeats a job `repeat` times (the plan's), storing every repetition's time (see job.ts).
  * A run that exceeds its budget is terminated and recorded `timeout` with its streamed partial
  * curve; a run whose worker throws or dies is recorded `error`; the benchmark carries on.
  * On SIGINT/SIGTERM (when `handleSignals`): dispatch stops, tasks in flight are aborted and not
@@ -17,7 +20,7 @@ import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
 import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
 import { UserError } from '../../problems/errors.ts';
-import { openStore, type NewRun, type NewTrace } from '../store/index.ts';
+import { openStore, type NewRepetition, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
 import { expandPlan, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';
 import { BenchPool, type Streamed, type TaskOutcome } from './pool.ts';
@@ -53,6 +56,8 @@ export interface BenchOptions {
   readonly handleSignals?: boolean;
   /** Seconds past a run's budget before its worker is terminated (default 1). */
   readonly graceSeconds?: number;
+  /** Seconds to wait for another process's writer lock on the database (default 10). */
+  readonly lockWaitSeconds?: number;
 }
 
 /** One recorded run, for the summary. */
@@ -166,7 +171,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const plan = opts.shard ? shardPlan(fullPlan, opts.shard) : fullPlan;
   const infos = await validateInstances(plan, config.source);
   const progress = opts.progress ?? makeProgress(process.stdout);
-  const store = await openStore(opts.db);
+  const store = await openStore(opts.db, opts.lockWaitSeconds !== undefined ? { lockWaitSeconds: opts.lockWaitSeconds } : {});
   const finished = opts.force ? new Set<string>() : await store.finishedKeys();
   const pending = plan.jobs.filter((j) => !finished.has(j.key));
   const alreadyDone = plan.jobs.length - pending.length;
@@ -236,18 +241,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     checkDone();
   };
 
-  const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[]): void => {
+  const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[], reps: readonly NewRepetition[] = []): void => {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
     if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
-    write(() => (opts.force ? store.replaceRun(job.key, run, trace) : store.recordRun(run, trace)));
+    // the plan's key (computed once in this process) is the row's, whatever a worker computed
+    const row: NewRun = { ...run, job_key: job.key };
+    write(() => (opts.force ? store.supersedeRun(row, trace, reps) : store.recordRun(row, trace, reps)));
   };
 
   const onRunOutcome = (job: PlannedJob, o: TaskOutcome): void => {
     if (o.state === 'cancelled') return;
     if (o.state === 'done') {
       if (o.result.kind !== 'run') throw new Error('internal: a run task returned a reference result');
-      recordRun(job, o.result.run, o.result.trace);
+      recordRun(job, o.result.run, o.result.trace, o.result.repetitions ?? []);
     } else if (o.state === 'timeout') {
       const r = partialRow(job, o, 'timeout', o.reason);
       recordRun(job, r.run, r.trace);
@@ -272,7 +279,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     if (o.state === 'done') {
       if (o.result.kind !== 'reference') throw new Error('internal: a reference task returned a run result');
       const r = o.result;
-      const instance = { instanceHash: r.instanceHash, family: r.family, dataset: r.dataset, lambda: r.lambda, title: inst.title };
+      const instance = { instanceHash: r.instanceHash, family: r.family, dataset: r.dataset, lambda: r.lambda, title: inst.title, spec: inst.spec };
       // Runs of the instance wait until F* is stored (so that they read the same value).
       inflight++;
       write(async () => {
@@ -289,7 +296,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     inflight++;
     write(async () => {
       try {
-        settle(await storeInterruptedReference(store, info, REFERENCE_SOLVERS[0] ?? 'cd', o.trace, why));
+        settle(await storeInterruptedReference(store, { ...info, spec: inst.spec }, REFERENCE_SOLVERS[0] ?? 'cd', o.trace, why));
       } finally {
         inflight--;
         pump();
@@ -321,7 +328,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       inflight++;
       progress.update(records.length, job.title);
       void pool
-        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds)
+        // the budget is the run's timeout per timed repetition (the short warm-up runs inside it: job.ts)
+        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * (job.job.repeat ?? 1))
         .then((o) => {
           inflight--;
           onRunOutcome(job, o);

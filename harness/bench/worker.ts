@@ -67,8 +67,9 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
       }
     }
   };
-  const result = await executeJob(job, { problem, reference: task.reference, onTrace });
-  return { kind: 'run', run: result.run, trace: result.trace };
+  // one untimed warm-up on this instance, then the job's timed repetitions (job.repeat)
+  const result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true });
+  return { kind: 'run', run: result.run, trace: result.trace, repetitions: result.repetitions };
 }
 
 async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {

@@ -23,6 +23,7 @@ interface BenchFlags {
   filter?: string;
   shard?: string;
   quiet?: boolean;
+  lockWait?: string;
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -30,6 +31,12 @@ function positive(text: string, flag: string, integer: boolean): number {
   if (text.trim() === '' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
     throw new UserError(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
   }
+  return v;
+}
+
+function nonNegative(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) throw new UserError(`${flag} must be a number of seconds ≥ 0, got '${text}'`);
   return v;
 }
 
@@ -42,9 +49,10 @@ export function registerBench(program: Command): void {
     .option('--db <file>', 'results database', 'results.db')
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
     .option('--timeout <seconds>', "override every run's time budget")
-    .option('--force', 'rerun finished jobs and references, replacing their rows')
+    .option('--force', 'rerun finished jobs and references; the old runs are kept as history (superseded)')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
+    .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
@@ -60,6 +68,7 @@ export function registerBench(program: Command): void {
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),
+        ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
         handleSignals: true,
       });

@@ -1,6 +1,11 @@
 /**
  * `l1bench solve`: one problem instance, one solver, under the harness clock; prints a summary,
- * optionally writes JSON (`--out`) and records the run in results.db (unless `--no-db`).
+ * optionally writes JSON (`--out`) and records the run in results.db (unless `--no-db`) under
+ * suite `solve`, then says where. The solver runs once untimed (warm-up), then `--repeat R`
+ * timed times (default 1); the time printed and stored is the median. The database is opened
+ * (and locked against other writers) before the solve, but written only after `--out`
+ * succeeded; an identical solve (same job key) already recorded gets this solve's times as
+ * more repetitions of that run instead of a duplicate run.
  *
  * Exit codes: 0 when the run ended converged, max_iter or timeout (a result exists and its status
  * says how good it is); 3 when it diverged or errored; 2 for bad input (nothing is recorded).
@@ -9,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../../problems/errors.ts';
 import { parseLambda, type LambdaSpec } from '../../problems/zoo.ts';
-import { buildProblem, executeJob, resolveJobSolver, type JobSpec, type ProblemSpec } from '../job.ts';
+import { buildProblem, executeJob, resolveJobSolver, type JobResult, type JobSpec, type ProblemSpec } from '../job.ts';
+import { MAX_REPEAT } from '../bench/config.ts';
 import { parseParamFlags, skipReason } from '../params.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { relSubopt } from '../runner.ts';
@@ -41,7 +47,12 @@ interface SolveFlags {
   quiet?: boolean;
   path?: string;
   pathMinRatio?: string;
+  repeat: string;
+  lockWait?: string;
 }
+
+/** Suite recorded for ad-hoc runs of `l1bench solve`. */
+export const SOLVE_SUITE = 'solve';
 
 export function registerSolve(program: Command): void {
   program
@@ -72,6 +83,8 @@ export function registerSolve(program: Command): void {
     .option('--out <file>', 'write the result as JSON')
     .option('--db <file>', 'results database', 'results.db')
     .option('--no-db', 'do not record the run')
+    .option('--repeat <n>', 'timed repetitions after one untimed warm-up (the median time is reported)', '1')
+    .option('--lock-wait <seconds>', 'wait this long for another process writing --db (default 10)')
     .option('--quiet', 'print nothing on success')
     .action(async (flags: SolveFlags) => {
       process.exitCode = await solve(flags);
@@ -130,7 +143,12 @@ async function solve(flags: SolveFlags): Promise<number> {
     maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
     timeoutSeconds: flags.timeout === undefined ? null : num(flags.timeout, '--timeout', { positive: true }),
     ...(tau !== undefined ? { tau } : {}),
+    suite: SOLVE_SUITE,
+    repeat: num(flags.repeat, '--repeat', { integer: true, positive: true }),
   };
+  if ((job.repeat ?? 1) > MAX_REPEAT) throw new UserError(`--repeat must be at most ${MAX_REPEAT}, got ${flags.repeat}`);
+  const lockWait = flags.lockWait === undefined ? undefined : num(flags.lockWait, '--lock-wait');
+  if (lockWait !== undefined && lockWait < 0) throw new UserError(`--lock-wait must be ≥ 0 seconds, got ${flags.lockWait}`);
   // Validate everything before touching the database.
   const { solver } = resolveJobSolver(job);
   const problem = await buildProblem(problemSpec);
@@ -143,20 +161,32 @@ async function solve(flags: SolveFlags): Promise<number> {
         num(flags.path, '--path', { integer: true, positive: true }),
         flags.pathMinRatio !== undefined ? num(flags.pathMinRatio, '--path-min-ratio') : problem.meta.nSamples > problem.meta.nFeatures ? 1e-4 : 1e-2,
       );
-    return solvePath(flags, job, ratios);
+    return solvePath(flags, job, ratios, lockWait);
   }
 
   let store: Store | null = null;
-  if (flags.db !== false) store = await openStore(flags.db);
+  if (flags.db !== false) store = await openStore(flags.db, lockWait !== undefined ? { lockWaitSeconds: lockWait } : {});
   try {
     let reference: { objective: number; kind: 'certified' | 'best-seen' } | null = null;
     if (store) {
       const ref = await store.getReference(problem.instanceHash);
       if (ref) reference = { objective: ref.objective, kind: ref.certified ? 'certified' : 'best-seen' };
     }
-    const result = await executeJob(job, { problem, reference });
-    if (store) await store.recordRun(result.run, result.trace);
+    const result = await executeJob(job, { problem, reference, warmup: true });
     const r = result.run;
+    // --out first: a failed write records nothing
+    if (flags.out) writeOut(flags.out, result, problem.meta.labels ?? null);
+    let where: string | null = null;
+    if (store) {
+      const existing = await store.currentRun(r.job_key);
+      if (existing) {
+        const n = await store.addRepetitions(existing.id, result.repetitions);
+        where = `recorded in ${store.path} as more repetitions of run #${existing.id} (suite '${SOLVE_SUITE}', identical solve; ${n} timed repetitions now)`;
+      } else {
+        const id = await store.recordRun(r, result.trace, result.repetitions);
+        where = `recorded in ${store.path} as run #${id} (suite '${SOLVE_SUITE}')`;
+      }
+    }
     if (!flags.quiet) {
       const fmt = (v: number | null | undefined, d = 6): string => (v === null || v === undefined ? '—' : v.toExponential(d));
       const lines = [
@@ -167,44 +197,12 @@ async function solve(flags: SolveFlags): Promise<number> {
         `KKT          ${fmt(r.kkt, 3)}`,
         `nnz          ${r.nnz ?? '—'} (τ = ${r.tau})`,
         `iterations   ${r.iterations ?? '—'}`,
-        `solver time  ${r.solver_seconds === null || r.solver_seconds === undefined ? '—' : r.solver_seconds.toFixed(4)} s (wall ${r.wall_seconds?.toFixed(3) ?? '—'} s)`,
+        `solver time  ${r.solver_seconds === null || r.solver_seconds === undefined ? '—' : r.solver_seconds.toFixed(4)} s (wall ${r.wall_seconds?.toFixed(3) ?? '—'} s; warm, median of ${result.repetitions.length})`,
       ];
       if (reference && r.objective !== null && r.objective !== undefined) lines.push(`rel. subopt  ${relSubopt(r.objective, reference.objective).toExponential(3)} (reference: ${reference.kind})`);
       if (r.test_metric !== null && r.test_metric !== undefined) lines.push(`test metric  ${r.test_metric.toFixed(4)}`);
+      lines.push(where ?? 'not recorded (--no-db)');
       process.stdout.write(lines.join('\n') + '\n');
-    }
-    if (flags.out) {
-      const out = {
-        status: r.status,
-        reason: r.reason ?? null,
-        problem: r.family,
-        dataset: r.dataset,
-        solver: r.solver,
-        solverLabel: r.solver_label,
-        params: JSON.parse(r.params) as unknown,
-        objective: r.objective ?? null,
-        lambda: r.lambda ?? null,
-        lambdaMax: r.lambda_max ?? null,
-        lambdaRatio: r.lambda_ratio ?? null,
-        dualityGap: r.gap ?? null,
-        relativeGap: r.rel_gap ?? null,
-        kkt: r.kkt ?? null,
-        nnz: r.nnz ?? null,
-        tau: r.tau,
-        iterations: r.iterations ?? null,
-        solverSeconds: r.solver_seconds ?? null,
-        wallSeconds: r.wall_seconds ?? null,
-        engine: r.engine,
-        backend: r.backend ?? null,
-        labels: problem.meta.labels ?? null,
-        w: result.x ? Array.from(result.x) : null,
-        trace: result.trace.map((t) => ({ k: t.k, time: t.time, objective: t.objective, gap: t.gap, kkt: t.kkt, nnz: t.nnz, subopt: t.subopt, testMetric: t.test_metric, extras: t.extras ? (JSON.parse(t.extras) as unknown) : null })),
-      };
-      try {
-        writeFileSync(flags.out, JSON.stringify(out, null, 1) + '\n');
-      } catch (e) {
-        throw new UserError(`cannot write --out ${flags.out} (${(e as Error).message}); pass a writable path`);
-      }
     }
     return r.status === 'diverged' || r.status === 'error' ? 3 : 0;
   } finally {
@@ -213,12 +211,12 @@ async function solve(flags: SolveFlags): Promise<number> {
 }
 
 /** `solve --path`: one run per λ, recorded and printed as a table. */
-async function solvePath(flags: SolveFlags, job: JobSpec, ratios: readonly number[]): Promise<number> {
+async function solvePath(flags: SolveFlags, job: JobSpec, ratios: readonly number[], lockWait: number | undefined): Promise<number> {
   let store: Store | null = null;
-  if (flags.db !== false) store = await openStore(flags.db);
+  if (flags.db !== false) store = await openStore(flags.db, lockWait !== undefined ? { lockWaitSeconds: lockWait } : {});
   try {
     const results = await executePath(job, ratios);
-    if (store) for (const r of results) await store.recordRun(r.run, r.trace);
+    if (store) for (const r of results) await store.recordRun(r.run, r.trace, r.repetitions);
     const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '—' : v.toExponential(d));
     if (!flags.quiet) {
       const first = results[0]?.run;
@@ -260,5 +258,42 @@ async function solvePath(flags: SolveFlags, job: JobSpec, ratios: readonly numbe
     return results.some((r) => r.run.status === 'diverged' || r.run.status === 'error') ? 3 : 0;
   } finally {
     await store?.close();
+  }
+}
+
+/** Writes the JSON result of a solve (a UserError if the path is not writable). */
+function writeOut(path: string, result: JobResult, labels: Record<string, number> | null): void {
+  const r = result.run;
+  const out = {
+    status: r.status,
+    reason: r.reason ?? null,
+    problem: r.family,
+    dataset: r.dataset,
+    solver: r.solver,
+    solverLabel: r.solver_label,
+    params: JSON.parse(r.params) as unknown,
+    objective: r.objective ?? null,
+    lambda: r.lambda ?? null,
+    lambdaMax: r.lambda_max ?? null,
+    lambdaRatio: r.lambda_ratio ?? null,
+    dualityGap: r.gap ?? null,
+    relativeGap: r.rel_gap ?? null,
+    kkt: r.kkt ?? null,
+    nnz: r.nnz ?? null,
+    tau: r.tau,
+    iterations: r.iterations ?? null,
+    solverSeconds: r.solver_seconds ?? null,
+    wallSeconds: r.wall_seconds ?? null,
+    repetitionSeconds: result.repetitions.map((x) => x.solver_seconds),
+    engine: r.engine,
+    backend: r.backend ?? null,
+    labels,
+    w: result.x ? Array.from(result.x) : null,
+    trace: result.trace.map((t) => ({ k: t.k, time: t.time, objective: t.objective, gap: t.gap, kkt: t.kkt, nnz: t.nnz, subopt: t.subopt, testMetric: t.test_metric, extras: t.extras ? (JSON.parse(t.extras) as unknown) : null })),
+  };
+  try {
+    writeFileSync(path, JSON.stringify(out, null, 1) + '\n');
+  } catch (e) {
+    throw new UserError(`cannot write --out ${path} (${(e as Error).message}); pass a writable path (nothing was recorded)`);
   }
 }

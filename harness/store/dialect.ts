@@ -95,6 +95,32 @@ export interface Sqlite3DialectConfig {
   readonly database: sqlite3.Database | (() => Promise<sqlite3.Database>);
   /** Called once with the connection after the database is opened. */
   readonly onCreateConnection?: (connection: DatabaseConnection) => Promise<void>;
+  /** Path of the file, for messages: SQLite failures that need the user (corrupt, full, read-only) become one-line UserErrors naming it. */
+  readonly path?: string;
+}
+
+/**
+ * SQLite result codes that are the user's to fix, as one-line messages naming the file and the
+ * fix; anything else (a bug) is left as it is.
+ */
+export function sqliteUserError(e: unknown, path: string): UserError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  switch (code) {
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      return new UserError(`database ${path} is corrupt (${code}); restore it or choose another --db`);
+    case 'SQLITE_FULL':
+      return new UserError(`disk full while writing ${path} (SQLITE_FULL); free space on its file system or choose another --db on another disk`);
+    case 'SQLITE_IOERR':
+      return new UserError(`I/O error on ${path} (SQLITE_IOERR: ${(e as Error).message}); check the disk or choose another --db`);
+    case 'SQLITE_READONLY':
+      return new UserError(`database ${path} is read-only (SQLITE_READONLY); make it writable or choose another --db`);
+    case 'SQLITE_CANTOPEN':
+      return new UserError(`cannot open database ${path} (SQLITE_CANTOPEN); check the path or choose another --db`);
+    default:
+      return null;
+  }
 }
 
 /** Kysely dialect for the `sqlite3` package. */
@@ -141,7 +167,7 @@ class Sqlite3Driver implements Driver {
   async init(): Promise<void> {
     const { database } = this.#config;
     this.#db = typeof database === 'function' ? await database() : database;
-    this.#connection = new Sqlite3Connection(this.#db);
+    this.#connection = new Sqlite3Connection(this.#db, this.#config.path ?? null);
     if (this.#config.onCreateConnection) await this.#config.onCreateConnection(this.#connection);
   }
 
@@ -163,7 +189,13 @@ class Sqlite3Driver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } catch (e) {
+      // SQLite already rolled back on its own (SQLITE_FULL, SQLITE_IOERR, …): the statement's own
+      // error, which Kysely rethrows, is the one that says what happened.
+      if (!/no transaction is active/.test(String(e))) throw e;
+    }
   }
 
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
@@ -194,11 +226,21 @@ class Sqlite3Driver implements Driver {
 
 class Sqlite3Connection implements DatabaseConnection {
   readonly #db: sqlite3.Database;
-  constructor(db: sqlite3.Database) {
+  readonly #path: string | null;
+  constructor(db: sqlite3.Database, path: string | null) {
     this.#db = db;
+    this.#path = path;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.#execute<R>(compiledQuery);
+    } catch (e) {
+      throw (this.#path !== null ? sqliteUserError(e, this.#path) : null) ?? e;
+    }
+  }
+
+  async #execute<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, query } = compiledQuery;
     const parameters = bindable(compiledQuery.parameters);
     if (returnsRows(query, sql)) {

@@ -2,8 +2,10 @@
  * The schema of results.db: typed tables for Kysely and the migrations that create them.
  *
  * Tables
- * - `runs`: one row per job (any status, skipped and failed included), with the problem
- *   instance, solver instance, stopping settings, outcome and provenance.
+ * - `runs`: one row per run of a job (any status, skipped and failed included), with the problem
+ *   instance, solver instance, stopping settings, outcome and provenance. A job key has at most
+ *   one current run (`current` = 1); runs superseded by `bench --force` stay as history (0).
+ * - `repetition`: the timed repetitions behind a run's (median) times.
  * - `trace`: the convergence curve of a run, one row per sampled iteration k.
  * - `reference`: the reference optimum F* of an instance (keyed by its instance hash).
  * - `meta`: free key/value pairs.
@@ -102,6 +104,32 @@ export interface RunsTable {
   versions: string;
   /** Anything else (JSON object). */
   extras: string | null;
+  /**
+   * 1 for the run that currently answers its job key; 0 for history (a run superseded by
+   * `bench --force`). At most one current run per job key (a partial unique index). (0002)
+   */
+  current: Generated<number>;
+  /** The job's problem spec (JSON of ProblemSpec), so that the instance can be rebuilt (merge). (0002) */
+  problem: string | null;
+  /** How many timed repetitions the run's times summarize (rows in `repetition`); 1 before 0002. */
+  repeats: Generated<number>;
+}
+
+/**
+ * `repetition`: the timed repetitions of a run (0002). A deterministic run is repeated R times
+ * after an untimed warm-up; every repetition's time is kept, and the run's solver_seconds (and
+ * its trace's time axis) is the median over them. `solve` adds rows here when an identical solve
+ * is recorded again.
+ */
+export interface RepetitionTable {
+  run_id: number;
+  /** 0-based repetition index within the run. */
+  rep: number;
+  /** Solver seconds of this repetition (the harness clock). */
+  solver_seconds: number;
+  wall_seconds: number;
+  /** ISO 8601. */
+  started_at: string;
 }
 
 /** `trace`: one sampled iterate of a run. */
@@ -141,6 +169,8 @@ export interface ReferenceTable {
   x: string | null;
   /** ISO 8601. */
   created_at: string;
+  /** The instance's problem spec (JSON of ProblemSpec), so that a merge can rebuild and re-check it. (0002) */
+  spec: string | null;
 }
 
 /** `meta`: key/value pairs. */
@@ -155,6 +185,7 @@ export interface DB {
   trace: TraceTable;
   reference: ReferenceTable;
   meta: MetaTable;
+  repetition: RepetitionTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -165,11 +196,29 @@ export type NewTrace = Omit<Insertable<TraceTable>, 'run_id'>;
 export type ReferenceRow = Selectable<ReferenceTable>;
 export type NewReference = Insertable<ReferenceTable>;
 export type MetaRow = Selectable<MetaTable>;
+export type RepetitionRow = Selectable<RepetitionTable>;
+/** A repetition to record with its run (the run id is assigned by the store). */
+export type NewRepetition = Omit<Insertable<RepetitionTable>, 'run_id'>;
 
 /** Column order of `trace` inserts (the store writes every column, so each row binds the same count). */
 export const TRACE_COLUMNS = [
   'run_id', 'k', 'time', 'objective', 'subopt', 'gap', 'kkt', 'nnz', 'test_metric', 'extras',
 ] as const satisfies readonly (keyof TraceTable)[];
+
+/** The columns of each table this code reads and writes (checked when a database is opened). */
+export const TABLE_COLUMNS: Readonly<Record<'runs' | 'trace' | 'reference' | 'repetition', readonly string[]>> = {
+  runs: [
+    'id', 'job_key', 'suite', 'family', 'dataset', 'data_hash', 'instance_hash', 'n_samples', 'n_features', 'dim',
+    'lambda', 'lambda_ratio', 'lambda_max', 'solver', 'solver_label', 'params', 'seed', 'engine', 'backend', 'tol',
+    'max_iter', 'timeout_s', 'tau', 'status', 'reason', 'started_at', 'ended_at', 'solver_seconds', 'wall_seconds',
+    'iterations', 'objective', 'gap', 'rel_gap', 'kkt', 'nnz', 'subopt', 'rel_subopt', 'test_metric',
+    'reference_objective', 'reference_kind', 'imbalance', 'git_commit', 'git_dirty', 'machine', 'node_version',
+    'versions', 'extras', 'current', 'problem', 'repeats',
+  ] satisfies (keyof RunsTable)[],
+  trace: TRACE_COLUMNS,
+  reference: ['instance_hash', 'family', 'dataset', 'lambda', 'objective', 'gap', 'rel_gap', 'solver', 'certified', 'x', 'created_at', 'spec'] satisfies (keyof ReferenceTable)[],
+  repetition: ['run_id', 'rep', 'solver_seconds', 'wall_seconds', 'started_at'] satisfies (keyof RepetitionTable)[],
+};
 
 /** A named migration. Migrations only use the schema builder, so their database type is open. */
 export interface NamedMigration {
@@ -286,8 +335,54 @@ const initial: NamedMigration = {
   },
 };
 
+/**
+ * 0002: content-keyed jobs and run history.
+ * - status `stalled` (a run that stopped on its own before reaching tol): SQLite cannot alter a
+ *   CHECK constraint, and rebuilding `runs` would cascade-delete `trace` (foreign keys are on and
+ *   cannot be switched off inside the migration's transaction). A CHECK that only admits one more
+ *   value is widened in place, as SQLite documents for constraint changes that existing rows
+ *   cannot violate (https://sqlite.org/lang_altertable.html#otheralter: writable_schema, then
+ *   bump schema_version); `integrity_check` stays ok.
+ * - `runs.current` (history instead of deletion), with duplicates of a job key among existing
+ *   rows marked superseded (the newest stays current), then a partial UNIQUE index
+ *   `runs_job_key_current` on job_key where current = 1: a duplicate cannot be stored.
+ * - `runs.problem`, `runs.repeats`, `reference.spec`, table `repetition`.
+ */
+const contentKeys: NamedMigration = {
+  name: '0002_content_keys',
+  async up(db) {
+    const before = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'runs'`.execute(db);
+    const old = before.rows[0]?.sql ?? '';
+    const widened = old.replace(/('error',\s*'skipped')\)/, "$1, 'stalled')");
+    if (widened === old) throw new Error("runs.status CHECK constraint not found in the form migration 0001 wrote");
+    const { rows } = await sql<{ schema_version: number }>`pragma schema_version`.execute(db);
+    await sql`pragma writable_schema = on`.execute(db);
+    await sql`update sqlite_master set sql = ${widened} where type = 'table' and name = 'runs'`.execute(db);
+    await sql.raw(`pragma schema_version = ${(rows[0]?.schema_version ?? 0) + 1}`).execute(db);
+    await sql`pragma writable_schema = off`.execute(db);
+
+    await db.schema.alterTable('runs').addColumn('current', 'integer', (c) => c.notNull().defaultTo(1).check(sql`current in (0, 1)`)).execute();
+    await db.schema.alterTable('runs').addColumn('problem', 'text').execute();
+    await db.schema.alterTable('runs').addColumn('repeats', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    await sql`update runs set current = 0 where id not in (select max(id) from runs group by job_key)`.execute(db);
+    await db.schema.createIndex('runs_job_key_current').on('runs').column('job_key').unique().where(sql<boolean>`current = 1`).execute();
+    await db.schema.createIndex('runs_suite').on('runs').column('suite').execute();
+    await db.schema.alterTable('reference').addColumn('spec', 'text').execute();
+    await db.schema
+      .createTable('repetition')
+      .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('rep', 'integer', (c) => c.notNull())
+      .addColumn('solver_seconds', 'real', (c) => c.notNull())
+      .addColumn('wall_seconds', 'real', (c) => c.notNull())
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('repetition_pk', ['run_id', 'rep'])
+      .modifyEnd(sql`without rowid`)
+      .execute();
+  },
+};
+
 /** Every migration, oldest first. Append only. */
-export const MIGRATIONS: readonly NamedMigration[] = [initial];
+export const MIGRATIONS: readonly NamedMigration[] = [initial, contentKeys];
 
 /** Name of the latest migration: the schema version this code reads and writes. */
 export const SCHEMA_VERSION: string = MIGRATIONS[MIGRATIONS.length - 1]!.name;

@@ -1,20 +1,29 @@
 /**
  * The results store: results.db through Kysely over sqlite3.
  *
- * One writer (the main thread) owns the file: {@link openStore} opens it read-write, creating it
- * if absent and running pending migrations. A run and its trace are written in ONE transaction,
- * so an interrupted benchmark leaves either the whole run or nothing, and re-running skips the
- * job keys already present ({@link Store.finishedKeys}). Readers (report, check) use
- * {@link openReadOnly}, which never creates or migrates anything.
+ * One writer (the main thread of one process) owns the file: {@link openStore} first checks the
+ * file is empty or l1bench's own (a foreign SQLite file is refused before a byte is written),
+ * takes the cross-process writer lock (lock.ts), then creates/migrates it, stamps it
+ * (`PRAGMA application_id` = {@link APPLICATION_ID}, `user_version` = number of migrations) and
+ * checks its tables have every column this code writes. A run, its trace and its repetitions are
+ * written in ONE transaction, so an interrupted benchmark leaves either the whole run or nothing,
+ * and re-running skips the job keys of current runs ({@link Store.finishedKeys}). A job key has at
+ * most one current run (a partial unique index); `--force` supersedes the old run (kept as
+ * history, current = 0) instead of deleting it. Readers (report, check) use {@link openReadOnly},
+ * which never creates, migrates or locks anything.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Status } from '../../problems/types.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openSqlite, Sqlite3Dialect } from './dialect.ts';
-import { ListMigrationProvider, MIGRATIONS, SCHEMA_VERSION, TRACE_COLUMNS } from './schema.ts';
-import type { DB, NewReference, NewRun, NewTrace, ReferenceRow, RunRow, TraceRow } from './schema.ts';
+import { ListMigrationProvider, MIGRATIONS, SCHEMA_VERSION, TABLE_COLUMNS, TRACE_COLUMNS } from './schema.ts';
+import type { DB, NewReference, NewRepetition, NewRun, NewTrace, ReferenceRow, RepetitionRow, RunRow, TraceRow } from './schema.ts';
+import { acquireWriterLock, DEFAULT_LOCK_WAIT_SECONDS, type WriterLock } from './lock.ts';
+
+/** `PRAGMA application_id` of an l1bench results database: 'L1B\x01' as a big-endian int32. */
+export const APPLICATION_ID = 0x4c314201;
 
 /**
  * Most bound variables per statement: SQLite builds before 3.32 allow 999, so multi-row inserts
@@ -35,6 +44,8 @@ export interface RunFilter {
   readonly solver?: string;
   readonly solverLabel?: string;
   readonly status?: Status | readonly Status[];
+  /** Only current runs (true) or only superseded ones (false); default both. */
+  readonly current?: boolean;
 }
 
 /** Read access to results.db (what reports and the regression check need). */
@@ -56,6 +67,7 @@ export class ReadStore {
     if (filter.instanceHash !== undefined) q = q.where('instance_hash', '=', filter.instanceHash);
     if (filter.solver !== undefined) q = q.where('solver', '=', filter.solver);
     if (filter.solverLabel !== undefined) q = q.where('solver_label', '=', filter.solverLabel);
+    if (filter.current !== undefined) q = q.where('current', '=', filter.current ? 1 : 0);
     if (filter.status !== undefined) {
       const statuses: readonly Status[] = typeof filter.status === 'string' ? [filter.status] : filter.status;
       if (statuses.length === 0) return [];
@@ -74,10 +86,20 @@ export class ReadStore {
     return this.db.selectFrom('trace').selectAll().where('run_id', '=', runId).orderBy('k').execute();
   }
 
-  /** Job keys of every recorded run, whatever its status. */
+  /** Job keys of every current run, whatever its status. */
   async finishedKeys(): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('runs').select('job_key').distinct().execute();
+    const rows = await this.db.selectFrom('runs').select('job_key').where('current', '=', 1).execute();
     return new Set(rows.map((r) => r.job_key));
+  }
+
+  /** The current run of a job key, if any. */
+  async currentRun(jobKey: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('runs').selectAll().where('job_key', '=', jobKey).where('current', '=', 1).executeTakeFirst();
+  }
+
+  /** The timed repetitions of a run, by rep. */
+  async repetitions(runId: number): Promise<RepetitionRow[]> {
+    return this.db.selectFrom('repetition').selectAll().where('run_id', '=', runId).orderBy('rep').execute();
   }
 
   /** The reference optimum of an instance, if one was stored. */
@@ -97,28 +119,63 @@ export class ReadStore {
   }
 }
 
-/** Read-write access: the one writer of results.db. */
+/** Read-write access: the one writer of results.db (holds the writer lock until close). */
 export class Store extends ReadStore {
-  /**
-   * Records a run and its trace in one transaction; returns the new run id. If any row fails
-   * (a constraint, a duplicate k), nothing of the run is stored.
-   */
-  async recordRun(run: NewRun, trace: readonly NewTrace[]): Promise<number> {
-    return this.db.transaction().execute((trx) => insertRun(trx, run, trace));
+  constructor(db: Kysely<DB>, path: string, private readonly lock: WriterLock | null = null) {
+    super(db, path);
   }
 
   /**
-   * Deletes every run with key `jobKey` (their traces cascade) and records `run` in its place,
-   * in one transaction (for `--force`). `run.job_key` must equal `jobKey`.
+   * Records a run (as the current run of its key), its trace and its repetitions in one
+   * transaction; returns the new run id. If any row fails (a constraint — e.g. the key already
+   * has a current run —, a duplicate k), nothing of the run is stored.
    */
-  async replaceRun(jobKey: string, run: NewRun, trace: readonly NewTrace[]): Promise<number> {
-    if (run.job_key !== jobKey) {
-      throw new Error(`replaceRun: run.job_key '${run.job_key}' differs from the key to replace '${jobKey}'`);
-    }
+  async recordRun(run: NewRun, trace: readonly NewTrace[], repetitions: readonly NewRepetition[] = []): Promise<number> {
+    return this.db.transaction().execute((trx) => insertRun(trx, { ...run, current: 1 }, trace, repetitions));
+  }
+
+  /**
+   * Marks the current run of `run.job_key` (if any) superseded — kept as history, current = 0 —
+   * and records `run` as the current one, in one transaction (for `--force`).
+   */
+  async supersedeRun(run: NewRun, trace: readonly NewTrace[], repetitions: readonly NewRepetition[] = []): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('runs').where('job_key', '=', jobKey).execute();
-      return insertRun(trx, run, trace);
+      await trx.updateTable('runs').set({ current: 0 }).where('job_key', '=', run.job_key).where('current', '=', 1).execute();
+      return insertRun(trx, { ...run, current: 1 }, trace, repetitions);
     });
+  }
+
+  /**
+   * Adds timed repetitions to an existing run (an identical `solve` recorded again) and sets the
+   * run's solver/wall seconds to the medians over all its repetitions; returns the new count.
+   */
+  async addRepetitions(runId: number, repetitions: readonly NewRepetition[]): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const have = await trx.selectFrom('repetition').selectAll().where('run_id', '=', runId).orderBy('rep').execute();
+      const start = have.length === 0 ? 0 : (have[have.length - 1] as RepetitionRow).rep + 1;
+      if (repetitions.length > 0) {
+        await trx.insertInto('repetition').values(repetitions.map((r, i) => ({ ...r, run_id: runId, rep: start + i }))).execute();
+      }
+      const all = [...have, ...repetitions];
+      const med = (f: (r: NewRepetition) => number): number => {
+        const v = all.map(f).sort((a, b) => a - b);
+        const m = v.length >> 1;
+        return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
+      };
+      if (all.length > 0) {
+        await trx.updateTable('runs').set({ solver_seconds: med((r) => r.solver_seconds), wall_seconds: med((r) => r.wall_seconds), repeats: all.length }).where('id', '=', runId).execute();
+      }
+      return all.length;
+    });
+  }
+
+  /** Closes the database and releases the writer lock. */
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      await this.lock?.release();
+    }
   }
 
   /** Stores a reference optimum, replacing any previous one for the same instance hash. */
@@ -127,8 +184,11 @@ export class Store extends ReadStore {
   }
 }
 
-async function insertRun(trx: Transaction<DB>, run: NewRun, trace: readonly NewTrace[]): Promise<number> {
+async function insertRun(trx: Transaction<DB>, run: NewRun, trace: readonly NewTrace[], repetitions: readonly NewRepetition[]): Promise<number> {
   const { id } = await trx.insertInto('runs').values(run).returning('id').executeTakeFirstOrThrow();
+  if (repetitions.length > 0) {
+    await trx.insertInto('repetition').values(repetitions.map((r) => ({ ...r, run_id: id }))).execute();
+  }
   for (let start = 0; start < trace.length; start += TRACE_ROWS_PER_INSERT) {
     const rows = trace.slice(start, start + TRACE_ROWS_PER_INSERT).map((p) => ({
       run_id: id,
@@ -147,14 +207,79 @@ async function insertRun(trx: Transaction<DB>, run: NewRun, trace: readonly NewT
   return id;
 }
 
+/** How {@link openStore} takes the database. */
+export interface OpenStoreOptions {
+  /** Seconds to wait for another process's writer lock before failing (default 10). */
+  readonly lockWaitSeconds?: number;
+}
+
 /**
- * Opens (creating if absent) the results database at `path` and brings its schema up to date.
- * An unusable path is a UserError ("cannot open results database …; pass --db …"); a database
- * written by a newer l1bench (an unknown migration) is a UserError too.
+ * Refuses, before anything is written, a file that is neither empty nor l1bench's own: its
+ * application_id is ours, or (databases made before 0002) it has kysely's migration table listing
+ * only l1bench migrations and a `runs` table, or it has no tables at all (or only Kysely's, with
+ * no migration yet: another l1bench is creating it).
  */
-export async function openStore(path: string): Promise<Store> {
-  const database = await openSqlite(path);
-  const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database }) });
+async function checkOwnDatabase(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const st = statSync(path);
+  if (!st.isFile()) {
+    throw new UserError(`cannot open results database ${path}: it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}; pass --db with a writable file path`);
+  }
+  if (st.size === 0) return;
+  const database = await openSqlite(path, { readOnly: true });
+  const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database, path }) });
+  try {
+    const { rows } = await sql<{ application_id: number }>`pragma application_id`.execute(db);
+    const appId = rows[0]?.application_id ?? 0;
+    if (appId === APPLICATION_ID) return;
+    const tables = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db)).rows.map((r) => r.name);
+    if (appId === 0 && tables.length === 0) return;
+    if (appId === 0 && tables.includes('kysely_migration')) {
+      const names = (await executedMigrations(db)) ?? [];
+      const ours = names.every((n) => MIGRATIONS.some((m) => m.name === n) || n > SCHEMA_VERSION);
+      // made by l1bench before 0002; or being created by another l1bench right now (Kysely makes
+      // its own tables before the first migration's transaction commits)
+      const creating = names.length === 0 && tables.every((n) => n === 'kysely_migration' || n === 'kysely_migration_lock');
+      if ((ours && names.length > 0 && tables.includes('runs')) || creating) return;
+    }
+    const what = appId !== 0 ? `application_id ${appId}` : `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}`;
+    throw new UserError(`${path} is not an l1bench results database (it has ${what}); l1bench leaves it untouched: pass --db with a new or l1bench path`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Every column this code reads and writes must exist (a table changed behind l1bench's back is refused). */
+async function checkColumns(db: Kysely<DB>, path: string): Promise<void> {
+  for (const [table, columns] of Object.entries(TABLE_COLUMNS)) {
+    const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
+    const have = new Set(rows.map((r) => r.name));
+    const missing = columns.filter((c) => !have.has(c));
+    if (missing.length > 0) {
+      throw new UserError(
+        `results database ${path}: table ${table} lacks column(s) ${missing.join(', ')} (changed outside l1bench); restore it or pass --db with another path`,
+      );
+    }
+  }
+}
+
+/**
+ * Opens (creating if absent) the results database at `path` for writing and brings its schema
+ * up to date (see the module comment). An unusable path, a foreign file, a database another
+ * process is writing (after `lockWaitSeconds`), a database written by a newer l1bench (an
+ * unknown migration) and a table lacking columns are each a one-line UserError.
+ */
+export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+  await checkOwnDatabase(path);
+  const lock = await acquireWriterLock(path, options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS);
+  let database;
+  try {
+    database = await openSqlite(path);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database, path }) });
   try {
     const unknown = (await executedMigrations(db))?.filter((name) => !MIGRATIONS.some((m) => m.name === name)) ?? [];
     if (unknown.length > 0) {
@@ -169,9 +294,13 @@ export async function openStore(path: string): Promise<Store> {
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`migrating results database ${path} failed at '${failed}': ${message}`, { cause: error });
     }
-    return new Store(db, path);
+    await sql.raw(`pragma application_id = ${APPLICATION_ID}`).execute(db);
+    await sql.raw(`pragma user_version = ${MIGRATIONS.length}`).execute(db);
+    await checkColumns(db, path);
+    return new Store(db, path, lock);
   } catch (e) {
     await db.destroy();
+    await lock.release();
     throw e;
   }
 }
@@ -186,7 +315,7 @@ export async function openReadOnly(path: string): Promise<ReadStore> {
     throw new UserError(`no results database at ${path}; run \`l1bench bench\` first or pass --db`);
   }
   const database = await openSqlite(path, { readOnly: true });
-  const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database }) });
+  const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database, path }) });
   try {
     const executed = await executedMigrations(db);
     if (executed === undefined) {
@@ -207,6 +336,7 @@ export async function openReadOnly(path: string): Promise<ReadStore> {
           `run \`l1bench bench --db ${path}\` once to migrate it`,
       );
     }
+    await checkColumns(db, path);
     return new ReadStore(db, path);
   } catch (e) {
     await db.destroy();

@@ -218,6 +218,9 @@ function load(spec: string, opts: ResolveOptions): Dataset {
       `${spec}: unknown data file type; use a name ending in ${[...CSV_EXT, ...LIBSVM_EXT.filter((e) => !e.endsWith('.gz'))].join(', ')} (optionally .gz for LIBSVM)`,
     );
   }
+  if (head === 'fashion-mnist' || head === 'fashion-mnist-small') {
+    throw new UserError(`dataset '${spec}' is an image dataset with its own test split, for the network families (mlp, nn-compression); use one of those problems`);
+  }
   if (head.startsWith('sim-')) {
     throw new UserError(`unknown generator '${head}'; choose one of: ${SIMULATED.map((g) => g.name).join(', ')}`);
   }
@@ -288,6 +291,8 @@ export function describeDatasets(): string {
   out.push(
     '  Files: path.csv / path.csv.gz (header row, --target NAME, default column y or target);',
     '         path.svm / .libsvm / .svmlight / .txt (LIBSVM "label idx:val …", optionally .gz)',
+    '  Images (network families mlp, nn-compression): fashion-mnist (official 60k/10k, Debian dataset-fashion-mnist),',
+    '         fashion-mnist:train=N,test=M (stratified subsets), fashion-mnist-small (committed stratified 6k/1k)',
   );
   return out.join('\n');
 }

@@ -205,6 +205,8 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
   const penalty = penaltySummary(params);
   const dim = flatDim(params);
   const grad = new Float64Array(dim);
+  const gradAt = new Float64Array(dim);
+  let gradValid = false;
   const full = (p: readonly tf.Tensor[], batch?: TensorBatch): tf.Scalar => loss(p, batch ?? fullBatch);
   const problem: TensorProblem = {
     family: model.family,
@@ -227,9 +229,22 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     flatten: (ts) => flatFromTensors(params, ts),
     valueAndGradient: (x, g) => lossAndGradient(params, loss, fullBatch, x, g),
     penaltyValue: (x) => penaltyValue(params, x),
-    objective: (x) => lossValue(params, loss, fullBatch, x) + lambda * penaltyValue(params, x),
+    // A trace point asks for F(x) and then the KKT violation of the same x: one forward and
+    // backward pass over the training set serves both (`grad` holds ∇f(gradAt), a copy).
+    objective: (x) => {
+      const fx = lossAndGradient(params, loss, fullBatch, x, grad);
+      gradAt.set(x);
+      gradValid = true;
+      return fx + lambda * penaltyValue(params, x);
+    },
     kkt: (x, tau) => {
-      lossAndGradient(params, loss, fullBatch, x, grad);
+      let same = gradValid;
+      for (let i = 0; same && i < dim; i++) same = x[i] === gradAt[i];
+      if (!same) {
+        lossAndGradient(params, loss, fullBatch, x, grad);
+        gradAt.set(x);
+        gradValid = true;
+      }
       return kktViolation(params, lambda, x, grad, tau ?? 0);
     },
     support: (x, tau) => supportSize(params, x, tau),

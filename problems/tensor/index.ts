@@ -1,6 +1,8 @@
 /**
- * The tensor engine (TensorFlow.js, float32): backends, the TensorProblem contract, the mlp
- * family and the tensor lasso. Loaded lazily by the harness (harness/job.ts) so that Float64
+ * The tensor engine (TensorFlow.js, float32): backends, the TensorProblem contract, the one
+ * network model (network.ts: any hidden widths, optional linear head, penalty scopes
+ * weights/inputs/first) that the mlp and nn-compression families (families.ts) are built on,
+ * and the tensor lasso. Loaded lazily by the harness (harness/job.ts) so that Float64
  * runs never load TensorFlow.js.
  */
 export { initBackend, activeBackend, missingPackageMessage, BACKENDS, type BackendName } from './backend.ts';

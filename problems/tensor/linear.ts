@@ -71,7 +71,7 @@ export async function makeTensorLasso(X: Matrix, y: Float64Array, lambda: number
       makeBatch,
       fullBatch,
       initialParams: () => new Float64Array(p),
-      capabilities: ['smooth-gradient', 'sample-mean', 'tensor-engine'],
+      capabilities: ['smooth-gradient', 'sample-mean', 'prox', 'tensor-engine'],
       owned: [],
     },
     lambda,

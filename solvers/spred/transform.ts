@@ -25,7 +25,7 @@
  * Layout of θ: [u (m entries: p for l1, #groups for group-l1) ; w (p entries)].
  * The penalty is the full (λ/2)‖θ‖² on every step, minibatch or not; only f is sampled.
  */
-import type { Callback, IterateView, Params, ParamSpec, Problem, RunContext } from '../../problems/types.ts';
+import type { Callback, IterateView, Params, ParamSpec, Problem, RunContext, SolverStop } from '../../problems/types.ts';
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
 import type { Optimizer, SmoothObjective } from '../optimizers/types.ts';
@@ -263,7 +263,7 @@ export const SUPPORT_TAUS: readonly number[] = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12];
  * extras() = { imbalance: max_g |u_g² − ‖w_g‖²|, gradEvals: gradient evaluations in full-gradient
  * equivalents, 'nnz@1e-4' … 'nnz@1e-12': the support of u ⊙ w at each τ in SUPPORT_TAUS }.
  */
-export function runSpredFloat64(problem: Problem, params: Params, callback: Callback, ctx: RunContext, solver: string, make: MakeOptimizer): void {
+export function runSpredFloat64(problem: Problem, params: Params, callback: Callback, ctx: RunContext, solver: string, make: MakeOptimizer): SolverStop | undefined {
   const obj = new SpredObjective(problem);
   // one stream for the initialization, then minibatches
   const rng = new Rng(ctx.seed);
@@ -279,8 +279,10 @@ export function runSpredFloat64(problem: Problem, params: Params, callback: Call
       return out;
     },
   };
-  while (callback(view) && opt.step()) {
-    // the optimizer advanced one iteration (epoch)
+  while (callback(view)) {
+    // the optimizer stops on its own when it cannot advance (L-BFGS: no decrease along −∇ either)
+    if (!opt.step()) return { stopped: `${solver}: the optimizer could not take another step (line search found no decrease, or the gradient is zero or non-finite)` };
   }
+  return undefined;
 }
 

@@ -13,6 +13,8 @@
  *   (that read is inside the solver's clock: one read of the parameters per epoch) and the
  *   callback gets that Float64 snapshot, so the loop runs on backends that forbid dataSync
  *   (webgpu).
+ * - Every epoch's extras carry `numTensors` (tf.memory().numTensors) and `rssMB` (resident set
+ *   size), so a trace shows that neither grows over a long run.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Callback, IterateView, Params } from '../../problems/types.ts';
@@ -92,7 +94,8 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
   let step = 0;
   try {
     let x = await snapshot(problem, rule);
-    let extras = rule.extras ? await rule.extras() : {};
+    const health = (): Record<string, number> => ({ numTensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 1e5) / 10 });
+    let extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
     const view: IterateView = { x: () => x, extras: () => extras };
     while (callback(view)) {
       const order = batches ? batches.shuffle() : [null];
@@ -109,7 +112,7 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
       }
       epoch++;
       x = await snapshot(problem, rule);
-      extras = rule.extras ? await rule.extras() : {};
+      extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
     }
   } finally {
     rule.dispose();

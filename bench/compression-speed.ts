@@ -1,0 +1,115 @@
+/**
+ * Step time of the NN methods on LeNet-300-100 (784→300→100→10) at batch 128, in one process,
+ * alternating the contenders every round (so neither always runs warmer or colder):
+ *
+ *   1. spred-adam step / dense step (l1bench's own solvers, through the shared minibatch loop;
+ *      the issue's target: ≤ 1.05, the paper's "< 5% overhead");
+ *   2. l1bench dense step / tf.layers step (a tf.sequential of the same net, Adam(1e-3), softmax +
+ *      categoricalCrossentropy, trained with model.fit: what a TensorFlow.js user would write;
+ *      target ≤ 0.5).
+ *
+ *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2]
+ *
+ * A run trains `epochs` epochs; the first is dropped (warm-up) and the rest are timed from
+ * callback to callback (l1bench: the per-epoch parameter read is included, as in every run) or
+ * by model.fit's wall time per epoch, divided by the steps of the epoch. Printed: medians over
+ * rounds of wall ms/step and of process CPU ms/step (wasm runs on the main thread, so CPU time is
+ * the less contention-sensitive number on a shared machine), and the ratios of the medians.
+ */
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import type { Solver } from '../problems/types.ts';
+import type { BackendName } from '../problems/tensor/backend.ts';
+import { buildCompression } from '../problems/tensor/families.ts';
+import { loadFashionMnist } from '../problems/datasets/fashion-mnist.ts';
+import type { TensorProblem } from '../problems/tensor/types.ts';
+import { resolveParams } from '../harness/params.ts';
+import { dense } from '../solvers/dense.ts';
+import { spredAdam } from '../solvers/spred-adam.ts';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? (process.argv[i + 1] as string) : dflt;
+}
+const backend = arg('backend', 'wasm') as BackendName;
+const dataset = arg('data', 'fashion-mnist-small');
+const rounds = Number(arg('rounds', '5'));
+const epochs = Math.max(2, Number(arg('epochs', '2')));
+const batchSize = 128;
+
+const median = (a: readonly number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** Wall and CPU ms per step of the epochs after the first. */
+async function l1benchSteps(problem: TensorProblem, solver: Solver, params: Record<string, number | string>, seed: number): Promise<{ wall: number; cpu: number }> {
+  const steps = Math.ceil(problem.nSamples / batchSize);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  await solver.run(problem, resolveParams(solver, { batchSize, ...params }), () => {
+    wall.push(performance.now());
+    cpu.push(cpuMs());
+    return wall.length <= epochs;
+  }, { seed, maxIter: epochs });
+  const per = (a: number[]): number => median(a.slice(2).map((v, e) => (v - (a[e + 1] as number)) / steps));
+  return { wall: per(wall), cpu: per(cpu) };
+}
+
+/** The same net in tf.layers, trained by model.fit. */
+async function layersSteps(X: tf.Tensor2D, Y: tf.Tensor2D, seed: number): Promise<{ wall: number; cpu: number }> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu', kernelInitializer: tf.initializers.heUniform({ seed }) }),
+      tf.layers.dense({ units: 100, activation: 'relu', kernelInitializer: tf.initializers.heUniform({ seed: seed + 1 }) }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const steps = Math.ceil(X.shape[0] / batchSize);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const w0 = performance.now();
+    const c0 = cpuMs();
+    await model.fit(X, Y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+    wall.push((performance.now() - w0) / steps);
+    cpu.push((cpuMs() - c0) / steps);
+  }
+  model.dispose();
+  return { wall: median(wall.slice(1)), cpu: median(cpu.slice(1)) };
+}
+
+const problem = await buildCompression({ dataset, lambda: { kind: 'absolute', value: 1e-4 }, layers: [300, 100], backend });
+const data = loadFashionMnist(dataset);
+const X = tf.tensor2d(data.train.X, [data.train.y.length, 784]);
+const Y = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10).toFloat() as tf.Tensor2D;
+console.log(`compression speed: LeNet-300-100 on ${dataset} (${problem.nSamples} training samples, ${Math.ceil(problem.nSamples / batchSize)} steps/epoch), batch ${batchSize}, backend ${problem.backend}, ${epochs} epochs per run (first dropped), ${rounds} rounds`);
+const res: Record<'spred' | 'dense' | 'layers', { wall: number[]; cpu: number[] }> = { spred: { wall: [], cpu: [] }, dense: { wall: [], cpu: [] }, layers: { wall: [], cpu: [] } };
+for (let r = 0; r < rounds; r++) {
+  const order = (['spred', 'dense', 'layers'] as const).map((_, i, a) => a[(i + r) % a.length] as 'spred' | 'dense' | 'layers');
+  for (const which of order) {
+    const m =
+      which === 'spred'
+        ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
+        : which === 'dense'
+          ? await l1benchSteps(problem, dense, { lr: 1e-3 }, r)
+          : await layersSteps(X, Y, r);
+    res[which].wall.push(m.wall);
+    res[which].cpu.push(m.cpu);
+  }
+  console.log(`round ${r + 1}: wall ms/step spred ${res.spred.wall[r]!.toFixed(2)}, dense ${res.dense.wall[r]!.toFixed(2)}, tf.layers ${res.layers.wall[r]!.toFixed(2)}`);
+}
+const md = (k: keyof typeof res, f: 'wall' | 'cpu'): number => median(res[k][f]);
+for (const f of ['wall', 'cpu'] as const) {
+  console.log(
+    `${f.padEnd(4)} ms/step (median of ${rounds}): spred-adam ${md('spred', f).toFixed(2)}, dense ${md('dense', f).toFixed(2)}, tf.layers+fit ${md('layers', f).toFixed(2)};  spred/dense = ${(md('spred', f) / md('dense', f)).toFixed(3)} (target ≤ 1.05), dense/tf.layers = ${(md('dense', f) / md('layers', f)).toFixed(3)} (target ≤ 0.5)`,
+  );
+}
+tf.dispose([X, Y]);
+problem.dispose();

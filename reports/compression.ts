@@ -1,0 +1,211 @@
+/**
+ * The compression page and figure (issue 9): test accuracy against compression ratio per method
+ * for the nn-compression runs, read from results.db (runs.extras.protocol, written by the
+ * harness's protocol step after each run: solvers/tensor/protocol.ts).
+ *
+ * - A point is one (method configuration, λ) over its seeds: x = mean compression ratio
+ *   total/nnz (weights only, at the run's τ; log axis), y = mean final-epoch test accuracy, bars =
+ *   mean ± std over seeds; hollow = after training (threshold at τ), filled = after threshold +
+ *   fine-tune. The dense network's mean accuracy is the dashed line.
+ * - The per-layer table: nonzero fraction of each weight matrix at τ (mean over seeds).
+ * - The sparsity table: for each method and sparsity level s ∈ {90, 95, 98, 99}%, the point with
+ *   the best mean accuracy among those whose mean sparsity ≥ s (chosen on test accuracy: this
+ *   describes the curve, it is not a model-selection protocol), before and after fine-tuning.
+ *
+ * Only current runs are used: the newest of each (instance, solver configuration, seed).
+ */
+import { openReadOnly } from '../harness/store/index.ts';
+import { CHART_CONFIG, LOG_AXIS } from './specs.ts';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** The protocol record of one run (the fields the page reads). */
+interface Stage {
+  readonly testAccuracy: number | null;
+  readonly sparsity: number;
+  readonly compression: number | null;
+}
+interface Protocol {
+  readonly finalTestAccuracy: number | null;
+  readonly bestSeenTestAccuracy: number | null;
+  readonly perStepSeconds: number | null;
+  readonly compression: {
+    readonly tau: number;
+    readonly totalWeights: number;
+    readonly sweep: readonly (Stage & { tau: number })[];
+    readonly layers: readonly { name: string; size: number; nnz: number }[];
+    readonly finetune: { readonly epochs: number; readonly before: Stage; readonly after: Stage | null };
+  };
+}
+
+export interface CompressionRun {
+  readonly id: number;
+  readonly dataset: string;
+  readonly solver: string;
+  readonly label: string;
+  readonly lambda: number | null;
+  readonly seed: number;
+  readonly status: string;
+  readonly solverSeconds: number | null;
+  readonly protocol: Protocol;
+}
+
+/** Current nn-compression runs that carry a protocol record. */
+export async function loadCompressionRuns(dbPath: string): Promise<CompressionRun[]> {
+  const store = await openReadOnly(dbPath);
+  try {
+    const rows = await store.db
+      .selectFrom('runs')
+      .select(['id', 'dataset', 'solver', 'solver_label', 'lambda', 'seed', 'status', 'solver_seconds', 'extras', 'instance_hash'])
+      .where('family', '=', 'nn-compression')
+      .orderBy('id')
+      .execute();
+    const newest = new Map<string, CompressionRun>();
+    for (const r of rows) {
+      if (r.extras === null) continue;
+      let ex: { protocol?: Protocol };
+      try {
+        ex = JSON.parse(r.extras) as { protocol?: Protocol };
+      } catch {
+        continue;
+      }
+      if (!ex.protocol) continue;
+      newest.set(JSON.stringify([r.instance_hash, r.solver_label, r.seed]), {
+        id: r.id,
+        dataset: r.dataset,
+        solver: r.solver,
+        label: r.solver_label,
+        lambda: r.lambda,
+        seed: r.seed,
+        status: r.status,
+        solverSeconds: r.solver_seconds,
+        protocol: ex.protocol,
+      });
+    }
+    return [...newest.values()];
+  } finally {
+    await store.close();
+  }
+}
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+const std = (v: readonly number[]): number => {
+  if (v.length < 2) return 0;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+};
+
+/** One (method configuration, λ) over its seeds. */
+export interface CompressionPoint {
+  readonly dataset: string;
+  readonly solver: string;
+  /** Solver configuration and λ (gmp has no λ). */
+  readonly method: string;
+  readonly seeds: number;
+  readonly stage: 'trained' | 'fine-tuned';
+  readonly accuracy: number;
+  readonly accuracyStd: number;
+  readonly sparsity: number;
+  readonly compression: number;
+  /** Nonzero fraction per weight matrix (mean over seeds). */
+  readonly layers: readonly { name: string; density: number }[];
+  readonly perStepMs: number | null;
+}
+
+function methodName(r: CompressionRun): string {
+  return r.solver === 'gmp' || r.solver === 'dense' || r.lambda === null ? r.label : `${r.label} λ=${Number(r.lambda.toPrecision(3))}`;
+}
+
+/** Aggregates runs into points (module comment). Runs that diverged or errored are left out. */
+export function compressionPoints(runs: readonly CompressionRun[]): CompressionPoint[] {
+  const groups = new Map<string, CompressionRun[]>();
+  for (const r of runs) {
+    if (r.status !== 'max_iter' && r.status !== 'converged' && r.status !== 'timeout') continue;
+    const key = JSON.stringify([r.dataset, methodName(r)]);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const out: CompressionPoint[] = [];
+  for (const g of groups.values()) {
+    const first = g[0] as CompressionRun;
+    for (const stage of ['trained', 'fine-tuned'] as const) {
+      const st = g.map((r) => (stage === 'trained' ? r.protocol.compression.finetune.before : r.protocol.compression.finetune.after));
+      if (st.some((s) => s === null || s.testAccuracy === null)) continue;
+      const ss = st as Stage[];
+      const acc = ss.map((s) => s.testAccuracy as number);
+      const sp = ss.map((s) => s.sparsity);
+      const nnz = mean(sp.map((s) => 1 - s));
+      const layerNames = first.protocol.compression.layers.map((l) => l.name);
+      const steps = g.map((r) => r.protocol.perStepSeconds).filter((v): v is number => v !== null);
+      out.push({
+        dataset: first.dataset,
+        solver: first.solver,
+        method: methodName(first),
+        seeds: g.length,
+        stage,
+        accuracy: mean(acc),
+        accuracyStd: std(acc),
+        sparsity: mean(sp),
+        compression: nnz > 0 ? 1 / nnz : Infinity,
+        layers: layerNames.map((name, k) => ({ name, density: mean(g.map((r) => { const l = r.protocol.compression.layers[k]; return l ? l.nnz / l.size : 0; })) })),
+        perStepMs: steps.length ? 1000 * mean(steps) : null,
+      });
+    }
+  }
+  return out.sort((a, b) => a.solver.localeCompare(b.solver) || a.compression - b.compression);
+}
+
+/** The accuracy–compression chart (module comment) of one dataset. */
+export function compressionSpec(points: readonly CompressionPoint[], opts: { width?: number; height?: number; title?: string } = {}): Record<string, unknown> | null {
+  const rows = points
+    .filter((p) => p.solver !== 'dense' && Number.isFinite(p.compression))
+    .map((p) => ({ method: p.solver, config: p.method, stage: p.stage, x: p.compression, acc: p.accuracy, lo: p.accuracy - p.accuracyStd, hi: p.accuracy + p.accuracyStd, sparsity: p.sparsity, seeds: p.seeds }));
+  const denseAcc = points.filter((p) => p.solver === 'dense' && p.stage === 'trained').map((p) => p.accuracy);
+  if (rows.length === 0 && denseAcc.length === 0) return null;
+  const x = { field: 'x', type: 'quantitative', title: 'compression ratio (weights: total / nonzero, log)', scale: { type: 'log' }, axis: LOG_AXIS };
+  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const layers: Record<string, unknown>[] = [
+    { mark: { type: 'line', opacity: 0.6 }, encoding: { x, y: { field: 'acc', type: 'quantitative' }, color, detail: { field: 'stage' }, strokeDash: { field: 'stage', type: 'nominal', title: 'stage', scale: { domain: ['trained', 'fine-tuned'], range: [[4, 3], [1, 0]] } } } },
+    { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+    {
+      mark: { type: 'point', size: 60, strokeWidth: 2 },
+      encoding: {
+        x,
+        y: { field: 'acc', type: 'quantitative', title: 'test accuracy (final epoch; mean ± std over seeds)', scale: { zero: false } },
+        color,
+        fill: { condition: { test: "datum.stage === 'fine-tuned'", field: 'method', type: 'nominal' }, value: 'white' },
+        tooltip: [{ field: 'config' }, { field: 'stage' }, { field: 'acc', format: '.4f' }, { field: 'sparsity', format: '.4f' }, { field: 'x', title: 'compression', format: '.1f' }, { field: 'seeds' }],
+      },
+    },
+  ];
+  if (denseAcc.length) {
+    layers.push({ data: { values: [{ dense: mean(denseAcc) }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' } } });
+    layers.push({ data: { values: [{ dense: mean(denseAcc), label: `dense ${mean(denseAcc).toFixed(4)}` }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' }, x: { value: opts.width ?? 520 }, text: { field: 'label' } } });
+  }
+  return {
+    $schema: SCHEMA,
+    ...(opts.title ? { title: opts.title } : {}),
+    width: opts.width ?? 520,
+    height: opts.height ?? 340,
+    data: { values: rows },
+    layer: layers,
+    config: CHART_CONFIG,
+  };
+}
+
+export const SPARSITY_LEVELS: readonly number[] = [0.9, 0.95, 0.98, 0.99];
+
+/** Best point per method at each sparsity level (module comment). */
+export function sparsityTable(points: readonly CompressionPoint[]): { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] {
+  const methods = [...new Set(points.map((p) => p.solver))].filter((m) => m !== 'dense');
+  const out: { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] = [];
+  for (const m of methods) {
+    for (const level of SPARSITY_LEVELS) {
+      const best = (stage: CompressionPoint['stage']): CompressionPoint | null =>
+        points.filter((p) => p.solver === m && p.stage === stage && p.sparsity >= level).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
+      out.push({ method: m, level, trained: best('trained'), fineTuned: best('fine-tuned') });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * The compression page and figure from a real benchmark: a tiny nn-compression plan (digits, one
+ * hidden layer of 8, 2 epochs, fine-tune 1 epoch) runs on the worker pool into SQLite; the
+ * aggregation (mean ± std over seeds, compression = total/nnz) is checked against the raw
+ * protocol records, a config's solver `families` filter is honoured, and `report` / `figures`
+ * write the compression page and SVG.
+ */
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../harness/bench/config.ts';
+import { runBench } from '../harness/bench/run.ts';
+import { openReadOnly } from '../harness/store/index.ts';
+import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable } from '../reports/compression.ts';
+import { renderReport } from '../reports/render.ts';
+import { renderFigures } from '../reports/figures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'l1bench-compression-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const db = join(dir, 'results.db');
+const silent = { start() {}, update() {}, note() {}, stop() {} };
+const only = ['nn-compression'];
+const config = parseConfig(
+  {
+    name: 'compression-test',
+    tol: 1e-12,
+    maxIter: 2,
+    timeout: 120,
+    seeds: [0, 1],
+    problems: [
+      { family: 'nn-compression', datasets: ['digits'], lambdas: [1e-3], layers: [8], finetuneEpochs: 1 },
+      { family: 'lasso', datasets: ['sim-lasso:n=30,p=20,k=3'], lambdaRatios: [0.3] },
+    ],
+    solvers: [
+      { name: 'dense', families: only, params: { batchSize: 64 } },
+      { name: 'gmp', families: only, params: { batchSize: 64, pruneStart: 0, pruneEnd: 0.5 }, grid: { sparsity: [0.5, 0.9] }, seeds: [0] },
+      { name: 'prox-adam', families: only, params: { batchSize: 64, lr: 0.01 } },
+      { name: 'cd', seeds: [0] },
+    ],
+  },
+  'compression-test',
+);
+
+t.test('a tiny compression plan, aggregated and rendered', async (t) => {
+  await runBench({ config, db, workers: 2, progress: silent });
+  const store = await openReadOnly(db);
+  const rows = await store.db.selectFrom('runs').select(['family', 'solver', 'status', 'seed']).execute();
+  await store.close();
+  t.equal(rows.filter((r) => r.family === 'lasso').length, 1, "solver blocks naming families: only cd runs on the lasso (no 'skipped' rows of NN methods there)");
+  t.equal(rows.filter((r) => r.family === 'nn-compression' && r.solver === 'cd').length, 1, 'cd on the network: one skipped row');
+  const runs = await loadCompressionRuns(db);
+  t.equal(runs.length, 2 + 2 + 2, 'dense ×2 seeds, gmp ×2 sparsities, prox-adam ×2 seeds');
+  const points = compressionPoints(runs);
+  const trained = points.filter((p) => p.stage === 'trained');
+  t.equal(trained.length, 4, 'dense, gmp 0.5, gmp 0.9, prox-adam λ');
+  // mean ± std over the two dense seeds, from the raw records
+  const denseRuns = runs.filter((r) => r.solver === 'dense');
+  const accs = denseRuns.map((r) => r.protocol.compression.finetune.before.testAccuracy as number);
+  const d = trained.find((p) => p.solver === 'dense')!;
+  t.equal(d.seeds, 2);
+  t.ok(Math.abs(d.accuracy - (accs[0]! + accs[1]!) / 2) < 1e-12, 'mean accuracy over seeds');
+  t.ok(Math.abs(d.accuracyStd - Math.abs(accs[0]! - accs[1]!) / Math.SQRT2) < 1e-12, 'sample std of two values = |a − b|/√2');
+  // the label leaves out defaults: gmp[…,sparsity=0.5] and gmp[…] (sparsity 0.9, the default)
+  const g9 = trained.find((p) => p.solver === 'gmp' && !p.method.includes('sparsity='))!;
+  // gmp zeroes round(0.9·|W|) weights per layer: W1 64×8 → 461 of 512, W2 8×10 → 72 of 80
+  t.ok(Math.abs(g9.sparsity - (461 + 72) / 592) < 1e-12, `gmp at 0.9: sparsity ${g9.sparsity} = 533/592`);
+  t.ok(Math.abs(g9.compression - 1 / (1 - g9.sparsity)) < 1e-9, 'compression = total/nnz = 1/(1 − sparsity)');
+  t.same(g9.layers.map((l) => l.name), ['W1', 'W2']);
+  const table = sparsityTable(points);
+  const gmpAt90 = table.find((r) => r.method === 'gmp' && r.level === 0.9)!;
+  t.equal(gmpAt90.trained?.method, g9.method, 'at ≥ 90% the table picks the gmp point that reaches it (533/592 ≥ 0.9)');
+  t.equal(table.find((r) => r.method === 'gmp' && r.level === 0.99)!.trained, null, 'no point reaches 99%');
+  const spec = compressionSpec(points)!;
+  t.ok(JSON.stringify(spec).includes('"type":"log"'), 'log compression axis');
+  const rep = await renderReport({ db, out: join(dir, 'report') });
+  t.ok(rep.pages.some((p) => p.endsWith('compression.html')));
+  const html = readFileSync(join(dir, 'report', 'compression.html'), 'utf8');
+  t.match(html, /Per-layer density/);
+  t.match(html, /href="compression.html"/, 'linked from the navigation');
+  t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /href="compression.html"/);
+  const fig = await renderFigures({ db, out: join(dir, 'figures') });
+  const svg = fig.files.find((f) => f.endsWith('compression-accuracy-1.svg'));
+  t.ok(svg && existsSync(svg) && readFileSync(svg, 'utf8').startsWith('<svg'), 'the same chart as an SVG figure');
+});
