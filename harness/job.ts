@@ -16,6 +16,7 @@ import { UserError } from '../problems/errors.ts';
 import { performance } from 'node:perf_hooks';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
+import { median } from './stats.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -140,12 +141,7 @@ export interface ExecuteOptions {
   readonly warmup?: boolean;
 }
 
-/** The median of a non-empty list (mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 === 1 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-}
+export { median } from './stats.ts';
 
 /** Statuses after which a run is repeated for timing (a complete, normal run). */
 const REPEATABLE: readonly Status[] = ['converged', 'max_iter', 'stalled'];

@@ -21,6 +21,7 @@ import { openSqlite, Sqlite3Dialect } from './dialect.ts';
 import { ListMigrationProvider, MIGRATIONS, SCHEMA_VERSION, TABLE_COLUMNS, TRACE_COLUMNS } from './schema.ts';
 import type { DB, NewReference, NewRepetition, NewRun, NewTrace, ReferenceRow, RepetitionRow, RunRow, TraceRow } from './schema.ts';
 import { acquireWriterLock, DEFAULT_LOCK_WAIT_SECONDS, type WriterLock } from './lock.ts';
+import { median } from '../stats.ts';
 
 /** `PRAGMA application_id` of an l1bench results database: 'L1B\x01' as a big-endian int32. */
 export const APPLICATION_ID = 0x4c314201;
@@ -157,13 +158,10 @@ export class Store extends ReadStore {
         await trx.insertInto('repetition').values(repetitions.map((r, i) => ({ ...r, run_id: runId, rep: start + i }))).execute();
       }
       const all = [...have, ...repetitions];
-      const med = (f: (r: NewRepetition) => number): number => {
-        const v = all.map(f).sort((a, b) => a - b);
-        const m = v.length >> 1;
-        return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-      };
       if (all.length > 0) {
-        await trx.updateTable('runs').set({ solver_seconds: med((r) => r.solver_seconds), wall_seconds: med((r) => r.wall_seconds), repeats: all.length }).where('id', '=', runId).execute();
+        const solver_seconds = median(all.map((r) => r.solver_seconds));
+        const wall_seconds = median(all.map((r) => r.wall_seconds));
+        await trx.updateTable('runs').set({ solver_seconds, wall_seconds, repeats: all.length }).where('id', '=', runId).execute();
       }
       return all.length;
     });
