@@ -59,7 +59,7 @@ export interface JobSpec {
   /** Suite the job belongs to (`solve` for ad-hoc solves); part of the key. */
   readonly suite?: string | null;
   /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
-  readonly path?: { readonly id: string; readonly index: number };
+  readonly path?: { readonly id: string; readonly index: number; readonly length?: number; readonly ratios?: readonly number[] };
   /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
@@ -211,7 +211,11 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
     protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
   }
-  const extras = { ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}), ...(protocol ?? {}) };
+  // a plan's path member (cold run at one λ of the grid): the link the report's Paths page reads
+  const pathInfo = job.path?.ratios
+    ? { path: { id: job.path.id, index: job.path.index, length: job.path.length ?? job.path.ratios.length, ratios: job.path.ratios, mode: 'cold', cumulativeSeconds: null }, coef: sparseCoef(outcome.x) }
+    : {};
+  const extras = { ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}), ...(protocol ?? {}), ...pathInfo };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -324,4 +328,22 @@ export function failedRow(
 ): JobResult {
   const run: NewRun = { ...baseRow(job, solver, label, params, problem, tau), status, reason, started_at: startedAt, ended_at: new Date().toISOString() };
   return { run, trace: [], repetitions: [], x: null, outcome: null, problem };
+}
+
+/** Largest number of coefficients stored per path point (extras.coef). */
+export const COEF_LIMIT = 2000;
+
+/** The nonzeros of a path solution, {idx, val}, at most COEF_LIMIT of them (the report's coefficient plot). */
+export function sparseCoef(x: Float64Array | null): { idx: number[]; val: number[] } | null {
+  if (!x) return null;
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < x.length && idx.length < COEF_LIMIT; i++) {
+    const v = x[i] as number;
+    if (v !== 0) {
+      idx.push(i);
+      val.push(v);
+    }
+  }
+  return { idx, val };
 }

@@ -19,14 +19,12 @@ import { performance } from 'node:perf_hooks';
 import type { Problem, Solver, TracePoint } from '../problems/types.ts';
 import { Certifier } from '../problems/certificate.ts';
 import { UserError } from '../problems/errors.ts';
-import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobResult, type JobSpec } from './job.ts';
+import { buildProblem, executeJob, failedRow, resolveJobSolver, sparseCoef, traceRow, type JobResult, type JobSpec } from './job.ts';
+export { COEF_LIMIT } from './job.ts';
 import { relSubopt, errorMessage } from './runner.ts';
 import { solverLabel } from './params.ts';
 import { larsHomotopy } from '../solvers/lars.ts';
 import { hasNativePath } from './external/command.ts';
-
-/** Largest number of coefficients stored per path point. */
-export const COEF_LIMIT = 2000;
 
 /** λ/λ_max on a geometric grid from 1 down to minRatio, K points. */
 export function geometricRatios(K: number, minRatio: number): number[] {
@@ -54,20 +52,6 @@ export function pathMode(solver: Solver): 'warm-start' | 'native' {
 export interface PathOptions {
   /** F* per λ index, when known (suboptimality on the trace). */
   readonly references?: readonly ({ objective: number; kind: 'certified' | 'best-seen' } | null)[];
-}
-
-function sparseCoef(x: Float64Array | null): { idx: number[]; val: number[] } | null {
-  if (!x) return null;
-  const idx: number[] = [];
-  const val: number[] = [];
-  for (let i = 0; i < x.length && idx.length < COEF_LIMIT; i++) {
-    const v = x[i] as number;
-    if (v !== 0) {
-      idx.push(i);
-      val.push(v);
-    }
-  }
-  return { idx, val };
 }
 
 /** The path id: the job without its λ, plus the grid. */

@@ -117,3 +117,49 @@ t.test('the report draws a stored path: coefficients and time per λ', async (t)
   t.equal((html.match(/<tr class="row-converged">/g) ?? []).length, 5, 'one row per λ');
   t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /<a href="paths.html">Paths<\/a>/);
 });
+
+t.test('a bench plan asks for a path: K cold runs per solver linked by one path id', async (t) => {
+  const { parseConfig } = await import('../harness/bench/config.ts');
+  const { expandPlan } = await import('../harness/bench/plan.ts');
+  const { executeJob } = await import('../harness/job.ts');
+  const { collectPaths } = await import('../reports/paths.ts');
+  const raw = (path: Record<string, number>) => ({
+    name: 'path-plan',
+    tol: 1e-10,
+    problems: [{ family: 'lasso', datasets: ['diabetes'], path }],
+    solvers: [{ name: 'cd' }],
+  });
+  t.throws(() => parseConfig(raw({ K: 4, minRatio: 2 }), 't'), /path\.minRatio must be below 1/);
+  t.throws(() => parseConfig(raw({ minRatio: 0.1 }), 't'), /path\.K is missing/);
+  const config = parseConfig(
+    {
+      name: 'path-plan',
+      tol: 1e-10,
+      maxIter: 10000,
+      timeout: 60,
+      seeds: [0],
+      problems: [{ family: 'lasso', datasets: ['sim-lasso:n=40,p=30,k=4,seed=2'], path: { K: 4, minRatio: 0.05 } }],
+      solvers: [{ name: 'cd' }, { name: 'fista' }],
+    },
+    'test',
+  );
+  const plan = expandPlan(config);
+  t.equal(plan.jobs.length, 8, '4 λ × 2 solvers');
+  const ids = new Set(plan.jobs.map((j) => j.job.path?.id));
+  t.equal(ids.size, 2, 'one path per solver');
+  t.same(plan.jobs.filter((j) => j.job.solver === 'cd').map((j) => j.job.path?.index), [0, 1, 2, 3]);
+  const dir = mkdtempSync(join(tmpdir(), 'l1bench-plan-path-'));
+  const store = await openStore(join(dir, 'r.db'));
+  try {
+    for (const j of plan.jobs) {
+      const r = await executeJob(j.job);
+      t.equal(r.run.status, 'converged', `${j.title}: ${r.run.reason}`);
+      await store.recordRun(r.run, r.trace, r.repetitions);
+    }
+    const paths = collectPaths(await store.runs({}));
+    t.equal(paths.length, 2);
+    t.same(paths.map((p) => [p.mode, p.points.length]), [['cold', 4], ['cold', 4]]);
+  } finally {
+    await store.close();
+  }
+});

@@ -18,6 +18,8 @@
  *     "family": "lasso",             // lasso | group-lasso | logistic | multinomial | multinomial-group | mlp | nn-compression
  *     "datasets": ["diabetes", "sim-lasso:n=100,p=300,k=10"],
  *     "lambdaRatios": [0.1, 0.01],   // λ = ratio · λ_max (and/or "lambdas": absolute values)
+ *     "path": { "K": 20, "minRatio": 0.01 }, // and/or a regularization path: K ratios geometric from 1 to
+ *                                    // minRatio, cold runs linked by a path id (the report's Paths page)
  *     "standardize": true, "groupSize": 5, "target": "y", "hidden": 32, "mlpPenalty": "l1", "backend": "wasm",
  *     "maxIter": 1000                // caps every solver's budget on these instances
  *     // nn-compression only: "layers": [300, 100], "structure": "weight" | "neuron", "finetuneEpochs": 5
@@ -51,6 +53,8 @@ export interface ProblemBlock {
   readonly lambdaRatios: readonly number[];
   /** Absolute λ values. */
   readonly lambdas: readonly number[];
+  /** A regularization path: K values of λ/λ_max geometric from 1 to minRatio (cold runs linked by a path id). */
+  readonly path?: { readonly K: number; readonly minRatio: number };
   readonly standardize: boolean;
   readonly groupSize?: number;
   readonly target?: string;
@@ -225,7 +229,7 @@ function paramValue(v: Json, at: Path): ParamValue {
 const FAMILY_NAMES = (): string[] => PROBLEMS.map((f) => f.name);
 
 const TOP_FIELDS = ['name', 'description', 'tol', 'maxIter', 'timeout', 'seeds', 'referenceTimeout', 'repeat', 'problems', 'solvers'] as const;
-const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
+const PROBLEM_FIELDS = ['family', 'datasets', 'lambdaRatios', 'lambdas', 'path', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'backend', 'maxIter', 'layers', 'structure', 'finetuneEpochs'] as const;
 const SOLVER_FIELDS = ['name', 'params', 'grid', 'tol', 'maxIter', 'timeout', 'seeds', 'tau', 'families', 'repeat'] as const;
 
 function repeatCount(v: Json, at: Path): number {
@@ -273,7 +277,16 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   const datasets = list(o['datasets'], at.key('datasets'), str);
   const lambdaRatios = o['lambdaRatios'] === undefined ? [] : list(o['lambdaRatios'], at.key('lambdaRatios'), positive);
   const lambdas = o['lambdas'] === undefined ? [] : list(o['lambdas'], at.key('lambdas'), positive);
-  if (lambdaRatios.length + lambdas.length === 0) at.key('lambdaRatios').fail('is missing; give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")');
+  let path: { K: number; minRatio: number } | undefined;
+  if (o['path'] !== undefined) {
+    const po = obj(o['path'], at.key('path'), ['K', 'minRatio']);
+    if (po['K'] === undefined) at.key('path').key('K').fail('is missing; the number of λ values, e.g. 20');
+    const K = posInt(po['K'] as Json, at.key('path').key('K'));
+    const minRatio = po['minRatio'] === undefined ? 1e-2 : positive(po['minRatio'], at.key('path').key('minRatio'));
+    if (!(minRatio < 1)) at.key('path').key('minRatio').fail(`must be below 1 (a fraction of λ_max), got ${minRatio}`);
+    path = { K, minRatio };
+  }
+  if (lambdaRatios.length + lambdas.length === 0 && path === undefined) at.key('lambdaRatios').fail('is missing; give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")');
   const grouped = PROBLEMS.find((f) => f.name === family)?.grouped ?? false;
   if (grouped && o['groupSize'] === undefined) at.key('groupSize').fail(`is missing; family ${family} needs contiguous groups of groupSize features`);
   if (!grouped && o['groupSize'] !== undefined) at.key('groupSize').fail(`does not apply to family ${family}; remove it`);
@@ -310,6 +323,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
     datasets,
     lambdaRatios,
     lambdas,
+    ...(path ? { path } : {}),
     standardize: o['standardize'] === undefined ? false : bool(o['standardize'], at.key('standardize')),
     ...(o['groupSize'] !== undefined ? { groupSize: posInt(o['groupSize'], at.key('groupSize')) } : {}),
     ...(o['target'] !== undefined ? { target: str(o['target'], at.key('target')) } : {}),

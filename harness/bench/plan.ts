@@ -12,8 +12,10 @@
  * positions index with index % N === I − 1 of that (filtered) order, so the N shards partition
  * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
  */
+import { createHash } from 'node:crypto';
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
-import { PROBLEMS, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
+import { PROBLEMS, mlpFamily, nnCompressionFamily, type LambdaSpec } from '../../problems/zoo.ts';
+import { geometricRatios } from '../path.ts';
 import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
@@ -33,6 +35,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
+  /** Member of the block's regularization path: the grid and this λ's index. */
+  readonly path?: { readonly ratios: readonly number[]; readonly index: number };
 }
 
 export interface PlannedJob {
@@ -111,12 +115,14 @@ function lambdaTitle(spec: ProblemSpec): string {
 
 function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
   const out: PlannedInstance[] = [];
-  const lambdas = [
-    ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
-    ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
+  const grid = block.path ? geometricRatios(block.path.K, block.path.minRatio) : [];
+  const lambdas: { lambda: LambdaSpec; path?: { ratios: readonly number[]; index: number } }[] = [
+    ...block.lambdaRatios.map((ratio) => ({ lambda: { kind: 'ratio' as const, ratio } })),
+    ...block.lambdas.map((value) => ({ lambda: { kind: 'absolute' as const, value } })),
+    ...grid.map((ratio, index) => ({ lambda: { kind: 'ratio' as const, ratio }, path: { ratios: grid, index } })),
   ];
   block.datasets.forEach((dataset, d) => {
-    for (const lambda of lambdas) {
+    for (const { lambda, path } of lambdas) {
       const spec: ProblemSpec = {
         family: block.family,
         dataset,
@@ -143,6 +149,7 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         convex: familyCaps(block.family).has('convex'),
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
+        ...(path ? { path } : {}),
       });
     }
   });
@@ -196,6 +203,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,
           repeat: s.block.repeat ?? config.repeat,
+          ...(inst.path ? { path: planPath(inst, s.label, seed) } : {}),
         };
         const title = `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;
@@ -209,4 +217,12 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   const used = new Set(jobs.map((j) => j.instanceId));
   const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
   return opts.shard ? shardPlan(plan, opts.shard) : plan;
+}
+
+/** A plan's path member: the path id (the instance without its λ, the solver instance, seed and grid) and its index. */
+function planPath(inst: PlannedInstance, label: string, seed: number): NonNullable<JobSpec['path']> {
+  const { lambda: _lambda, ...rest } = inst.spec;
+  const ratios = inst.path?.ratios ?? [];
+  const id = createHash('sha256').update(JSON.stringify([rest, label, seed, ratios])).digest('hex').slice(0, 16);
+  return { id, index: inst.path?.index ?? 0, length: ratios.length, ratios };
 }
