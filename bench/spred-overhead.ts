@@ -51,8 +51,10 @@ async function perStep(problem: TensorProblem, which: 'spred' | 'dense', seed: n
     cpuStamps.push((u.user + u.system) / 1000);
     return stamps.length <= epochs;
   };
-  if (which === 'spred') await runSpredTensor(problem, 'adam', params, cb, { seed, maxIter: epochs });
-  else await subgradAdam.run(problem, params, cb, { seed, maxIter: epochs });
+  // asyncCallback: the loop reports without reading its iterate (nothing to copy back per epoch)
+  const ctx = { seed, maxIter: epochs, asyncCallback: async (): Promise<boolean> => cb() };
+  if (which === 'spred') await runSpredTensor(problem, 'adam', params, cb, ctx);
+  else await subgradAdam.run(problem, params, cb, ctx);
   const per = (a: number[]): number[] => a.slice(2).map((v, e) => (v - (a[e + 1] as number)) / stepsPerEpoch);
   return { wall: per(stamps), cpu: per(cpuStamps) };
 }

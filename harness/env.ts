@@ -17,7 +17,7 @@ export interface Provenance {
 
 let cached: Provenance | null = null;
 
-const TRACKED = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'piscina', 'sqlite3', 'kysely', 'ml-matrix'];
+const TRACKED = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'piscina', 'sqlite3', 'kysely', 'ml-matrix'];
 
 export function provenance(): Provenance {
   if (cached) return cached;

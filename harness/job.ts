@@ -137,6 +137,8 @@ export interface ExecuteOptions {
   readonly problem?: AnyProblem;
   /** Warm start x₀ (paths). */
   readonly x0?: Float64Array;
+  /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
+  readonly shouldStop?: () => boolean;
   /** Run the solver once, untimed, for WARMUP_ITERATIONS iterations before the timed runs (default false). */
   readonly warmup?: boolean;
 }
@@ -181,7 +183,16 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   }
   const ref = opts.reference ?? null;
   const t0 = performance.now();
-  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null, ...(opts.x0 ? { x0: opts.x0 } : {}) };
+  const runOpts = {
+    tol: job.tol,
+    maxIter: job.maxIter,
+    timeoutSeconds: job.timeoutSeconds ?? 0,
+    tau,
+    seed: job.seed,
+    reference: ref ? ref.objective : null,
+    ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
+    ...(opts.x0 ? { x0: opts.x0 } : {}),
+  };
   if (opts.warmup) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
     const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
@@ -215,7 +226,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   const pathInfo = job.path?.ratios
     ? { path: { id: job.path.id, index: job.path.index, length: job.path.length ?? job.path.ratios.length, ratios: job.path.ratios, mode: 'cold', cumulativeSeconds: null }, coef: sparseCoef(outcome.x) }
     : {};
-  const extras = { ...(outcome.extras ?? {}), ...(problem.meta.labels ? { labels: problem.meta.labels } : {}), ...(protocol ?? {}), ...pathInfo };
+  const extras = { ...(outcome.extras ?? {}), ...(protocol ?? {}), ...pathInfo };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -237,7 +248,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     reference_objective: ref ? ref.objective : null,
     reference_kind: ref ? ref.kind : null,
     imbalance: outcome.extras && typeof outcome.extras['imbalance'] === 'number' ? outcome.extras['imbalance'] : null,
-    extras: Object.keys(extras).length > 0 ? JSON.stringify(extras) : null,
+    extras: runExtras(problem, extras),
   };
   return { run, trace: trace.map(traceRow), repetitions, x: outcome.x, outcome, problem };
 }
@@ -255,6 +266,18 @@ export function traceRow(p: TracePoint): NewTrace {
     test_metric: p.testMetric,
     extras: p.extras ? JSON.stringify(p.extras) : null,
   };
+}
+
+/**
+ * The run's JSON `extras`: the solver's final extras (and protocol results), the label mapping, and on the tensor
+ * engine the WebGPU adapter {vendor, architecture, description, isFallbackAdapter} behind
+ * backend 'webgpu' (a fallback adapter is software, not a GPU). Null when there is nothing.
+ */
+export function runExtras(problem: AnyProblem | null, extras: Readonly<Record<string, unknown>> | null): string | null {
+  const adapter = problem && problem.engine === 'tfjs' ? problem.adapter : null;
+  const labels = problem?.meta.labels;
+  if ((!extras || Object.keys(extras).length === 0) && !labels && !adapter) return null;
+  return JSON.stringify({ ...(extras ?? {}), ...(labels ? { labels } : {}), ...(adapter ? { adapter } : {}) });
 }
 
 function finiteOrNull(v: number | null | undefined): number | null {
@@ -310,7 +333,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     machine: prov.machine,
     node_version: prov.nodeVersion,
     versions: JSON.stringify(prov.versions),
-    extras: null,
+    extras: runExtras(problem, null),
   };
 }
 

@@ -2,9 +2,11 @@
  * The harness clock and stopping rule.
  *
  * A solver calls `callback(iterate)` first on its starting point (k = 0) and then once per
- * iteration (epoch for coordinate descent). Only time spent inside `solver.run` outside the
- * callback is counted; evaluating the objective, duality gap, KKT violation and support at a
- * trace point happens with the clock stopped.
+ * iteration (epoch for coordinate descent); a tensor solver awaits `ctx.asyncCallback(iterate)`
+ * instead, whose iterate is read from the device with `await` (no synchronous reads). Only time
+ * spent inside `solver.run` outside the callback is counted; reading the iterate and evaluating
+ * the objective, duality gap, KKT violation and support at a trace point happen with the clock
+ * stopped.
  *
  * Stopping (checked deterministically in k: every iteration up to k = 200, then every
  * ⌈k/200⌉ iterations, so iteration counts do not depend on machine speed):
@@ -25,7 +27,7 @@
  * last point, so a curve has O(log k) points.
  */
 import { performance } from 'node:perf_hooks';
-import type { AnyProblem, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { AnyProblem, AsyncCallback, AsyncIterateView, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import { Certifier, relative, type Certificate } from '../problems/certificate.ts';
 import { allFinite } from '../problems/linalg.ts';
 import { SolverTimeout } from '../problems/errors.ts';
@@ -49,6 +51,8 @@ export interface RunOptions {
   readonly blowup?: number;
   /** Called with each trace point as it is recorded (the pool streams them to the main thread). */
   readonly onTrace?: (point: TracePoint) => void;
+  /** Asked at every callback: true stops the run there as `timeout` (the pool's cooperative stop). */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface RunOutcome {
@@ -96,7 +100,9 @@ export async function runSolver(
   let resumeAt = 0;
   let status: RunOutcome['status'] | null = null;
   let reason: string | null = null;
-  let lastView: IterateView | null = null;
+  /** The last iterate the solver reported (a device iterate is read with await). */
+  type Reported = { readonly sync: IterateView } | { readonly device: AsyncIterateView };
+  let lastView: Reported | null = null;
   let lastCert: Certificate | null = null;
   let lastCertK = -1;
   let lastX: Float64Array | null = null;
@@ -106,17 +112,26 @@ export async function runSolver(
   let ownClock = false;
   let solverStop: string | null = null;
 
-  const evaluate = (view: IterateView): Certificate => {
-    const x = view.x();
+  const certified = (x: Float64Array, c: Certificate | null): Certificate => {
     lastX = x;
-    lastExtras = view.extras ? view.extras() : null;
-    if (!allFinite(x)) {
-      lastCert = { objective: NaN, gap: null, relGap: null, kkt: NaN, nnz: 0, testMetric: null };
-    } else {
-      lastCert = certifier.certify(x);
-    }
+    lastCert = c ?? { objective: NaN, gap: null, relGap: null, kkt: NaN, nnz: 0, testMetric: null };
     lastCertK = k;
     return lastCert;
+  };
+  const evaluate = (view: IterateView): Certificate => {
+    const x = view.x();
+    lastExtras = view.extras ? view.extras() : null;
+    return certified(x, allFinite(x) ? certifier.certify(x) : null);
+  };
+  // Reads a device iterate with await (the clock is stopped while it runs).
+  const evaluateDevice = async (view: AsyncIterateView): Promise<Certificate> => {
+    const x = await view.x();
+    lastExtras = view.extras ? await view.extras() : null;
+    return certified(x, allFinite(x) ? await certifier.certifyAsync(x) : null);
+  };
+  const evaluateLast = (): Certificate | Promise<Certificate> => {
+    const v = lastView as Reported;
+    return 'sync' in v ? evaluate(v.sync) : evaluateDevice(v.device);
   };
 
   const record = (c: Certificate): void => {
@@ -139,33 +154,34 @@ export async function runSolver(
     // a negative relative gap is round-off (or a wrong dual): only |gap| ≤ tol certifies
     c.relGap !== null ? Math.abs(c.relGap) <= opts.tol : c.kkt <= opts.tol;
 
-  const callback: Callback = (view) => {
-    const own = view.time ? view.time() : undefined;
+  /** Entering a callback: stop the clock (or take the solver's own, IterateView.time); whether iterate k is a trace point or a stop check. */
+  const enter = (own?: number): { onGrid: boolean; check: boolean } => {
     if (own !== undefined && Number.isFinite(own)) {
       ownClock = true;
       solverMs = own * 1000;
     } else if (!ownClock) solverMs += performance.now() - resumeAt;
     k++;
-    lastView = view;
-    const onGrid = k >= nextTrace;
-    const check = isCheckPoint(k) || k >= opts.maxIter;
-    if (onGrid || check) {
-      const c = evaluate(view);
-      if (k === 0) f0 = c.objective;
-      if (onGrid) {
-        record(c);
-        nextTrace = k < 5 ? k + 1 : Math.max(k + 1, Math.ceil(k * ratio));
-      }
-      if (!Number.isFinite(c.objective)) {
-        status = 'diverged';
-        reason = `non-finite objective or iterate at iteration ${k}`;
-      } else if (c.objective > blowup * Math.max(Math.abs(f0 ?? c.objective), 1)) {
-        status = 'diverged';
-        reason = `objective blew up to ${c.objective.toExponential(3)} at iteration ${k} (start ${(f0 ?? NaN).toExponential(3)})`;
-      } else if (converged(c)) {
-        status = 'converged';
-      }
+    return { onGrid: k >= nextTrace, check: isCheckPoint(k) || k >= opts.maxIter };
+  };
+  /** The stopping rule on an evaluated iterate. */
+  const judge = (c: Certificate, onGrid: boolean): void => {
+    if (k === 0) f0 = c.objective;
+    if (onGrid) {
+      record(c);
+      nextTrace = k < 5 ? k + 1 : Math.max(k + 1, Math.ceil(k * ratio));
     }
+    if (!Number.isFinite(c.objective)) {
+      status = 'diverged';
+      reason = `non-finite objective or iterate at iteration ${k}`;
+    } else if (c.objective > blowup * Math.max(Math.abs(f0 ?? c.objective), 1)) {
+      status = 'diverged';
+      reason = `objective blew up to ${c.objective.toExponential(3)} at iteration ${k} (start ${(f0 ?? NaN).toExponential(3)})`;
+    } else if (converged(c)) {
+      status = 'converged';
+    }
+  };
+  /** The budget checks; true when the stopping iterate still has to be evaluated. */
+  const budget = (): boolean => {
     if (status === null && k >= opts.maxIter) {
       status = 'max_iter';
       reason = `reached max_iter = ${opts.maxIter}`;
@@ -174,11 +190,33 @@ export async function runSolver(
       status = 'timeout';
       reason = `exceeded the time budget of ${opts.timeoutSeconds} s`;
     }
+    if (status === null && opts.shouldStop?.()) {
+      status = 'timeout';
+      reason = `stopped by the worker pool at iteration ${k} (over its time budget, or the benchmark was interrupted)`;
+    }
     // Stopping: evaluate the final iterate now, while the solver still holds it (a tensor
     // solver frees its variables once it returns).
-    if (status !== null && lastCertK !== k) evaluate(view);
+    return status !== null && lastCertK !== k;
+  };
+  /** Leaving a callback: restart the clock; whether the solver goes on. */
+  const leave = (): boolean => {
     resumeAt = performance.now();
     return status === null;
+  };
+
+  const callback: Callback = (view) => {
+    const { onGrid, check } = enter(view.time ? view.time() : undefined);
+    lastView = { sync: view };
+    if (onGrid || check) judge(evaluate(view), onGrid);
+    if (budget()) evaluate(view);
+    return leave();
+  };
+  const asyncCallback: AsyncCallback = async (view) => {
+    const { onGrid, check } = enter();
+    lastView = { device: view };
+    if (onGrid || check) judge(await evaluateDevice(view), onGrid);
+    if (budget()) await evaluateDevice(view);
+    return leave();
   };
 
   resumeAt = performance.now();
@@ -186,6 +224,7 @@ export async function runSolver(
     const end = await solver.run(problem, params, callback, {
       seed: opts.seed,
       maxIter: opts.maxIter,
+      asyncCallback,
       ...(opts.x0 ? { x0: opts.x0 } : {}),
       ...(timeoutMs < Infinity ? { timeoutSeconds: timeoutMs / 1000 } : {}),
     });
@@ -198,11 +237,11 @@ export async function runSolver(
   }
 
   // Make sure the last iterate is evaluated and is the last trace point.
-  const view = lastView as IterateView | null;
+  const view = lastView as Reported | null;
   if (view !== null && lastCertK !== k && status !== 'error') {
     let c: Certificate;
     try {
-      c = evaluate(view);
+      c = await evaluateLast();
     } catch (e) {
       // the solver released its iterate when it returned: that is a solver bug, recorded as such
       status = 'error';

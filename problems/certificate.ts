@@ -65,18 +65,30 @@ export class Certifier {
     return xt;
   }
 
+  /**
+   * The certificate of x, for any problem: a tensor problem reads its device with `await`
+   * (objective, KKT and test metric each evaluate the network once).
+   */
+  async certifyAsync(x: Float64Array): Promise<Certificate> {
+    const p = this.problem;
+    if (p.engine !== 'tfjs') return this.certify(x);
+    const objective = await p.objective(x);
+    const kkt = await p.kkt(x, this.tau);
+    return {
+      objective,
+      gap: null,
+      relGap: null,
+      kkt,
+      nnz: p.support(x, this.tau),
+      testMetric: p.testMetric ? await p.testMetric(x) : null,
+    };
+  }
+
+  /** The certificate of x for a Float64 problem (synchronous; tensor problems: `certifyAsync`). */
   certify(x: Float64Array): Certificate {
     const p = this.problem;
     if (p.engine === 'tfjs') {
-      const objective = p.objective(x);
-      return {
-        objective,
-        gap: null,
-        relGap: null,
-        kkt: p.kkt(x, this.tau),
-        nnz: p.support(x, this.tau),
-        testMetric: p.testMetric ? p.testMetric(x) : null,
-      };
+      throw new Error('internal: a tensor problem is certified with certifyAsync (its reads are awaited); a tensor solver reports through ctx.asyncCallback');
     }
     const fx = p.datafit.gradient(x, this.grad);
     const F = fx + p.lambda * p.penalty.value(x);

@@ -6,6 +6,7 @@
  * TensorFlow.js (float32) and expose the same smooth-objective view to the
  * generic optimizers.
  */
+import type { AdapterInfo } from './tensor/names.ts';
 
 /**
  * Dense matrix stored column-major: entry (i, j) is `data[j * n + i]`.
@@ -176,6 +177,18 @@ export interface IterateView {
 /** Called once per iteration; returns false to stop. */
 export type Callback = (it: IterateView) => boolean;
 
+/**
+ * An iterate that lives on a device (the tensor engine): read with `await`, since the webgpu
+ * backend has no synchronous reads. Same meaning as IterateView.
+ */
+export interface AsyncIterateView {
+  x(): Promise<Float64Array>;
+  extras?(): Promise<Readonly<Record<string, number>>>;
+}
+
+/** The callback of tensor solvers: awaited once per epoch (or step); resolves false to stop. */
+export type AsyncCallback = (it: AsyncIterateView) => Promise<boolean>;
+
 /** What the harness gives a solver besides the problem and parameters. */
 export interface RunContext {
   /** Seed for any randomness (initialization, minibatches). */
@@ -189,6 +202,12 @@ export interface RunContext {
    * stops them at a callback); an external command is killed when it runs past it.
    */
   readonly timeoutSeconds?: number;
+  /**
+   * The harness's callback for device iterates (set by the runner): tensor solvers report
+   * through it (problems/tensor/read.ts `asyncCallbackOf`), so the iterate is read with the
+   * clock stopped. Absent when a solver is called directly.
+   */
+  readonly asyncCallback?: AsyncCallback;
 }
 
 /** Any problem a solver can be handed: Float64 ones, or a tensor problem from the tfjs engine. */
@@ -207,16 +226,18 @@ export interface TensorProblemLike {
   readonly capabilities: ReadonlySet<Capability>;
   readonly meta: ProblemMeta;
   readonly instanceHash: string;
-  /** The backend actually in use: 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu'. */
+  /** The backend actually in use: 'wasm' | 'webgpu' | 'cpu' | 'tensorflow' | 'tensorflow-gpu'. */
   readonly backend: string;
-  /** F(x) = f(x) + λΩ(x), x the flat parameter vector. */
-  objective(x: Float64Array): number;
+  /** The WebGPU adapter behind backend 'webgpu' (recorded with the run), else null. */
+  readonly adapter: AdapterInfo | null;
+  /** F(x) = f(x) + λΩ(x), x the flat parameter vector (read with await: no synchronous reads). */
+  objective(x: Float64Array): Promise<number>;
   /** KKT violation of x, entries with |x_i| ≤ τ read as zeros (τ = 0: exact zeros only). */
-  kkt(x: Float64Array, tau?: number): number;
+  kkt(x: Float64Array, tau?: number): Promise<number>;
   /** Number of penalized parameters with |x_i| > tau. */
   support(x: Float64Array, tau: number): number;
   /** Test metric (accuracy) of x, if a test split exists. */
-  testMetric?(x: Float64Array): number;
+  testMetric?(x: Float64Array): Promise<number>;
 }
 
 /** A solver: one file, one exported object. `name` = file name = CLI selector. */

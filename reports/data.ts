@@ -9,6 +9,7 @@
  * - rel. duality gap    gap_k / |F(x_k)|       (the harness's rel_gap convention);
  * - KKT violation       kkt_k                  (absolute; every problem has it).
  */
+import { describeAdapter, type AdapterInfo } from '../problems/tensor/names.ts';
 import { sql } from 'kysely';
 import { openReadOnly, type ReadStore, type RunRow } from '../harness/store/index.ts';
 import type { Status } from '../problems/types.ts';
@@ -45,6 +46,8 @@ export interface ReportRun {
   readonly tau: number;
   readonly engine: string;
   readonly backend: string | null;
+  /** The device behind the backend: the WebGPU adapter (from the run's extras), labelled; null if none. */
+  readonly device?: string | null;
   readonly commit: string | null;
   readonly dirty: boolean;
   readonly startedAt: string;
@@ -226,6 +229,7 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       tau: r.tau,
       engine: r.engine,
       backend: r.backend,
+      device: deviceOf(r.extras),
       commit: r.git_commit,
       dirty: r.git_dirty === 1,
       startedAt: r.started_at,
@@ -304,5 +308,20 @@ export async function readReportData(dbPath: string): Promise<ReportData> {
     return await loadReportData(store);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The WebGPU adapter recorded in a run's extras, as one line ("GPU: nvidia / …" or
+ * "software adapter (not a GPU): mesa / …"), or null when the run recorded none.
+ */
+export function deviceOf(extras: string | null | undefined): string | null {
+  if (!extras) return null;
+  try {
+    const a = (JSON.parse(extras) as { adapter?: Partial<AdapterInfo> }).adapter;
+    if (!a || typeof a !== 'object') return null;
+    return describeAdapter({ vendor: String(a.vendor ?? ''), architecture: String(a.architecture ?? ''), description: String(a.description ?? ''), isFallbackAdapter: a.isFallbackAdapter === true });
+  } catch {
+    return null;
   }
 }

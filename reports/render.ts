@@ -254,9 +254,9 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
       solvers: labelsInfo,
       commits: [...commitsSeen.entries()].map(([label, c]) => ({ label, ...c })),
       machines: countBy(data.runs, (r) => r.machine),
-      engines: countBy(data.runs, (r) => `${r.engine}\u0000${r.backend ?? DASH}`).map(({ name, count }) => {
-        const [engine, backend] = name.split('\u0000');
-        return { engine, backend, count };
+      engines: countBy(data.runs, (r) => `${r.engine}\u0000${r.backend ?? DASH}\u0000${r.device ?? DASH}`).map(({ name, count }) => {
+        const [engine, backend, device] = name.split('\u0000');
+        return { engine, backend, device, count };
       }),
       versions: [...versionCounts.entries()].map(([name, m]) => ({ name, values: [...m.entries()].map(([v, c]) => `${v} (${c})`).join(', ') })),
     }),

@@ -17,6 +17,6 @@ export const dense: Solver = {
     const { runMinibatchLoop } = await import('./tensor/loop.ts');
     const { plainRule } = await import('./tensor/plain.ts');
     const p = problem as TensorProblem;
-    await runMinibatchLoop(p, plainRule(p, 'adam', params, ctx, 'dense'), params, ctx.seed, callback);
+    await runMinibatchLoop(p, plainRule(p, 'adam', params, ctx, 'dense'), params, ctx.seed, callback, ctx.asyncCallback);
   },
 };

@@ -98,6 +98,6 @@ export const gmp: Solver = {
       extras: async () => ({ targetSparsity: target }),
       dispose: () => tf.dispose([...masks.values()]),
     });
-    await runMinibatchLoop(p, rule, params, ctx.seed, callback);
+    await runMinibatchLoop(p, rule, params, ctx.seed, callback, ctx.asyncCallback);
   },
 };

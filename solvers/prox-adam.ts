@@ -29,6 +29,6 @@ export const proxAdam: Solver = {
         return info && info.penalty !== 'none' ? proxTensor(info, z, tf.div(lrLambda, denom)) : z;
       },
     });
-    await runMinibatchLoop(p, rule, params, ctx.seed, callback);
+    await runMinibatchLoop(p, rule, params, ctx.seed, callback, ctx.asyncCallback);
   },
 };

@@ -44,7 +44,7 @@ export const proxSgd: Solver = {
           return info && info.penalty !== 'none' ? proxTensor(info, z, (eta as number) * p.lambda) : z;
         },
       });
-      await runMinibatchLoop(p, rule, tp, ctx.seed, callback);
+      await runMinibatchLoop(p, rule, tp, ctx.seed, callback, ctx.asyncCallback);
       return;
     }
     runFloat64(problem, params, callback, ctx);

@@ -27,6 +27,6 @@ export const subgradAdam: Solver = {
         return info && info.penalty !== 'none' ? tf.add(g, tf.mul(subgradTensor(info, w), lambda)) : g;
       },
     });
-    await runMinibatchLoop(p, rule, params, ctx.seed, callback);
+    await runMinibatchLoop(p, rule, params, ctx.seed, callback, ctx.asyncCallback);
   },
 };

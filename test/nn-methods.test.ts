@@ -5,6 +5,7 @@
  * constant across epochs and releases everything; the data order is the same for every method.
  */
 import t from 'tap';
+import { observed } from './fixtures/observe.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { AnyProblem, Solver, TracePoint } from '../problems/types.ts';
 import { Rng } from '../problems/rng.ts';
@@ -128,7 +129,7 @@ t.test('gmp: the cubic schedule, and pruned weights stay exactly 0', async (t) =
     t.ok(weights.every((_, l) => [...atEnd[l]!].every((i) => z[l]!.has(i)) && z[l]!.size === atEnd[l]!.size), `epoch ${e}: the same weights are exactly 0 (mask fixed)`);
   }
   const last = xs[xs.length - 1]!;
-  const acc = prob.testMetric!(last);
+  const acc = await prob.testMetric!(last);
   t.ok(acc > 0.5, `pruned to 80% the net still classifies: test accuracy ${acc.toFixed(3)}`);
   prob.dispose();
 });
@@ -143,7 +144,13 @@ t.test('every tensor method: constant tensor count across epochs, nothing left, 
   const solvers: Solver[] = [dense, subgradAdam, proxAdam, proxSgd, gmp, spredAdam, spredSgd];
   for (const s of solvers) {
     const counts: number[] = [];
-    const wrapped: Solver = { ...s, run: (p: AnyProblem, params, cb, ctx) => s.run(p, params, (it) => (counts.push(tf.memory().numTensors), cb(it)), ctx) };
+    const wrapped: Solver = {
+      ...s,
+      run: (p: AnyProblem, params, cb, ctx) => {
+        const o = observed(cb, ctx, () => counts.push(tf.memory().numTensors));
+        return s.run(p, params, o.callback, o.ctx);
+      },
+    };
     const params = resolveParams(s, { batchSize: 32, ...(s.name === 'gmp' ? { pruneStart: 0 } : {}), ...(s.name.includes('sgd') ? { lr: 0.05 } : {}) });
     const out = await runSolver(wrapped, prob, params, { tol: 0, maxIter: 5, tau: 1e-6, seed: 0 });
     t.equal(out.status, 'max_iter', `${s.name}: ${out.reason}`);

@@ -52,12 +52,12 @@ for (const linearHead of [false, true]) {
     const rng = new Rng(8);
     for (let i = 0; i < x.length; i++) x[i] = (x[i] as number) + 0.05 * rng.normal();
     const g = new Float64Array(prob.dim);
-    const f = prob.valueAndGradient(x, g);
+    const f = await prob.valueAndGradient(x, g);
     const ts = prob.toTensors(x);
     const all = prob.makeBatch(Int32Array.from({ length: prob.nSamples }, (_, i) => i));
     const [X, , Y] = all.tensors as tf.Tensor2D[];
     const { value, grads } = tf.tidy(() => tf.valueAndGrads((...p: tf.Tensor[]) => referenceLoss(p, X as tf.Tensor2D, Y as tf.Tensor2D, hidden, lin))(ts));
-    const ref = prob.flatten(grads);
+    const ref = await prob.flatten(grads);
     let err = 0;
     let scale = 0;
     for (let i = 0; i < g.length; i++) {
@@ -67,7 +67,7 @@ for (const linearHead of [false, true]) {
     t.ok(Math.abs(f - (value.dataSync()[0] as number)) <= 1e-6 * f, `loss ${f} vs autodiff ${value.dataSync()[0]}`);
     t.ok(err <= 1e-5 * scale, `max |∇ hand − ∇ autodiff| = ${err.toExponential(2)} (max |∇| ${scale.toExponential(2)})`);
     const acc = await prob.testAccuracy!(ts);
-    t.equal(acc, prob.testMetric!(x), 'async and sync test accuracy agree');
+    t.equal(acc, await prob.testMetric!(x), 'the accuracy of the tensors and of the flat vector agree');
     prob.disposeBatch(all);
     tf.dispose([value, ...grads, ...ts]);
     prob.dispose();
@@ -95,7 +95,7 @@ t.test('penalty scopes: per-tensor kinds, column groups, λ_max, support and KKT
   const x0 = first.initialParams(0);
   x0.fill(0, 0, first.params[0]!.size);
   const g = new Float64Array(first.dim);
-  first.valueAndGradient(x0, g);
+  await first.valueAndGradient(x0, g);
   const { kktViolation } = await import('../problems/tensor/base.ts');
   t.equal(kktViolation([first.params[0]!], first.lambdaMax * (1 + 1e-6), x0, g), 0, 'stationary just above λ_max');
   t.ok(kktViolation([first.params[0]!], first.lambdaMax * 0.9, x0, g) > 0, 'not stationary below');
@@ -127,7 +127,7 @@ t.test("spred's explicit factor gradients = autodiff of g for column groups (str
     const theta = initialFactors(layout, { init: 'random', initScale: 1 }, { seed: 5, maxIter: 1 }, new Rng(5), 'test');
     const x = layout.product(theta, new Float64Array(prob.dim));
     const gx = new Float64Array(prob.dim);
-    const f = prob.valueAndGradient(x, gx);
+    const f = await prob.valueAndGradient(x, gx);
     const mine = new Float64Array(layout.dim);
     const gVal = f + prob.lambda * layout.chain(theta, gx, prob.lambda, mine);
     // autodiff of g = f(products) + (λ/2) Σ (‖U‖² + ‖V‖²), u broadcast over its row or column
@@ -185,7 +185,7 @@ t.test('one full-batch spred-sgd step on tensors = θ − η·∇g from the Floa
   const ctx = { seed: 3, maxIter: 1 };
   const theta0 = initialFactors(layout, params, ctx, new Rng(ctx.seed), 'test');
   const gx = new Float64Array(prob.dim);
-  prob.valueAndGradient(layout.product(theta0, new Float64Array(prob.dim)), gx);
+  await prob.valueAndGradient(layout.product(theta0, new Float64Array(prob.dim)), gx);
   const g = new Float64Array(layout.dim);
   layout.chain(theta0, gx, prob.lambda, g);
   const theta1 = theta0.map((v, i) => v - 0.1 * (g[i] as number));

@@ -64,7 +64,7 @@ t.test('L-BFGS spred on tfjs reaches the Float64 lasso optimum to float32 precis
   const prob = await makeTensorLasso(X, y, lambda);
   t.equal(prob.engine, 'tfjs');
   t.ok(Math.abs(prob.lambdaMax - lambdaMax) <= 1e-12 * lambdaMax, 'λ_max = ‖Xᵀy‖∞/n as on the Float64 engine');
-  t.ok(Math.abs(prob.objective(wStar) - Fstar) <= 1e-6 * Fstar, 'the float32 objective agrees with Float64 at w*');
+  t.ok(Math.abs((await prob.objective(wStar)) - Fstar) <= 1e-6 * Fstar, 'the float32 objective agrees with Float64 at w*');
   let last: Float64Array | null = null;
   let k = 0;
   await runSpredTensor(prob, 'lbfgs', { memory: 10, init: 'random', initScale: 0.5 }, (it) => {
@@ -73,7 +73,7 @@ t.test('L-BFGS spred on tfjs reaches the Float64 lasso optimum to float32 precis
   }, { seed: 3, maxIter: 500 });
   const x = last as unknown as Float64Array;
   const relF64 = (F64(x) - Fstar) / Fstar;
-  const relTf = Math.abs(prob.objective(x) - Fstar) / Fstar;
+  const relTf = Math.abs((await prob.objective(x)) - Fstar) / Fstar;
   t.ok(relF64 >= -1e-15 && relF64 <= 1e-5, `Float64 F(x) − F* relative ${relF64.toExponential(2)} ≤ 1e-5`);
   t.ok(relTf <= 1e-5, `tfjs objective vs F* relative ${relTf.toExponential(2)} ≤ 1e-5`);
   const supp = (w: Float64Array): number[] => Array.from(w.keys()).filter((j) => Math.abs(w[j] as number) > 1e-3);
@@ -150,7 +150,7 @@ t.test('explicit factor gradients equal tfjs autodiff of g (l1 and group-l1)', a
     // explicit: ∇θ g = chain(θ, ∇f(x(θ)))
     const x = layout.product(theta, new Float64Array(prob.dim));
     const gx = new Float64Array(prob.dim);
-    const f = prob.valueAndGradient(x, gx);
+    const f = await prob.valueAndGradient(x, gx);
     const mine = new Float64Array(layout.dim);
     const gVal = f + prob.lambda * layout.chain(theta, gx, prob.lambda, mine);
     // autodiff of g(U, V, rest) = f(U ⊙ V or u·V, rest) + (λ/2)(‖U‖² + ‖V‖²)

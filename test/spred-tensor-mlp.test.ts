@@ -6,6 +6,7 @@
  * across epochs (spred and the dense baseline).
  */
 import t from 'tap';
+import { observed } from './fixtures/observe.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { AnyProblem, Callback, Params, RunContext, Solver, SolverStop } from '../problems/types.ts';
 import { runSolver } from '../harness/runner.ts';
@@ -23,11 +24,10 @@ function wrap(name: string, run: (p: AnyProblem, params: Params, cb: Callback, c
     description: 'test wrapper',
     requires: ['tensor-engine'],
     params: {},
-    run: (problem, params, callback, ctx) =>
-      run(problem, params, (it) => {
-        tensorCounts.push(tf.memory().numTensors);
-        return callback(it);
-      }, ctx),
+    run: (problem, params, callback, ctx) => {
+      const o = observed(callback, ctx, () => tensorCounts.push(tf.memory().numTensors));
+      return run(problem, params, o.callback, o.ctx);
+    },
   };
 }
 const tensorOnly = (p: AnyProblem) => {

@@ -53,5 +53,5 @@ t.test('tensorflow and tensorflow-gpu without their packages: one-line UserError
 });
 
 t.test('unknown backend name', async (t) => {
-  await t.rejects(initBackend('webgpu' as never), { name: 'UserError', message: "unknown TensorFlow.js backend 'webgpu'; choose one of: wasm, cpu, tensorflow, tensorflow-gpu" });
+  await t.rejects(initBackend('webgl' as never), { name: 'UserError', message: "unknown TensorFlow.js backend 'webgl'; choose one of: auto, wasm, webgpu, cpu, tensorflow, tensorflow-gpu" });
 });

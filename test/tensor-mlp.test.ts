@@ -28,9 +28,9 @@ t.test('hand-written gradient = autodiff of mean softmax cross-entropy', async (
   t.equal(prob.nSamples, 120, '20% held out');
   const x = prob.initialParams(9);
   const g = new Float64Array(prob.dim);
-  const f = prob.valueAndGradient(x, g);
+  const f = await prob.valueAndGradient(x, g);
   const ts = prob.toTensors(x);
-  t.same(Array.from(prob.flatten(ts)), Array.from(Float32Array.from(x)), 'toTensors ∘ flatten = identity (float32)');
+  t.same(Array.from(await prob.flatten(ts)), Array.from(Float32Array.from(x)), 'toTensors ∘ flatten = identity (float32)');
   const all = prob.makeBatch(Int32Array.from({ length: prob.nSamples }, (_, i) => i));
   const { value, grads } = tf.tidy(() =>
     tf.valueAndGrads((W1: tf.Tensor, b1: tf.Tensor, W2: tf.Tensor, b2: tf.Tensor) => {
@@ -39,7 +39,7 @@ t.test('hand-written gradient = autodiff of mean softmax cross-entropy', async (
       return tf.losses.softmaxCrossEntropy(Y as tf.Tensor2D, Z) as tf.Scalar;
     })(ts),
   );
-  const ref = prob.flatten(grads);
+  const ref = await prob.flatten(grads);
   let err = 0;
   for (let i = 0; i < g.length; i++) err = Math.max(err, Math.abs((g[i] as number) - (ref[i] as number)));
   t.ok(Math.abs(f - (value.dataSync()[0] as number)) <= 1e-6 * f, 'loss values agree');
@@ -105,7 +105,7 @@ t.test('λ_max: closed form Xᵀ(P − Y)W₂ᵀ/n at W₁ = 0; lambdaRatio scal
     const g = new Float64Array(prob.dim);
     const xz = Float64Array.from(x0);
     xz.fill(0, 0, p * h);
-    prob.valueAndGradient(xz, g);
+    await prob.valueAndGradient(xz, g);
     const w1Only = [prob.params[0]!];
     t.equal(kktViolation(w1Only, prob.lambdaMax * (1 + 1e-6), xz, g), 0, 'stationary just above λ_max');
     t.ok(kktViolation(w1Only, prob.lambdaMax * 0.9, xz, g) > 0, 'not stationary below');
@@ -125,9 +125,9 @@ t.test('support, penalty and test metric on the flat vector', async (t) => {
   t.equal(prob.penaltyValue(x), 5 + 1e-9);
   t.equal(prob.support(x, 1e-6), 3, 'one row of 3 coordinates above τ = 1e-6');
   t.equal(prob.support(x, 1e-12), 6, 'two rows above τ = 1e-12');
-  t.ok(Math.abs(prob.objective(x) - (prob.valueAndGradient(x, new Float64Array(prob.dim)) + 0.1 * (5 + 1e-9))) < 1e-6);
-  const acc = prob.testMetric!(x);
-  t.ok(acc >= 0 && acc <= 1 && Number.isFinite(prob.kkt(x)), 'accuracy in [0, 1], finite KKT');
+  t.ok(Math.abs((await prob.objective(x)) - ((await prob.valueAndGradient(x, new Float64Array(prob.dim))) + 0.1 * (5 + 1e-9))) < 1e-6);
+  const acc = await prob.testMetric!(x);
+  t.ok(acc >= 0 && acc <= 1 && Number.isFinite(await prob.kkt(x)), 'accuracy in [0, 1], finite KKT');
   prob.dispose();
 });
 
@@ -150,8 +150,8 @@ t.test('makeMlpFromDataset (column-major Dataset) builds the same problem as row
   t.equal(a.lambdaMax, b.lambdaMax);
   t.equal(a.lambda, b.lambda);
   const x = a.initialParams(2);
-  t.equal(a.objective(x), b.objective(x));
-  t.equal(a.testMetric!(x), b.testMetric!(x));
+  t.equal(await a.objective(x), await b.objective(x));
+  t.equal(await a.testMetric!(x), await b.testMetric!(x));
   t.equal(a.meta.dataHash, 'h');
   t.equal(a.backend, 'wasm');
   await t.rejects(makeMlpFromDataset({ ...ds, task: 'regression' }, { lambda: { kind: 'ratio', ratio: 0.2 } }), { name: 'UserError', message: /needs class labels/ });

@@ -44,6 +44,7 @@ import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../
 import { findSolver, SOLVERS } from '../../solvers/index.ts';
 import { resolveParams } from '../params.ts';
 import { UserError } from '../../problems/errors.ts';
+import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -237,7 +238,6 @@ function repeatCount(v: Json, at: Path): number {
   if (r > MAX_REPEAT) at.fail(`must be at most ${MAX_REPEAT}, got ${r}`);
   return r;
 }
-const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 
 /**
  * Validates a parsed config. Solver names and every parameter value (fixed and gridded) are
@@ -316,7 +316,7 @@ function parseProblem(v: Json, at: Path): ProblemBlock {
   let backend: string | undefined;
   if (o['backend'] !== undefined) {
     backend = str(o['backend'], at.key('backend'));
-    if (!BACKENDS.includes(backend)) at.key('backend').fail(`must be one of ${BACKENDS.join(', ')}, got ${show(backend)}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) at.key('backend').fail(`must be one of ${BACKEND_CHOICES.join(', ')}, got ${show(backend)}`);
   }
   return {
     family,

@@ -21,6 +21,7 @@ import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -60,6 +61,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Overrides every run's timeout (seconds). */
   readonly timeout?: number;
+  /** What a tensor problem's backend `auto` becomes (lanes.ts); without it `auto` stays for the worker to resolve. */
+  readonly autoBackend?: string;
   /** Keeps only jobs whose title contains this substring. */
   readonly filter?: string;
   /** Keeps only the shard's jobs (see the module comment). */
@@ -113,7 +116,7 @@ function lambdaTitle(spec: ProblemSpec): string {
   return spec.lambda.kind === 'ratio' ? `λ=${spec.lambda.ratio}·λmax` : `λ=${spec.lambda.value}`;
 }
 
-function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
+function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
   const grid = block.path ? geometricRatios(block.path.K, block.path.minRatio) : [];
   const lambdas: { lambda: LambdaSpec; path?: { ratios: readonly number[]; index: number } }[] = [
@@ -131,11 +134,11 @@ function instancesOf(block: ProblemBlock, index: number): PlannedInstance[] {
         ...(block.target !== undefined ? { target: block.target } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === mlpFamily.name
-          ? { backend: block.backend ?? 'wasm', hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
+          ? { backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend), hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
           : {}),
         ...(block.family === nnCompressionFamily.name
           ? {
-              backend: block.backend ?? 'wasm',
+              backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend),
               layers: block.layers ?? [300, 100],
               structure: block.structure ?? 'weight',
               finetuneEpochs: block.finetuneEpochs ?? 0,
@@ -171,12 +174,16 @@ function solverInstances(block: SolverBlock): SolverInstance[] {
   });
 }
 
+function resolveAuto(backend: string, autoBackend: string | undefined): string {
+  return backend === 'auto' && autoBackend !== undefined ? autoBackend : backend;
+}
+
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
   config.problems.forEach((block, i) => {
-    for (const inst of instancesOf(block, i)) {
+    for (const inst of instancesOf(block, i, opts.autoBackend)) {
       if (seenInstance.has(inst.id)) continue;
       seenInstance.add(inst.id);
       instances.push(inst);

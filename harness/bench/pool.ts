@@ -7,6 +7,11 @@
  * `budgetSeconds + graceSeconds` of wall time; then its AbortSignal fires, piscina terminates the
  * worker thread (a stuck solver cannot ignore that) and starts a fresh one. Before that point a
  * separate `startSeconds` cap covers worker start-up and problem building.
+ *
+ * With `stopSeconds` > 0 (the gpu lane), a run over its budget, or cancelled, is first asked to
+ * stop at its next callback (a flag in shared memory, RunTask.stop) and its worker is terminated
+ * only if it is still running `stopSeconds` later: terminating a thread while Dawn has a device
+ * read pending aborts the whole process ("Promise not resolved or rejected: mapAsync()").
  */
 import { MessageChannel } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +25,8 @@ export interface PoolOptions {
   readonly graceSeconds?: number;
   /** Cap on worker start-up + problem building, in seconds (default 300). */
   readonly startSeconds?: number;
+  /** Seconds a run asked to stop gets to do so at its next callback before termination (default 0: terminate at once). */
+  readonly stopSeconds?: number;
 }
 
 /** What the main thread learned from a task's port before it ended. */
@@ -48,10 +55,12 @@ export class BenchPool {
   private readonly inflight = new Set<() => void>();
   private readonly grace: number;
   private readonly startCap: number;
+  private readonly stopCap: number;
 
   constructor(readonly options: PoolOptions) {
     this.grace = options.graceSeconds ?? 1;
     this.startCap = options.startSeconds ?? 300;
+    this.stopCap = options.stopSeconds ?? 0;
     this.piscina = new Piscina<WorkerTask, WorkerResult>({
       filename: new URL('./worker-entry.mjs', import.meta.url).href,
       minThreads: options.workers,
@@ -80,10 +89,18 @@ export class BenchPool {
     let ready: Extract<PortMessage, { type: 'ready' }> | null = null;
     const trace: NewTrace[] = [];
     let why: { state: 'timeout'; reason: string } | { state: 'cancelled' } | null = null;
+    const stop = input.kind === 'run' && this.stopCap > 0 ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    let hardTimer: NodeJS.Timeout | null = null;
     const abort = (w: NonNullable<typeof why>): void => {
       if (why !== null) return;
       why = w;
-      controller.abort(w.state);
+      if (stop === null) {
+        controller.abort(w.state);
+        return;
+      }
+      // ask first (next callback), terminate later
+      Atomics.store(stop, 0, 1);
+      hardTimer = setTimeout(() => controller.abort(w.state), this.stopCap * 1000);
     };
     let budgetTimer: NodeJS.Timeout | null = null;
     const startTimer = setTimeout(
@@ -119,18 +136,21 @@ export class BenchPool {
       trace,
       seconds: (performance.now() - (builtAt ?? dispatched)) / 1000,
     });
-    const task = { ...input, port: port2 } as WorkerTask;
+    const task = { ...input, port: port2, ...(stop ? { stop } : {}) } as WorkerTask;
     const cancel = (): void => abort({ state: 'cancelled' });
     this.inflight.add(cancel);
     const finish = (): void => {
       clearTimeout(startTimer);
       if (budgetTimer) clearTimeout(budgetTimer);
+      if (hardTimer) clearTimeout(hardTimer);
       this.inflight.delete(cancel);
       port1.close();
     };
     return this.piscina.run(task, { transferList: [port2], signal: controller.signal }).then(
       (result): TaskOutcome => {
         finish();
+        // a run that stopped when asked: dropped if cancelled; over budget, its own row says `timeout`
+        if ((why as typeof why)?.state === 'cancelled') return { state: 'cancelled' };
         return { state: 'done', result, ...streamed() };
       },
       (e: unknown): TaskOutcome => {

@@ -22,6 +22,11 @@ export interface RunTask {
   readonly job: JobSpec;
   readonly reference: ReferenceInput | null;
   readonly port: MessagePort;
+  /**
+   * A flag in shared memory, set to non-zero by the pool to ask the run to stop at its next
+   * callback (a cooperative stop before any termination: see PoolOptions.stopSeconds).
+   */
+  readonly stop?: Int32Array;
 }
 
 /** Compute the reference optimum of an instance with each applicable solver of `solvers`. */

@@ -1,6 +1,7 @@
 /**
  * Runs a benchmark plan: validates it, computes the missing reference optima, dispatches jobs
- * to the worker pool, and records every run — the main thread is the only writer of results.db,
+ * to the worker pools (a cpu lane, and a gpu lane for tensor jobs on a device backend: lanes.ts;
+ * both at once, with the same budgets, resume and single writer), and records every run — the main thread is the only writer of results.db,
  * one transaction per run.
  *
  * Order: for each convex instance whose reference F* is not cached, a reference job goes first;
@@ -37,6 +38,7 @@ import {
   type ReferenceOutcome,
 } from './reference.ts';
 import { makeProgress, type Progress } from './progress.ts';
+import { isTensorFamilyName, laneOf, planLanes, type Lane, type LanePlan } from './lanes.ts';
 
 export interface BenchOptions {
   readonly config: BenchConfig;
@@ -56,6 +58,8 @@ export interface BenchOptions {
   readonly handleSignals?: boolean;
   /** Seconds past a run's budget before its worker is terminated (default 1). */
   readonly graceSeconds?: number;
+  /** Workers of the gpu lane (lanes.ts); default: 1 with a hardware WebGPU adapter, else 0. */
+  readonly gpuWorkers?: number;
   /** Seconds to wait for another process's writer lock on the database (default 10). */
   readonly lockWaitSeconds?: number;
 }
@@ -74,6 +78,8 @@ export interface BenchResult {
   readonly name: string;
   readonly db: string;
   readonly workers: number;
+  /** Workers of the gpu lane (0: none). */
+  readonly gpuWorkers: number;
   /** Jobs in the (filtered) plan. */
   readonly planned: number;
   /** Jobs skipped because their key was already in the database. */
@@ -148,19 +154,44 @@ export function partialRow(job: PlannedJob, s: Streamed, status: 'timeout' | 'er
     subopt: ref !== null && obj !== null ? obj - ref : null,
     rel_subopt: ref !== null && obj !== null ? relSubopt(obj, ref) : null,
     test_metric: last?.test_metric ?? null,
-    extras: last?.extras ?? null,
+    extras: mergeExtras(base.extras ?? null, last?.extras ?? null),
   };
   return { run, trace: s.trace };
+}
+
+/**
+ * How long a gpu-lane run asked to stop (over budget, or interrupted) gets to stop at its next
+ * callback before its worker is terminated (pool.ts `stopSeconds`: terminating a thread with a
+ * device read pending aborts the process in Dawn).
+ */
+export const GPU_STOP_SECONDS = 60;
+
+/** The run's static extras (labels, adapter) with the last trace point's extras over them. */
+function mergeExtras(base: string | null, last: string | null): string | null {
+  if (base === null || last === null) return last ?? base;
+  return JSON.stringify({ ...(JSON.parse(base) as object), ...(JSON.parse(last) as object) });
+}
+
+/**
+ * The plan of a benchmark with its lanes: probes the device only when the config has tensor
+ * problems, resolves their backend `auto`, then expands (filter and timeout applied; no shard).
+ */
+export async function planWithLanes(opts: Pick<BenchOptions, 'config' | 'timeout' | 'filter' | 'gpuWorkers'>): Promise<{ plan: Plan; lanes: LanePlan }> {
+  const hasTensor = opts.config.problems.some((b) => isTensorFamilyName(b.family));
+  const lanes = await planLanes(hasTensor, opts.gpuWorkers);
+  const plan = expandPlan(opts.config, {
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+    ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+    autoBackend: lanes.autoBackend,
+  });
+  return { plan, lanes };
 }
 
 /** Runs a benchmark (see the module comment). Throws UserError for a bad plan, before any run. */
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const t0 = performance.now();
   const { config } = opts;
-  const fullPlan = expandPlan(config, {
-    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
-    ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
-  });
+  const { plan: fullPlan, lanes } = await planWithLanes(opts);
   if (fullPlan.jobs.length === 0) {
     throw new UserError(
       opts.filter !== undefined
@@ -219,7 +250,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // Skipped pairs first (instant), then runs in plan order.
   ready.sort((a, b) => Number(b.skip !== null) - Number(a.skip !== null));
 
-  const pool = new BenchPool({ workers: opts.workers, ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}) });
+  // One pool per lane (the same constructor), both running at once.
+  const grace = opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {};
+  const laneOfJob = (j: PlannedJob): Lane => laneOf(j.job.problem, j.skip !== null, lanes.gpuWorkers);
+  const pools: Record<Lane, BenchPool | null> = {
+    cpu: new BenchPool({ workers: opts.workers, ...grace }),
+    gpu: lanes.gpuWorkers > 0 && pending.some((j) => laneOfJob(j) === 'gpu') ? new BenchPool({ workers: lanes.gpuWorkers, stopSeconds: GPU_STOP_SECONDS, ...grace }) : null,
+  };
+  const capacity: Record<Lane, number> = { cpu: opts.workers, gpu: lanes.gpuWorkers };
+  const busy: Record<Lane, number> = { cpu: 0, gpu: 0 };
   let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
   let inflight = 0;
   let writes: Promise<unknown> = Promise.resolve();
@@ -237,7 +276,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     if (interrupted !== null || writeError !== null || (refQueue.length === 0 && ready.length === 0 && waiting.size === 0)) resolveDone();
   };
   const stop = (): void => {
-    pool.cancelAll();
+    pools.cpu?.cancelAll();
+    pools.gpu?.cancelAll();
     checkDone();
   };
 
@@ -305,33 +345,40 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   };
 
   const pump = (): void => {
-    while (interrupted === null && writeError === null && inflight < opts.workers) {
-      const inst = refQueue.shift();
+    while (interrupted === null && writeError === null) {
+      const inst = busy.cpu < capacity.cpu ? refQueue.shift() : undefined;
       if (inst) {
         inflight++;
+        busy.cpu++;
         const cross = inst.spec.family === 'lasso' ? REFERENCE_CROSS_CHECK : [];
         progress.update(records.length, `reference ${inst.title}`);
-        void pool
+        void (pools.cpu as BenchPool)
           .run(
             { kind: 'reference', spec: inst.spec, solvers: REFERENCE_SOLVERS, crossCheck: cross, tol: REFERENCE_TOL, maxIter: REFERENCE_MAX_ITER, timeoutSeconds: config.referenceTimeout },
             config.referenceTimeout * (1 + cross.length),
           )
           .then((o) => {
             inflight--;
+            busy.cpu--;
             onReferenceOutcome(inst, o);
             pump();
           });
         continue;
       }
-      const job = ready.shift();
-      if (!job) break;
+      // the next ready job whose lane has a free worker
+      const at = ready.findIndex((j) => busy[laneOfJob(j)] < capacity[laneOfJob(j)]);
+      if (at < 0) break;
+      const job = ready.splice(at, 1)[0] as PlannedJob;
+      const lane = laneOfJob(job);
       inflight++;
+      busy[lane]++;
       progress.update(records.length, job.title);
-      void pool
+      void (pools[lane] as BenchPool)
         // the budget is the run's timeout per timed repetition (the short warm-up runs inside it: job.ts)
         .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * (job.job.repeat ?? 1))
         .then((o) => {
           inflight--;
+          busy[lane]--;
           onRunOutcome(job, o);
           progress.update(records.length, job.title);
           pump();
@@ -367,13 +414,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
     }
-    await pool.destroy();
+    await pools.cpu?.destroy();
+    await pools.gpu?.destroy();
     await store.close();
   }
   return {
     name: config.name,
     db: opts.db,
     workers: opts.workers,
+    gpuWorkers: pools.gpu ? lanes.gpuWorkers : 0,
     planned: plan.jobs.length,
     alreadyDone,
     records,

@@ -15,7 +15,7 @@ function table(rows: readonly (readonly string[])[], header: readonly string[]):
 /** Formats the summary of a benchmark as text lines. */
 export function formatSummary(r: BenchResult, slowest = 5): string {
   const out: string[] = [];
-  const head = `benchmark ${r.name}: ${r.planned} jobs planned, ${r.alreadyDone} already in ${r.db}, ${r.records.length} run now in ${clock(r.seconds)} (${r.workers} worker${r.workers === 1 ? '' : 's'})`;
+  const head = `benchmark ${r.name}: ${r.planned} jobs planned, ${r.alreadyDone} already in ${r.db}, ${r.records.length} run now in ${clock(r.seconds)} (${r.workers} worker${r.workers === 1 ? '' : 's'}${r.gpuWorkers > 0 ? ` + ${r.gpuWorkers} in the gpu lane` : ''})`;
   out.push(head);
   if (r.interrupted) out.push(`interrupted by ${r.interrupted}: ${r.notRun} job(s) not run (they run next time)`);
   const counts = STATUSES.map((s) => [s, String(r.records.filter((x) => x.status === s).length)] as const).filter(([, n]) => n !== '0');

@@ -68,7 +68,9 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
     }
   };
   // one untimed warm-up on this instance, then the job's timed repetitions (job.repeat)
-  const result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true });
+  const stop = task.stop;
+  const shouldStop = stop ? (): boolean => Atomics.load(stop, 0) !== 0 : undefined;
+  const result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true, ...(shouldStop ? { shouldStop } : {}) });
   return { kind: 'run', run: result.run, trace: result.trace, repetitions: result.repetitions };
 }
 

@@ -9,8 +9,10 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from '../../problems/errors.ts';
 import { loadConfigFile, loadSuite } from '../bench/config.ts';
-import { parseShard } from '../bench/plan.ts';
-import { runBench } from '../bench/run.ts';
+import { parseShard, shardPlan, type Plan } from '../bench/plan.ts';
+import { planWithLanes, runBench } from '../bench/run.ts';
+import { laneOf, type LanePlan } from '../bench/lanes.ts';
+import { describeLanes } from './list.ts';
 import { formatSummary } from '../bench/summary.ts';
 
 interface BenchFlags {
@@ -23,7 +25,15 @@ interface BenchFlags {
   filter?: string;
   shard?: string;
   quiet?: boolean;
+  gpuWorkers?: string;
+  dryRun?: boolean;
   lockWait?: string;
+}
+
+function nonNegativeInteger(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v) || v < 0) throw new UserError(`${flag} must be an integer ≥ 0, got '${text}'`);
+  return v;
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -54,12 +64,25 @@ export function registerBench(program: Command): void {
     .option('--shard <i/n>', 'run only jobs whose plan position p has p % n = i − 1 (1 ≤ i ≤ n); merge shards with `l1bench merge`')
     .option('--lock-wait <seconds>', 'wait this long for another process writing --db before giving up (default 10)')
     .option('--quiet', 'no progress output (the summary is still printed)')
+    .option('--gpu-workers <n>', 'workers of the gpu lane (tensor jobs on webgpu/tensorflow-gpu); default 1 with a hardware WebGPU adapter, else 0')
+    .option('--dry-run', 'print the plan (each job with its lane and backend) and exit; nothing runs, the database is not opened')
     .action(async (flags: BenchFlags) => {
       if ((flags.suite === undefined) === (flags.config === undefined)) {
         throw new UserError('give exactly one of --suite NAME (e.g. --suite quick) or --config FILE');
       }
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : loadConfigFile(flags.config as string);
+      const gpuWorkers = flags.gpuWorkers === undefined ? undefined : nonNegativeInteger(flags.gpuWorkers, '--gpu-workers');
+      if (flags.dryRun) {
+        const { plan, lanes } = await planWithLanes({
+          config,
+          ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
+          ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
+          ...(gpuWorkers !== undefined ? { gpuWorkers } : {}),
+        });
+        process.stdout.write(formatDryRun(shard !== undefined ? shardPlan(plan, shard) : plan, lanes));
+        return;
+      }
       const result = await runBench({
         config,
         db: flags.db,
@@ -70,9 +93,21 @@ export function registerBench(program: Command): void {
         ...(shard !== undefined ? { shard } : {}),
         ...(flags.lockWait !== undefined ? { lockWaitSeconds: nonNegative(flags.lockWait, '--lock-wait') } : {}),
         ...(flags.quiet ? { progress: { start() {}, update() {}, note() {}, stop() {} } } : {}),
+        ...(gpuWorkers !== undefined ? { gpuWorkers } : {}),
         handleSignals: true,
       });
       process.stdout.write(formatSummary(result));
       process.exitCode = result.interrupted === 'SIGINT' ? 130 : result.interrupted === 'SIGTERM' ? 143 : 0;
     });
+}
+
+/** `bench --dry-run`: the lanes, then one line per job: lane, backend (tensor jobs) and title. */
+export function formatDryRun(plan: Plan, lanes: LanePlan): string {
+  const lines = [`plan ${plan.name}: ${plan.jobs.length} jobs`, describeLanes(lanes), ''];
+  for (const j of plan.jobs) {
+    const lane = laneOf(j.job.problem, j.skip !== null, lanes.gpuWorkers);
+    const backend = j.job.problem.backend !== undefined ? ` [${j.job.problem.backend}]` : '';
+    lines.push(`  ${lane}  ${j.title}${backend}${j.skip !== null ? `  (skipped: ${j.skip})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
 }

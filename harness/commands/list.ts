@@ -7,6 +7,19 @@ import type { Capability } from '../../problems/types.ts';
 import { SOLVERS } from '../../solvers/index.ts';
 import { PROBLEMS } from '../../problems/zoo.ts';
 import { describeDatasets } from '../../problems/datasets/index.ts';
+import { planLanes, type LanePlan } from '../bench/lanes.ts';
+import { describeAdapter } from '../../problems/tensor/names.ts';
+
+/** Where jobs run: the cpu lane, and the gpu lane with its adapter (a software adapter is not a GPU). */
+export function describeLanes(l: LanePlan): string {
+  const adapter = l.adapter ? describeAdapter(l.adapter) : 'no WebGPU adapter';
+  return [
+    'Lanes:',
+    '  cpu  Float64 problems, reference solves, and tensor jobs on wasm / cpu / tensorflow',
+    `  gpu  tensor jobs on webgpu / tensorflow-gpu: ${l.gpuWorkers} worker${l.gpuWorkers === 1 ? '' : 's'} (--gpu-workers; default 1 with a hardware adapter, else 0)`,
+    `  WebGPU here: ${adapter}; tensor backend 'auto' runs as '${l.autoBackend}'`,
+  ].join('\n');
+}
 
 /** Every problem family (the zoo's one list, Float64 and tensor) with the capabilities it offers. */
 export function familyCapabilities(): { name: string; description: string; caps: ReadonlySet<Capability> }[] {
@@ -17,7 +30,7 @@ export function registerList(program: Command): void {
   program
     .command('list')
     .description('list solvers, problems, datasets and which solver runs on which problem')
-    .action(() => {
+    .action(async () => {
       const lines: string[] = ['Solvers:'];
       for (const s of SOLVERS) {
         lines.push(`  ${s.name.padEnd(12)} ${s.description}`);
@@ -35,6 +48,7 @@ export function registerList(program: Command): void {
         const row = fams.map((f) => (s.requires.every((c) => f.caps.has(c)) ? '✓' : '·').padEnd(f.name.length + 2)).join('');
         lines.push(`  ${s.name.padEnd(w)}${row}`);
       }
+      lines.push('', describeLanes(await planLanes(true, undefined)));
       process.stdout.write(lines.join('\n') + '\n');
     });
 }

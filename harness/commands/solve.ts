@@ -20,6 +20,7 @@ import { parseParamFlags, skipReason } from '../params.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { relSubopt } from '../runner.ts';
 import { checkRatios, executePath, geometricRatios } from '../path.ts';
+import { BACKEND_CHOICES, DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 interface SolveFlags {
   problem: string;
@@ -75,7 +76,7 @@ export function registerSolve(program: Command): void {
     .option('--standardize', 'center and scale every feature to unit variance')
     .option('--group-size <k>', 'contiguous groups of k features (group penalties)')
     .option('--groups <file>', 'JSON file of groups: an array of arrays of 0-based column indices')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for tensor problems').choices(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']).default('wasm'))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend for tensor problems (auto: webgpu on a hardware GPU, else wasm)').choices([...BACKEND_CHOICES]).default(DEFAULT_BACKEND))
     .option('--hidden <n>', 'hidden units (mlp problem)', '32')
     .option('--layers <widths>', 'hidden widths, comma-separated (nn-compression; default 300,100 = LeNet-300-100)')
     .addOption(new Option('--structure <s>', "nn-compression penalty: 'weight' (elementwise L1) or 'neuron' (a group per hidden neuron)").choices(['weight', 'neuron']))
@@ -201,6 +202,10 @@ async function solve(flags: SolveFlags): Promise<number> {
       ];
       if (reference && r.objective !== null && r.objective !== undefined) lines.push(`rel. subopt  ${relSubopt(r.objective, reference.objective).toExponential(3)} (reference: ${reference.kind})`);
       if (r.test_metric !== null && r.test_metric !== undefined) lines.push(`test metric  ${r.test_metric.toFixed(4)}`);
+      if (problem.engine === 'tfjs') {
+        const { describeAdapter } = await import('../../problems/tensor/index.ts');
+        lines.push(`backend      ${r.backend}${problem.adapter ? ` (${describeAdapter(problem.adapter)})` : ''}`);
+      }
       lines.push(where ?? 'not recorded (--no-db)');
       process.stdout.write(lines.join('\n') + '\n');
     }
@@ -287,6 +292,7 @@ function writeOut(path: string, result: JobResult, labels: Record<string, number
     repetitionSeconds: result.repetitions.map((x) => x.solver_seconds),
     engine: r.engine,
     backend: r.backend ?? null,
+    adapter: result.problem && result.problem.engine === 'tfjs' ? result.problem.adapter : null,
     labels,
     w: result.x ? Array.from(result.x) : null,
     trace: result.trace.map((t) => ({ k: t.k, time: t.time, objective: t.objective, gap: t.gap, kkt: t.kkt, nnz: t.nnz, subopt: t.subopt, testMetric: t.test_metric, extras: t.extras ? (JSON.parse(t.extras) as unknown) : null })),

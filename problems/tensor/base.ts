@@ -11,6 +11,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Capability, ProblemMeta } from '../types.ts';
 import type { ParamPenalty, TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
+import type { AdapterInfo } from './backend.ts';
+import { readInto, readScalar } from './read.ts';
+import { UserError } from '../errors.ts';
 
 /** A parameter tensor before layout. */
 export interface ParamDecl {
@@ -44,32 +47,59 @@ export function tensorsFromFlat(infos: readonly TensorParamInfo[], x: Float64Arr
   return infos.map((p) => tf.tensor(Float32Array.from(x.subarray(p.offset, p.offset + p.size)), [...p.shape], 'float32'));
 }
 
-/** Tensors → flat Float64 vector (reads each tensor's data). */
-export function flatFromTensors(infos: readonly TensorParamInfo[], ts: readonly tf.Tensor[]): Float64Array {
-  const x = new Float64Array(flatDim(infos));
-  infos.forEach((p, i) => x.set((ts[i] as tf.Tensor).dataSync() as Float32Array, p.offset));
-  return x;
+/** Tensors → flat Float64 vector (an awaited read of each tensor's data). */
+export function flatFromTensors(infos: readonly TensorParamInfo[], ts: readonly tf.Tensor[]): Promise<Float64Array> {
+  return readInto(ts, infos.map((p) => p.offset), new Float64Array(flatDim(infos)));
 }
 
 export type LossFn = (params: readonly tf.Tensor[], batch: TensorBatch) => tf.Scalar;
 
-/** Writes ∇f(x) (float32 values in Float64) into `grad` and returns f(x), f over `batch`. */
-export function lossAndGradient(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array, grad: Float64Array): number {
+/** ∇f(x) and f(x) over `batch` as tensors (caller disposes value, grads and ts). */
+function lossAndGradientTensors(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array): { ts: tf.Tensor[]; value: tf.Scalar; grads: tf.Tensor[] } {
   const ts = tensorsFromFlat(infos, x);
   const res = tf.tidy(() => tf.valueAndGrads((...p: tf.Tensor[]) => loss(p, batch))(ts));
-  const value = res.value.dataSync()[0] as number;
-  infos.forEach((p, i) => grad.set((res.grads[i] as tf.Tensor).dataSync() as Float32Array, p.offset));
-  tf.dispose([res.value, ...res.grads, ...ts]);
-  return value;
+  return { ts, value: res.value, grads: res.grads };
 }
 
-/** f(x) over `batch` (float32, returned as a number). */
-export function lossValue(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array): number {
+/** Writes ∇f(x) (float32 values in Float64) into `grad` and resolves to f(x), f over `batch` (awaited reads). */
+export async function lossAndGradient(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array, grad: Float64Array): Promise<number> {
+  const { ts, value, grads } = lossAndGradientTensors(infos, loss, batch, x);
+  try {
+    const [v] = await Promise.all([readScalar(value), readInto(grads, infos.map((p) => p.offset), grad)]);
+    return v;
+  } finally {
+    tf.dispose([value, ...grads, ...ts]);
+  }
+}
+
+/**
+ * The same with synchronous reads: only for the Float64 L-BFGS on a tensor problem (its line
+ * search is synchronous). Backends without synchronous reads (webgpu) throw a UserError.
+ */
+export function lossAndGradientSync(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array, grad: Float64Array): number {
+  if (tf.getBackend() === 'webgpu') throw new UserError(SYNC_READ_MESSAGE);
+  const { ts, value, grads } = lossAndGradientTensors(infos, loss, batch, x);
+  try {
+    infos.forEach((p, i) => grad.set((grads[i] as tf.Tensor).dataSync() as Float32Array, p.offset));
+    return value.dataSync()[0] as number;
+  } finally {
+    tf.dispose([value, ...grads, ...ts]);
+  }
+}
+
+/** Why a synchronous evaluation is refused on webgpu. */
+export const SYNC_READ_MESSAGE =
+  'this method evaluates f and ∇f with synchronous reads (the Float64 L-BFGS line search), which the webgpu backend does not have; use --backend wasm for it, or an SGD/Adam method on webgpu';
+
+/** f(x) over `batch` (float32, resolved as a number; awaited read). */
+export async function lossValue(infos: readonly TensorParamInfo[], loss: LossFn, batch: TensorBatch, x: Float64Array): Promise<number> {
   const ts = tensorsFromFlat(infos, x);
   const v = tf.tidy(() => loss(ts, batch));
-  const value = v.dataSync()[0] as number;
-  tf.dispose([v, ...ts]);
-  return value;
+  try {
+    return await readScalar(v);
+  } finally {
+    tf.dispose([v, ...ts]);
+  }
 }
 
 /**
@@ -183,6 +213,8 @@ export function penaltySummary(infos: readonly TensorParamInfo[]): 'l1' | 'group
 export interface TensorModel {
   readonly family: string;
   readonly backend: string;
+  /** The WebGPU adapter behind backend 'webgpu', else null. */
+  readonly adapter: AdapterInfo | null;
   readonly params: readonly TensorParamInfo[];
   readonly nSamples: number;
   readonly loss: LossFn;
@@ -190,9 +222,7 @@ export interface TensorModel {
   /** The whole training set (owned by the problem, released by dispose). */
   readonly fullBatch: TensorBatch;
   readonly initialParams: (seed: number) => Float64Array;
-  /** Test metric from parameter tensors (e.g. accuracy on a held-out split), synchronous (harness trace points). */
-  readonly testMetric?: (params: readonly tf.Tensor[]) => number;
-  /** The same metric read with `await data()`. */
+  /** Test accuracy from parameter tensors (e.g. on a held-out split), read with `await data()`. */
   readonly testAccuracy?: (params: readonly tf.Tensor[]) => Promise<number>;
   readonly capabilities: readonly Capability[];
   /** Extra tensors to release with the problem. */
@@ -212,6 +242,7 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     family: model.family,
     engine: 'tfjs',
     backend: model.backend,
+    adapter: model.adapter,
     lambda,
     lambdaMax,
     dim,
@@ -228,20 +259,21 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     toTensors: (x) => tensorsFromFlat(params, x),
     flatten: (ts) => flatFromTensors(params, ts),
     valueAndGradient: (x, g) => lossAndGradient(params, loss, fullBatch, x, g),
+    valueAndGradientSync: (x, g) => lossAndGradientSync(params, loss, fullBatch, x, g),
     penaltyValue: (x) => penaltyValue(params, x),
     // A trace point asks for F(x) and then the KKT violation of the same x: one forward and
     // backward pass over the training set serves both (`grad` holds ∇f(gradAt), a copy).
-    objective: (x) => {
-      const fx = lossAndGradient(params, loss, fullBatch, x, grad);
+    objective: async (x) => {
+      const fx = await lossAndGradient(params, loss, fullBatch, x, grad);
       gradAt.set(x);
       gradValid = true;
       return fx + lambda * penaltyValue(params, x);
     },
-    kkt: (x, tau) => {
+    kkt: async (x, tau) => {
       let same = gradValid;
       for (let i = 0; same && i < dim; i++) same = x[i] === gradAt[i];
       if (!same) {
-        lossAndGradient(params, loss, fullBatch, x, grad);
+        await lossAndGradient(params, loss, fullBatch, x, grad);
         gradAt.set(x);
         gradValid = true;
       }
@@ -251,14 +283,14 @@ export function assembleTensorProblem(model: TensorModel, lambda: number, lambda
     ...(model.testAccuracy ? { testAccuracy: model.testAccuracy } : {}),
     dispose: () => tf.dispose([...fullBatch.tensors, ...model.owned]),
   };
-  const tm = model.testMetric;
+  const tm = model.testAccuracy;
   if (tm) {
     return {
       ...problem,
-      testMetric: (x) => {
+      testMetric: async (x) => {
         const ts = tensorsFromFlat(params, x);
         try {
-          return tm(ts);
+          return await tm(ts);
         } finally {
           tf.dispose(ts);
         }

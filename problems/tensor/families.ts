@@ -17,7 +17,7 @@ import { UserError } from '../errors.ts';
 import { resolveDataset } from '../datasets/index.ts';
 import { isFashionMnist, loadFashionMnist } from '../datasets/fashion-mnist.ts';
 import { splitRows, type SplitData } from '../datasets/splits.ts';
-import { BACKENDS, type BackendName } from './backend.ts';
+import { BACKEND_CHOICES, DEFAULT_BACKEND, type BackendChoice } from './backend.ts';
 import { makeNetworkProblem } from './network.ts';
 import { hashNetworkData } from './network.ts';
 import { makeMlpFromDataset } from './mlp.ts';
@@ -62,10 +62,10 @@ export function networkData(spec: TensorFamilySpec, family: string): SplitData {
   return splitDataset(classificationDataset(spec, family), NETWORK_TEST_FRACTION, 0);
 }
 
-function backendOf(spec: TensorFamilySpec): BackendName {
-  const b = spec.backend ?? 'wasm';
-  if (!BACKENDS.includes(b as BackendName)) throw new UserError(`unknown TensorFlow.js backend '${b}'; choose one of: ${BACKENDS.join(', ')}`);
-  return b as BackendName;
+function backendOf(spec: TensorFamilySpec): BackendChoice {
+  const b = spec.backend ?? DEFAULT_BACKEND;
+  if (!BACKEND_CHOICES.includes(b as BackendChoice)) throw new UserError(`unknown TensorFlow.js backend '${b}'; choose one of: ${BACKEND_CHOICES.join(', ')}`);
+  return b as BackendChoice;
 }
 
 export async function buildMlp(spec: TensorFamilySpec): Promise<TensorProblem> {

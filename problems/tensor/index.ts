@@ -5,7 +5,27 @@
  * and the tensor lasso. Loaded lazily by the harness (harness/job.ts) so that Float64
  * runs never load TensorFlow.js.
  */
-export { initBackend, activeBackend, missingPackageMessage, BACKENDS, type BackendName } from './backend.ts';
+export {
+  initBackend,
+  initDevice,
+  activeBackend,
+  deviceInfo,
+  probeAdapter,
+  hardwareAdapter,
+  resolveBackend,
+  isSoftwareAdapter,
+  describeAdapter,
+  missingPackageMessage,
+  BACKENDS,
+  BACKEND_CHOICES,
+  DEFAULT_BACKEND,
+  NO_ADAPTER_MESSAGE,
+  type AdapterInfo,
+  type BackendChoice,
+  type BackendName,
+  type DeviceInfo,
+} from './backend.ts';
+export { readValues, readScalar, readInto, asyncCallbackOf } from './read.ts';
 export type { ParamPenalty, TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
 export { isTensorProblem } from './types.ts';
 export { makeMlpProblem, makeMlpFromDataset, simulateMlpData, mlpLoss, MLP_B1_INIT, MLP_DEFAULT_HIDDEN, type MlpData, type MlpOptions, type MlpSpec } from './mlp.ts';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../types.ts';
 import { UserError } from '../errors.ts';
-import { initBackend, type BackendName } from './backend.ts';
+import { initDevice, type BackendChoice } from './backend.ts';
 import { assembleTensorProblem, layoutParams } from './base.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';
 
@@ -19,13 +19,12 @@ import type { TensorBatch, TensorProblem } from './types.ts';
  * Builds the tensor lasso from a column-major design (as `lassoFromArrays`), targets y and an
  * absolute λ.
  */
-export async function makeTensorLasso(X: Matrix, y: Float64Array, lambda: number, opts: { backend?: BackendName; name?: string } = {}): Promise<TensorProblem> {
+export async function makeTensorLasso(X: Matrix, y: Float64Array, lambda: number, opts: { backend?: BackendChoice; name?: string } = {}): Promise<TensorProblem> {
   const { n, p, data } = X;
   if (y.length !== n) throw new UserError(`tensor lasso: y has length ${y.length}, X has n = ${n} rows`);
   if (data.length !== n * p) throw new UserError(`tensor lasso: X.data has ${data.length} values, expected n·p = ${n * p}`);
   if (!(lambda > 0) || !Number.isFinite(lambda)) throw new UserError(`tensor lasso: λ must be positive and finite, got ${lambda}`);
-  const backendName = opts.backend ?? 'wasm';
-  const active = await initBackend(backendName);
+  const device = await initDevice(opts.backend ?? 'wasm');
 
   // row-major X (float32) for batches
   const Xr = new Float32Array(n * p);
@@ -64,7 +63,8 @@ export async function makeTensorLasso(X: Matrix, y: Float64Array, lambda: number
   return assembleTensorProblem(
     {
       family: 'lasso',
-      backend: active,
+      backend: device.backend,
+      adapter: device.adapter,
       params: layoutParams([{ name: 'w', shape: [p, 1], penalty: 'l1', role: 'weight', initStd: 1 }]),
       nSamples: n,
       loss: lassoLoss,

@@ -28,7 +28,7 @@ import type { LambdaSpec } from '../zoo.ts';
 import { Rng } from '../rng.ts';
 import { splitRows } from '../datasets/splits.ts';
 import { UserError } from '../errors.ts';
-import { type BackendName, BACKENDS } from './backend.ts';
+import { BACKEND_CHOICES, DEFAULT_BACKEND, type BackendChoice } from './backend.ts';
 import { makeNetworkProblem, networkLoss, NETWORK_HIDDEN_BIAS } from './network.ts';
 import type { TensorBatch, TensorProblem } from './types.ts';
 
@@ -54,8 +54,8 @@ export interface MlpOptions {
   readonly seed?: number;
   /** Fraction of samples held out for the test metric (default 0.2; 0 = no test split). */
   readonly testFraction?: number;
-  /** TensorFlow.js backend (default 'wasm'). */
-  readonly backend?: BackendName;
+  /** TensorFlow.js backend (default 'wasm' here; problem specs from the CLI and plans default to 'auto'). */
+  readonly backend?: BackendChoice;
   /** Metadata. */
   readonly name?: string;
   readonly dataHash?: string;
@@ -228,15 +228,15 @@ export async function makeMlpFromDataset(ds: Dataset, spec: MlpSpec): Promise<Te
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) X[i * p + j] = data[j * n + i] as number;
   // binary targets are ±1: map to classes 0/1 (−1 → 0, +1 → 1)
   const y = ds.task === 'binary' ? Int32Array.from(ds.y, (v) => (v > 0 ? 1 : 0)) : Int32Array.from(ds.y);
-  const backend = spec.backend ?? 'wasm';
-  if (!BACKENDS.includes(backend as BackendName)) throw new UserError(`unknown TensorFlow.js backend '${backend}'; choose one of: ${BACKENDS.join(', ')}`);
+  const backend = spec.backend ?? DEFAULT_BACKEND;
+  if (!BACKEND_CHOICES.includes(backend as BackendChoice)) throw new UserError(`unknown TensorFlow.js backend '${backend}'; choose one of: ${BACKEND_CHOICES.join(', ')}`);
   return makeMlpProblem({
     X,
     y,
     hidden: spec.hidden ?? MLP_DEFAULT_HIDDEN,
     ...(spec.lambda.kind === 'absolute' ? { lambda: spec.lambda.value } : { lambdaRatio: spec.lambda.ratio }),
     penalty: spec.mlpPenalty ?? 'l1',
-    backend: backend as BackendName,
+    backend: backend as BackendChoice,
     name: ds.name,
     dataHash: ds.hash,
     ...(ds.labels ? { labels: ds.labels } : {}),

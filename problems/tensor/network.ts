@@ -49,7 +49,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Capability, ProblemMeta } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { UserError } from '../errors.ts';
-import { initBackend, type BackendName } from './backend.ts';
+import { initDevice, type BackendChoice } from './backend.ts';
+import { readScalar } from './read.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type ParamDecl, type TensorModel } from './base.ts';
 import type { ParamPenalty, TensorBatch, TensorProblem } from './types.ts';
 import type { ClassSplit, SplitData } from '../datasets/splits.ts';
@@ -78,7 +79,8 @@ export interface NetworkOptions {
   readonly lambdaRatio?: number;
   /** Seed of the default initialization that defines λ_max (default 0). */
   readonly seed?: number;
-  readonly backend?: BackendName;
+  /** TensorFlow.js backend (default 'wasm' here; problem specs from the CLI and plans default to 'auto'). */
+  readonly backend?: BackendChoice;
   /** Family name recorded with the problem (default 'network'). */
   readonly family?: string;
   /** Extra fields of the instance key (e.g. the split that made `data`). */
@@ -297,8 +299,7 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
   checkSplit(data.train, p, C, 'training');
   if (data.test) checkSplit(data.test, p, C, 'test');
   const seed = opts.seed ?? 0;
-  const backendName = opts.backend ?? 'wasm';
-  const active = await initBackend(backendName);
+  const device = await initDevice(opts.backend ?? 'wasm');
 
   const shape: NetworkShape = { p, classes: C, hidden, linearHead, linearColumns: linearHead ? C : 0 };
   const params = layoutParams(networkParams(shape, scope, structure));
@@ -316,7 +317,8 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
   const capabilities: Capability[] = ['smooth-gradient', 'sample-mean', 'prox', 'tensor-engine'];
   const model: TensorModel = {
     family,
-    backend: backendName === 'tensorflow-gpu' && active === 'tensorflow' ? 'tensorflow-gpu' : active,
+    backend: device.backend,
+    adapter: device.adapter,
     params,
     nSamples: nTrain,
     loss,
@@ -327,17 +329,13 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
     owned: xTest && yTest ? [xTest, yTest] : [],
     ...(xTest
       ? {
-          testMetric: (ts: readonly tf.Tensor[]): number => {
-            const a = accuracyTensor(ts);
-            const v = a.dataSync()[0] as number;
-            a.dispose();
-            return v;
-          },
           testAccuracy: async (ts: readonly tf.Tensor[]): Promise<number> => {
             const a = accuracyTensor(ts);
-            const v = (await a.data())[0] as number;
-            a.dispose();
-            return v;
+            try {
+              return await readScalar(a);
+            } finally {
+              a.dispose();
+            }
           },
         }
       : {}),
@@ -351,7 +349,7 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
     if (info.penalty === 'none') continue;
     const xz = Float64Array.from(x0);
     xz.fill(0, info.offset, info.offset + info.size);
-    lossAndGradient(params, loss, fullBatch, xz, g0);
+    await lossAndGradient(params, loss, fullBatch, xz, g0);
     lambdaMax = Math.max(lambdaMax, penaltyDualNorm([info], g0));
   }
   const lambda = opts.lambda ?? (opts.lambdaRatio as number) * lambdaMax;

@@ -71,10 +71,15 @@ export interface TensorProblem extends TensorProblemLike {
   initialParams(seed: number): Float64Array;
   /** Flat vector → new tensors (caller disposes). */
   toTensors(x: Float64Array): tf.Tensor[];
-  /** Tensors (in `params` order) → flat Float64 vector (reads the data: trace points only). */
-  flatten(params: readonly tf.Tensor[]): Float64Array;
-  /** f(x) and ∇f(x) over the whole training set, in Float64 copies of float32 values. */
-  valueAndGradient(x: Float64Array, grad: Float64Array): number;
+  /** Tensors (in `params` order) → flat Float64 vector (an awaited read: trace points only). */
+  flatten(params: readonly tf.Tensor[]): Promise<Float64Array>;
+  /** f(x) and ∇f(x) over the whole training set, in Float64 copies of float32 values (awaited reads). */
+  valueAndGradient(x: Float64Array, grad: Float64Array): Promise<number>;
+  /**
+   * The same with synchronous reads, for the synchronous Float64 L-BFGS only; throws a
+   * UserError on backends without synchronous reads (webgpu).
+   */
+  valueAndGradientSync(x: Float64Array, grad: Float64Array): number;
   /** Ω(x) (without λ). */
   penaltyValue(x: Float64Array): number;
   /**

@@ -39,7 +39,8 @@
  * which is 0 at every stationary point of g.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Callback, IterateView, Params, RunContext } from '../../problems/types.ts';
+import type { AsyncIterateView, Callback, Params, RunContext } from '../../problems/types.ts';
+import { asyncCallbackOf } from '../../problems/tensor/read.ts';
 import type { TensorBatch, TensorParamInfo, TensorProblem } from '../../problems/tensor/types.ts';
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -310,21 +311,22 @@ export async function runSpredTensor(problem: TensorProblem, method: SpredTensor
       dim: layout.dim,
       valueAndGradient(th, out) {
         // g(θ) = f(x(θ)) + (λ/2)Σ‖factors‖², ∇θ g by the chain rule from ∇f(x)
-        const fx = problem.valueAndGradient(layout.product(th, x), gx);
+        const fx = problem.valueAndGradientSync(layout.product(th, x), gx);
         return fx + lambda * layout.chain(th, gx, lambda, out);
       },
     };
     const opt = new Lbfgs(obj, theta0, { memory });
-    const view: IterateView = {
-      x: () => layout.product(opt.theta, new Float64Array(problem.dim)),
-      extras: () => ({ imbalance: layout.imbalance(opt.theta) }),
+    const view: AsyncIterateView = {
+      x: async () => layout.product(opt.theta, new Float64Array(problem.dim)),
+      extras: async () => ({ imbalance: layout.imbalance(opt.theta) }),
     };
-    while (callback(view) && opt.step()) {
+    const report = asyncCallbackOf(callback, ctx);
+    while ((await report(view)) && opt.step()) {
       // one L-BFGS iteration
     }
     return;
   }
 
   if (method !== 'sgd' && method !== 'adam') throw new UserError(`${who}: unknown method '${String(method)}'; use sgd, adam or lbfgs`);
-  await runMinibatchLoop(problem, spredRule(problem, method, params, ctx, who), params, ctx.seed, callback);
+  await runMinibatchLoop(problem, spredRule(problem, method, params, ctx, who), params, ctx.seed, callback, ctx.asyncCallback);
 }

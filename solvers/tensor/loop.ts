@@ -9,15 +9,16 @@
  *   random numbers its initialization consumed). batchSize = 0 (or ≥ n): one full-batch step per
  *   callback. Batches are built in plain JS (problem.makeBatch), never with tf.gather.
  * - Every step runs inside tf.tidy; the rule keeps its state in tf variables.
- * - No synchronous reads: after each epoch the current parameters are read with `await data()`
- *   (that read is inside the solver's clock: one read of the parameters per epoch) and the
- *   callback gets that Float64 snapshot, so the loop runs on backends that forbid dataSync
- *   (webgpu).
- * - Every epoch's extras carry `numTensors` (tf.memory().numTensors) and `rssMB` (resident set
- *   size), so a trace shows that neither grows over a long run.
+ * - No synchronous reads: the iterate handed to the callback is read with `await data()` when
+ *   the harness asks for it (at trace points, with the clock stopped: RunContext.asyncCallback),
+ *   so the loop runs on backends that forbid dataSync (webgpu). Each epoch ends by waiting for
+ *   the device (`syncDevice`), so the epoch's time is the device's work, not its queueing.
+ * - Every reported iterate's extras carry `numTensors` (tf.memory().numTensors) and `rssMB`
+ *   (resident set size), so a trace shows that neither grows over a long run.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Callback, IterateView, Params } from '../../problems/types.ts';
+import type { AsyncCallback, AsyncIterateView, Callback, Params } from '../../problems/types.ts';
+import { asyncCallbackOf, readInto, syncDevice } from '../../problems/tensor/read.ts';
 import type { TensorBatch, TensorProblem } from '../../problems/tensor/types.ts';
 import { Rng } from '../../problems/rng.ts';
 import { UserError } from '../../problems/errors.ts';
@@ -63,11 +64,8 @@ export function str(params: Params, key: string, dflt: string): string {
 }
 
 /** Reads tensors into one Float64 vector in the problem's flat layout, with `await data()`. */
-export async function readFlat(problem: TensorProblem, ts: readonly tf.Tensor[]): Promise<Float64Array> {
-  const x = new Float64Array(problem.dim);
-  const vals = await Promise.all(ts.map((t) => t.data()));
-  problem.params.forEach((p, i) => x.set(vals[i] as Float32Array, p.offset));
-  return x;
+export function readFlat(problem: TensorProblem, ts: readonly tf.Tensor[]): Promise<Float64Array> {
+  return readInto(ts, problem.params.map((p) => p.offset), new Float64Array(problem.dim));
 }
 
 /** Snapshot of the rule's current parameters (flat, Float64). */
@@ -82,22 +80,26 @@ export async function snapshot(problem: TensorProblem, rule: StepRule): Promise<
 
 /**
  * Runs `rule` on `problem` until the callback returns false (module comment). Parameter
- * `batchSize` (0 = full batch). Disposes the rule at the end.
+ * `batchSize` (0 = full batch). Disposes the rule at the end. The loop reports through
+ * `asyncCallback` (the harness's, RunContext.asyncCallback: it reads the iterate with the clock
+ * stopped) or, without one, through `callback` with the iterate read first (problems/tensor/read.ts).
  */
-export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, params: Params, seed: number, callback: Callback): Promise<void> {
+export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, params: Params, seed: number, callback: Callback, asyncCallback?: AsyncCallback): Promise<void> {
   const batchSize = Math.floor(num(params, 'batchSize', 0));
   if (batchSize < 0) throw new UserError(`batchSize must be ≥ 0 (0 = full batch), got ${batchSize}`);
   const n = problem.nSamples;
   const batches = batchSize > 0 && batchSize < n ? new EpochBatches(n, batchSize, new Rng(dataOrderSeed(seed))) : null;
   const stepsPerEpoch = batches ? batches.batches.length : 1;
+  const report = asyncCallbackOf(callback, asyncCallback ? { seed, maxIter: 0, asyncCallback } : { seed, maxIter: 0 });
+  const health = (): Record<string, number> => ({ numTensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 1e5) / 10 });
+  const view: AsyncIterateView = {
+    x: () => snapshot(problem, rule),
+    extras: async () => ({ ...(rule.extras ? await rule.extras() : {}), ...health() }),
+  };
   let epoch = 0;
   let step = 0;
   try {
-    let x = await snapshot(problem, rule);
-    const health = (): Record<string, number> => ({ numTensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 1e5) / 10 });
-    let extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
-    const view: IterateView = { x: () => x, extras: () => extras };
-    while (callback(view)) {
+    while (await report(view)) {
       const order = batches ? batches.shuffle() : [null];
       for (const idx of order) {
         const clock: StepClock = { epoch, step, stepsPerEpoch };
@@ -111,8 +113,8 @@ export async function runMinibatchLoop(problem: TensorProblem, rule: StepRule, p
         step++;
       }
       epoch++;
-      x = await snapshot(problem, rule);
-      extras = { ...(rule.extras ? await rule.extras() : {}), ...health() };
+      // the steps only enqueued work: the epoch ends when the device has done it
+      await syncDevice(() => rule.current());
     }
   } finally {
     rule.dispose();
