@@ -27,7 +27,7 @@ figures:
 	$(L1BENCH) figures --db $(DB) --out figures
 
 check:
-	$(L1BENCH) check --baseline harness/baseline.json --db $(DB)
+	$(L1BENCH) check --suite default --db $(DB)
 
 clean:
 	rm -rf report figures .tap results.db results.db-wal results.db-shm results.db.lock

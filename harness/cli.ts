@@ -37,7 +37,20 @@ function oneLine(text: string, write: (s: string) => void): void {
   write(`l1bench: ${text.trim().split(/\s*\n\s*/).join(' ')} (add --help for usage)\n`);
 }
 
+/**
+ * A closed stdout or stderr (`l1bench … | head`) ends the command quietly with the exit code so
+ * far: EPIPE is the reader's choice, not an error (no stack trace).
+ */
+export function quietOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  quietOnEpipe(process.stdout);
+  quietOnEpipe(process.stderr);
   const program = makeProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

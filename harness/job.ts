@@ -4,8 +4,9 @@
  * a run. Both `l1bench solve` and the benchmark pool go through here.
  */
 import { createHash } from 'node:crypto';
-import type { AnyProblem, ParamValue, Params, Solver, Status, TracePoint } from '../problems/types.ts';
+import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
+import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
 import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
@@ -17,6 +18,8 @@ import { performance } from 'node:perf_hooks';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
 import { median } from './stats.ts';
+import type { GenePathSpec } from './genes/types.ts';
+import { GENE_FAMILY, LINEAR_METHODS, runGenePath } from './genes/path.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -39,6 +42,8 @@ export interface ProblemSpec {
   readonly hidden?: number;
   /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
   readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** λ path and selection settings of the gene-selection family (harness/genes/; defaults filled there). */
+  readonly genes?: Partial<GenePathSpec>;
   /** nn-compression: hidden widths (default [300, 100]) and 'weight' | 'neuron' structure. */
   readonly layers?: readonly number[];
   readonly structure?: 'weight' | 'neuron';
@@ -59,7 +64,7 @@ export interface JobSpec {
   /** Suite the job belongs to (`solve` for ad-hoc solves); part of the key. */
   readonly suite?: string | null;
   /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
-  readonly path?: { readonly id: string; readonly index: number; readonly length?: number; readonly ratios?: readonly number[] };
+  readonly path?: { readonly id: string; readonly index: number };
   /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
@@ -99,8 +104,9 @@ export function loadDataset(spec: ProblemSpec): Dataset {
   return ds;
 }
 
-/** Builds the problem instance of a spec. */
+/** Builds the problem instance of a spec (a gene-selection spec is a λ path: see `executeJob`). */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
+  if (spec.family === GENE_FAMILY) throw new Error(`internal: a ${GENE_FAMILY} job is a λ path, run it with executeJob`);
   const fam = findFamily(spec.family);
   if (isTensorFamily(fam)) return fam.build(spec);
   const ds = loadDataset(spec);
@@ -165,6 +171,7 @@ export function medianTrace(traces: readonly (readonly TracePoint[])[]): TracePo
  * they become `error` / `skipped` rows. Throws UserError only for invalid specs.
  */
 export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promise<JobResult> {
+  if (job.problem.family === GENE_FAMILY) return runGenePath(job);
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
@@ -222,11 +229,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     const { runProtocol } = await import('../solvers/tensor/run-protocol.ts');
     protocol = await runProtocol(problem, outcome, params, { tau, seed: job.seed, finetuneEpochs: job.problem.finetuneEpochs ?? 0 });
   }
-  // a plan's path member (cold run at one λ of the grid): the link the report's Paths page reads
-  const pathInfo = job.path?.ratios
-    ? { path: { id: job.path.id, index: job.path.index, length: job.path.length ?? job.path.ratios.length, ratios: job.path.ratios, mode: 'cold', cumulativeSeconds: null }, coef: sparseCoef(outcome.x) }
-    : {};
-  const extras = { ...(outcome.extras ?? {}), ...(protocol ?? {}), ...pathInfo };
+  const extras = { ...(outcome.extras ?? {}), ...supportAt(problem, outcome.x), ...(protocol ?? {}) };
   const run: NewRun = {
     ...baseRow(job, solver.name, label, params, problem, tau),
     status: outcome.status,
@@ -251,6 +254,13 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     extras: runExtras(problem, extras),
   };
   return { run, trace: trace.map(traceRow), repetitions, x: outcome.x, outcome, problem };
+}
+
+/** Support size of the final iterate at each τ of NNZ_TAUS (`nnz@1e-4`: …); nothing without a final iterate. */
+function supportAt(problem: AnyProblem, x: Float64Array | null): Record<string, number> {
+  if (x === null) return {};
+  const support = (t: number): number => ('support' in problem && typeof problem.support === 'function' ? problem.support(x, t) : (problem as Problem).penalty.support(x, t));
+  return Object.fromEntries(NNZ_TAUS.map((t) => [nnzKey(t), support(t)]));
 }
 
 /** A trace point as a row (the store sets run_id). */
@@ -308,7 +318,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     solver_label: label,
     params: JSON.stringify(params),
     seed: job.seed,
-    engine: problem ? problem.engine : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
+    engine: problem ? problem.engine : job.problem.family === GENE_FAMILY ? (LINEAR_METHODS.includes(solver) ? 'float64' : 'tfjs') : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
     backend: problem && problem.engine === 'tfjs' ? problem.backend : null,
     tol: job.tol,
     max_iter: job.maxIter,

@@ -51,6 +51,12 @@ export interface RunOptions {
   readonly blowup?: number;
   /** Called with each trace point as it is recorded (the pool streams them to the main thread). */
   readonly onTrace?: (point: TracePoint) => void;
+  /**
+   * Evaluate the iterate on the stop-check schedule too (default true). False: only at trace
+   * points and at the end, for runs whose tolerance cannot be met (a float32 network's KKT) and
+   * whose evaluations would cost as much as the steps (the gene protocol's λ path).
+   */
+  readonly stopChecks?: boolean;
   /** Asked at every callback: true stops the run there as `timeout` (the pool's cooperative stop). */
   readonly shouldStop?: () => boolean;
 }
@@ -161,7 +167,7 @@ export async function runSolver(
       solverMs = own * 1000;
     } else if (!ownClock) solverMs += performance.now() - resumeAt;
     k++;
-    return { onGrid: k >= nextTrace, check: isCheckPoint(k) || k >= opts.maxIter };
+    return { onGrid: k >= nextTrace, check: ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter };
   };
   /** The stopping rule on an evaluated iterate. */
   const judge = (c: Certificate, onGrid: boolean): void => {

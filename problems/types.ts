@@ -291,6 +291,18 @@ export interface SolverStop {
   readonly stopped: string;
 }
 
+/**
+ * Thresholds τ at which every run records its final support size |{i : |x_i| > τ}| (run extras
+ * `nnz@1e-4`, …), besides the run's own τ: iterates without exact zeros (spred, float32) need
+ * several, and the report shows them all.
+ */
+export const NNZ_TAUS: readonly number[] = [1e-4, 1e-6, 1e-8];
+
+/** Key of the support size at τ in a run's extras: `nnz@1e-4`. */
+export function nnzKey(tau: number): string {
+  return `nnz@${tau.toExponential(0)}`;
+}
+
 /** One sampled point of a convergence curve, evaluated with the clock stopped. */
 export interface TracePoint {
   /** Iteration (epoch) count, 0 = the starting point. */

@@ -12,10 +12,43 @@
 import { describeAdapter, type AdapterInfo } from '../problems/tensor/names.ts';
 import { sql } from 'kysely';
 import { openReadOnly, type ReadStore, type RunRow } from '../harness/store/index.ts';
-import type { Status } from '../problems/types.ts';
+import { NNZ_TAUS, nnzKey, type Status } from '../problems/types.ts';
 
-/** Statuses whose curves are complete (the solver ended normally). */
+/** Statuses whose curves are complete (the solver ended normally: converged, used its budget, or stopped on its own). */
 export const COMPLETE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
+
+/** Human names of the problem families (figure titles). */
+const FAMILY_TITLES: Readonly<Record<string, string>> = {
+  lasso: 'Lasso',
+  'group-lasso': 'Group lasso',
+  logistic: 'Sparse logistic regression',
+  multinomial: 'Sparse multinomial regression',
+  'multinomial-group': 'Group-sparse multinomial regression',
+  mlp: 'Sparse MLP',
+};
+
+/** "Lasso" for lasso; other names as they are. */
+export function familyTitle(family: string): string {
+  return FAMILY_TITLES[family] ?? family;
+}
+
+/** A dataset as titles show it: a file path by its file name (no "lasso//path/…"), other names as they are. */
+export function datasetLabel(dataset: string): string {
+  if (!dataset.includes('/') && !dataset.includes('\\')) return dataset;
+  const parts = dataset.split(/[\\/]+/).filter((p) => p !== '');
+  return parts[parts.length - 1] ?? dataset;
+}
+
+/** What `test_metric` is: the accuracy of the final iterate on the held-out test split (NN families). */
+export const TEST_METRIC_NAME = 'test accuracy';
+
+/**
+ * A max_iter run that ended well short of its budget stopped on its own (a line search that
+ * failed, a homotopy that ended): the report names it so instead of "max_iter".
+ */
+export function stoppedEarly(r: { status: string; iterations: number | null; maxIter: number }): boolean {
+  return r.status === 'max_iter' && r.iterations !== null && r.iterations < r.maxIter;
+}
 
 /** A run as the report sees it. */
 export interface ReportRun {
@@ -44,6 +77,10 @@ export interface ReportRun {
   readonly iterations: number | null;
   readonly testMetric: number | null;
   readonly tau: number;
+  /** Final support size at each τ of NNZ_TAUS (null where not recorded), in that order. */
+  readonly nnzAt: (number | null)[];
+  /** Iteration budget of the run. */
+  readonly maxIter: number;
   readonly engine: string;
   readonly backend: string | null;
   /** The device behind the backend: the WebGPU adapter (from the run's extras), labelled; null if none. */
@@ -111,6 +148,14 @@ export interface ReportData {
   /** Solver labels in first-seen order. */
   readonly labels: string[];
   readonly datasets: string[];
+  /** Suites in the database (null: runs recorded without one), the one drawn by default first. */
+  readonly suites: (string | null)[];
+  /** The suite these families and instances show (undefined: every run, whatever its suite). */
+  readonly suite?: string | null;
+  /** Store rows behind `runs`, in the same order (for {@link forSuite}). */
+  readonly rows: readonly RunRow[];
+  /** Reference optima by instance hash. */
+  readonly refByHash: RefMap;
 }
 
 function parseVersions(text: string): Record<string, string> {
@@ -227,6 +272,8 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
       iterations: r.iterations,
       testMetric: r.test_metric,
       tau: r.tau,
+      nnzAt: nnzAtOf(r.extras),
+      maxIter: r.max_iter,
       engine: r.engine,
       backend: r.backend,
       device: deviceOf(r.extras),
@@ -241,6 +288,20 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
     };
   });
 
+  return assemble(store.path, rows, runs, refByHash);
+}
+
+/** The report's view of one suite's runs (`suite` null: runs recorded without a suite). */
+export function forSuite(data: ReportData, suite: string | null): ReportData {
+  const keep = data.rows.map((r) => r.suite === suite);
+  const out = assemble(data.dbPath, data.rows.filter((_, i) => keep[i]), data.runs.filter((_, i) => keep[i]), data.refByHash);
+  return { ...out, suites: data.suites, suite };
+}
+
+type RefMap = ReadonlyMap<string, { objective: number; certified: number }>;
+
+/** Groups runs (and their rows, in the same order) into instances and families. */
+function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly ReportRun[], refByHash: RefMap): ReportData {
   const byInstance = new Map<string, { rows: RunRow[]; runs: ReportRun[] }>();
   rows.forEach((r, i) => {
     const key = instanceKey(r);
@@ -255,7 +316,8 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
     const kinds = g.runs.map((r) => r.referenceKind).filter((k) => k !== null);
     const refRow = first.instance_hash !== null ? refByHash.get(first.instance_hash) : undefined;
     const withRef = g.rows.find((r) => r.reference_objective !== null);
-    // Newest current run per (suite, label, seed): later start wins, then the larger id.
+    // Newest current run per (suite, label, seed): later start wins, then the larger id; a run
+    // superseded by `bench --force` (runs.current = 0) is history.
     const newest = new Map<string, ReportRun>();
     for (const r of g.runs) {
       if (!r.current) continue;
@@ -294,7 +356,33 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
   }
   const labels = [...new Set(runs.map((r) => r.label))];
   const datasets = [...new Set(runs.map((r) => r.dataset))].sort(cmp);
-  return { dbPath: store.path, runs, families, instances, labels, datasets };
+  return { dbPath, runs: [...runs], families, instances, labels, datasets, suites: suitesOf(rows), rows, refByHash };
+}
+
+/** Suites of the rows: 'default' first if present, else the suite of the newest run that has one; then by name (null last). */
+function suitesOf(rows: readonly RunRow[]): (string | null)[] {
+  const names = [...new Set(rows.map((r) => r.suite))];
+  // Ad-hoc runs (no suite, or `solve`) are shown by default only when there is nothing else.
+  const planned = rows.filter((r) => r.suite !== null && r.suite !== 'solve');
+  const newest = (planned.length ? planned : rows).reduce((n, r) => (n === null || r.started_at > n.started_at || (r.started_at === n.started_at && r.id > n.id) ? r : n), null as RunRow | null);
+  const first = names.includes('default') ? 'default' : (newest?.suite ?? null);
+  const rest = names.filter((n) => n !== first).sort((a, b) => (a === null ? 1 : b === null ? -1 : cmp(a, b)));
+  return names.length === 0 ? [] : [first, ...rest];
+}
+
+/** Support sizes at NNZ_TAUS from a run's extras JSON. */
+function nnzAtOf(extras: string | null): (number | null)[] {
+  let o: Record<string, unknown> = {};
+  try {
+    const v = extras === null ? null : (JSON.parse(extras) as unknown);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) o = v as Record<string, unknown>;
+  } catch {
+    /* no extras */
+  }
+  return NNZ_TAUS.map((t) => {
+    const n = o[nnzKey(t)];
+    return typeof n === 'number' ? n : null;
+  });
 }
 
 function cmp(a: string, b: string): number {

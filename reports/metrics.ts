@@ -2,14 +2,19 @@
  * The numbers behind the report: seed aggregation of convergence curves, time-to-tolerance,
  * Dolan–Moré performance profiles and compact rounding. Pure functions over plain arrays.
  *
- * - Median band over seeds: on a common grid X (the union of the seeds' abscissae, thinned to at
+ * - Median curve over seeds: on a common grid X (the union of the seeds' abscissae, thinned to at
  *   most `maxPoints`), each seed's curve y_s(x) is interpolated linearly in x (in log y for
  *   positive log-scale metrics) and held at its last value after it ends (a finished run keeps
- *   its final accuracy); med(x), lo(x), hi(x) are the median, min and max over the seeds that have
- *   started by x.
+ *   its final accuracy, so the median never jumps when one seed stops); med(x) is the median over
+ *   the seeds that have started by x, and the curve ends at the median of the seeds' last
+ *   abscissae (where the median run ended). The band [lo(x), hi(x)] is the 20–80% quantile range
+ *   (as benchopt draws it; linear interpolation between order statistics, in log y for log
+ *   metrics), given only where at least {@link BAND_MIN_SEEDS} seeds contribute (lo = hi = med
+ *   elsewhere, i.e. no band).
  * - Time to tolerance of a run: T = t_j of the first trace point j with metric_j ≤ tol (∞ if none).
  * - Performance profile (Dolan & Moré 2002): for instances P and solvers S with times T_{p,s},
- *   r_{p,s} = T_{p,s} / min_{s'} T_{p,s'}, and ρ_s(τ) = |{p : r_{p,s} ≤ τ}| / |P|.
+ *   r_{p,s} = T_{p,s} / min_{s'} T_{p,s'}, and ρ_s(τ) = |{p ∈ P_s : r_{p,s} ≤ τ}| / |P_s|, where
+ *   P_s are the instances solver s applies to (a planned skip is left out, not counted unsolved).
  */
 
 /** Smallest value drawn on a log axis: relative quantities below it are plotted at it. */
@@ -42,6 +47,26 @@ export interface BandPoint {
   readonly med: number;
   readonly lo: number;
   readonly hi: number;
+}
+
+/** Fewest seeds for which a spread band is drawn. */
+export const BAND_MIN_SEEDS = 3;
+
+/** Quantiles of the spread band. */
+export const BAND_QUANTILES = [0.2, 0.8] as const;
+
+/**
+ * q-quantile of a non-empty sorted array: linear interpolation between order statistics at rank
+ * h = (n − 1)·q (Hyndman–Fan type 7, numpy's default); in log space when `log` (positive values).
+ */
+export function quantileSorted(v: readonly number[], q: number, log: boolean): number {
+  const h = (v.length - 1) * q;
+  const i = Math.floor(h);
+  const a = v[i] as number;
+  const b = v[Math.min(i + 1, v.length - 1)] as number;
+  const w = h - i;
+  if (w === 0 || a === b) return a;
+  return log ? Math.exp((1 - w) * Math.log(a) + w * Math.log(b)) : (1 - w) * a + w * b;
 }
 
 /** Median of a non-empty sorted array (mean of the two middle values when even; geometric mean when `log`). */
@@ -95,8 +120,9 @@ export function thin(sorted: readonly number[], max: number): number[] {
 }
 
 /**
- * Median and min–max band over seeds (see the module comment). With one series the points are
- * returned as they are (lo = hi = med). `grid` overrides the default grid. Series must hold finite values (positive ones when `log`).
+ * Median curve and 20–80% band over seeds (see the module comment). With one series the points
+ * are returned as they are (lo = hi = med). `grid` overrides the default grid (it is still cut
+ * at the median end). Series must hold finite values (positive ones when `log`).
  */
 export function aggregateSeeds(series: readonly Series[], log: boolean, maxPoints = 60, grid?: readonly number[]): BandPoint[] {
   const used = series.filter((s) => s.x.length > 0);
@@ -105,7 +131,8 @@ export function aggregateSeeds(series: readonly Series[], log: boolean, maxPoint
     const s = used[0] as Series;
     return s.x.map((x, i) => ({ x, med: s.y[i] as number, lo: s.y[i] as number, hi: s.y[i] as number }));
   }
-  const xs = grid ?? thin([...new Set(used.flatMap((s) => s.x))].sort((a, b) => a - b), maxPoints);
+  const end = median(used.map((s) => s.x[s.x.length - 1] as number));
+  const xs = (grid ?? thin([...new Set(used.flatMap((s) => s.x))].sort((a, b) => a - b), maxPoints)).filter((x) => x <= end);
   const out: BandPoint[] = [];
   const vals: number[] = [];
   for (const x of xs) {
@@ -116,7 +143,9 @@ export function aggregateSeeds(series: readonly Series[], log: boolean, maxPoint
     }
     if (vals.length === 0) continue;
     vals.sort((a, b) => a - b);
-    out.push({ x, med: medianSorted(vals, log), lo: vals[0] as number, hi: vals[vals.length - 1] as number });
+    const med = medianSorted(vals, log);
+    const band = vals.length >= BAND_MIN_SEEDS;
+    out.push({ x, med, lo: band ? quantileSorted(vals, BAND_QUANTILES[0], log) : med, hi: band ? quantileSorted(vals, BAND_QUANTILES[1], log) : med });
   }
   return out;
 }
@@ -137,12 +166,12 @@ export interface ProfileStep {
 }
 
 /**
- * Dolan–Moré profiles. `times[p][s]` is solver s's time on instance p (∞ = not solved, also for
- * solvers that did not run on p). Returns, per solver, the steps of ρ_s (τ ≥ 1), ending at
- * `tauMax` (default: 2× the largest finite ratio, at least 10), and that τ_max.
+ * Dolan–Moré profiles. `times[p][s]` is solver s's time on instance p (∞ = not solved; null =
+ * not applicable: left out of solver s's denominator). Returns, per solver, the steps of ρ_s
+ * (τ ≥ 1), ending at `tauMax` (default: 2× the largest finite ratio, at least 10), and that τ_max.
  */
-export function performanceProfiles(times: readonly (readonly number[])[], solverCount: number, tauMax?: number): { profiles: ProfileStep[][]; tauMax: number } {
-  const P = times.length;
+export function performanceProfiles(times: readonly (readonly (number | null)[])[], solverCount: number, tauMax?: number): { profiles: ProfileStep[][]; tauMax: number } {
+  const applies = Array.from({ length: solverCount }, (_, s) => times.filter((row) => row[s] !== null && row[s] !== undefined).length);
   const ratios: number[][] = Array.from({ length: solverCount }, () => []);
   let largest = 1;
   for (const row of times) {
@@ -158,7 +187,8 @@ export function performanceProfiles(times: readonly (readonly number[])[], solve
     }
   }
   const end = tauMax ?? Math.max(10, 2 * largest);
-  const profiles = ratios.map((rs) => {
+  const profiles = ratios.map((rs, s) => {
+    const P = applies[s] as number;
     rs.sort((a, b) => a - b);
     const steps: ProfileStep[] = [];
     let i = 0;

@@ -3,7 +3,9 @@
  *
  * Time to tolerance of a (instance, solver label) pair: the median over its seeds of each run's
  * T = solver time of the first trace point with criterion ≤ tol (∞ for a run that never got
- * there, and for a label that was skipped or failed on that instance). The criterion is the
+ * there, and for a label that failed on that instance). A label whose runs on an instance were all
+ * skipped (the solver does not apply there) or that never ran there is left out of that
+ * instance: blank in the tables, and outside its performance profile's denominator. The criterion is the
  * relative suboptimality (F − F*)/|F*| when the instance has a reference F*, else the relative
  * duality gap, else the KKT violation (noted per instance).
  */
@@ -36,8 +38,8 @@ export function runTimeToTol(run: ReportRun, criterion: Criterion, tol: number):
 export interface TimeTable {
   readonly tol: number;
   readonly label: string;
-  /** Per built instance, per solver label: median time (∞: not reached), or null (never ran there). */
-  readonly rows: { instance: ReportInstance; criterion: Criterion; times: (number | null)[]; reached: number[]; seeds: number[] }[];
+  /** Per built instance, per solver label: median time (∞: not reached), or null (not applicable: skipped, or never ran there). */
+  readonly rows: { instance: ReportInstance; criterion: Criterion; times: (number | null)[]; reached: number[]; seeds: number[]; skipped: boolean[] }[];
 }
 
 export interface Ranking {
@@ -52,7 +54,8 @@ export interface Ranking {
 /** Time-to-tolerance tables and performance profiles ('all' instances, and per family). */
 export function computeRanking(data: ReportData, tolerances: readonly number[] = TOLERANCES): Ranking {
   const labels = data.labels;
-  const instances = data.instances.filter((i) => i.built);
+  // (a gene-selection run is a λ path, drawn on its own page: reports/genes.ts)
+  const instances = data.instances.filter((i) => i.built && i.family !== 'gene-selection');
   const tables: TimeTable[] = tolerances.map((tol) => ({
     tol,
     label: tolLabel(tol),
@@ -61,8 +64,11 @@ export function computeRanking(data: ReportData, tolerances: readonly number[] =
       const times: (number | null)[] = [];
       const reached: number[] = [];
       const seeds: number[] = [];
+      const skipped: boolean[] = [];
       for (const label of labels) {
-        const runs = inst.runs.filter((r) => r.label === label && r.status !== 'skipped');
+        const all = inst.runs.filter((r) => r.label === label);
+        const runs = all.filter((r) => r.status !== 'skipped');
+        skipped.push(all.length > 0 && runs.length === 0);
         if (runs.length === 0) {
           times.push(null);
           reached.push(0);
@@ -74,17 +80,17 @@ export function computeRanking(data: ReportData, tolerances: readonly number[] =
         reached.push(ts.filter(Number.isFinite).length);
         seeds.push(ts.length);
       }
-      return { instance: inst, criterion, times, reached, seeds };
+      return { instance: inst, criterion, times, reached, seeds, skipped };
     }),
   }));
   const groups = ['all', ...data.families.filter((f) => f.instances.some((i) => i.built)).map((f) => f.name)];
   // One τ_max for every curve, so the axis stays put when the radio buttons change.
-  const grid: { group: string; table: TimeTable; times: number[][] }[] = [];
+  const grid: { group: string; table: TimeTable; times: (number | null)[][] }[] = [];
   let largest = 10;
   for (const table of tables) {
     for (const group of groups) {
       const rows = table.rows.filter((r) => group === 'all' || r.instance.family === group);
-      const times = rows.map((r) => r.times.map((t) => t ?? Infinity));
+      const times = rows.map((r) => r.times);
       grid.push({ group, table, times });
       largest = Math.max(largest, performanceProfiles(times, labels.length).tauMax);
     }

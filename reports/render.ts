@@ -19,13 +19,16 @@ import { performance } from 'node:perf_hooks';
 import Handlebars from 'handlebars';
 
 import { STATUSES, type Status } from '../problems/types.ts';
-import { COMPLETE, readReportData, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { NNZ_TAUS } from '../problems/types.ts';
+import { COMPLETE, datasetLabel, forSuite, readReportData, stoppedEarly, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
 import { pathsPage } from './paths.ts';
 import { openReadOnly } from '../harness/store/index.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
-import { convergenceSpec, historySpec, profileSpec, type ChartPayload } from './specs.ts';
+import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
+import { solverColor } from './style.ts';
 import { compressionContext } from './compression-page.ts';
 import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
+import { genePageContext, readGeneRuns, type GeneRun } from './genes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -123,7 +126,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template; genes: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -137,6 +140,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
     compression: hb.compile(read('compression'), opts),
+    genes: hb.compile(read('genes'), opts),
   };
   return templates;
 }
@@ -155,13 +159,39 @@ export interface Page {
   readonly content: string;
 }
 
+/** How the pages of one view link to the shared assets and to the other suites' views. */
+export interface PageView {
+  /** Relative path of the assets folder ('assets/' or '../assets/'). */
+  readonly assets: string;
+  /** The suite selector: one entry per suite, `href` relative to this view's pages. */
+  readonly suites: readonly { name: string; href: string; current: boolean }[];
+}
+
+/** A suite's name on the page (runs recorded without one are "ad hoc"). */
+export function suiteLabel(suite: string | null): string {
+  return suite ?? 'ad hoc (no suite)';
+}
+
+/** Status as the tables show it: planned skips are "not applicable"; a max_iter run far short of its budget "stopped". */
+function statusText(r: ReportRun): string {
+  if (r.status === 'skipped') return 'not applicable';
+  if (stoppedEarly(r)) return 'stopped';
+  return r.status;
+}
+
 const criterionName: Record<Criterion, string> = { subopt: 'rel. subopt', gap: 'rel. gap', kkt: 'KKT' };
 
 /**
  * Builds every page of the report from loaded data (no I/O besides reading the templates and
  * the vega builds). `generatedAt` is printed in the footer.
  */
-export function buildPages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = []): Page[] {
+export function buildPages(
+  data: ReportData,
+  generatedAt = new Date().toISOString(),
+  view: PageView = { assets: 'assets/', suites: [] },
+  compression: readonly CompressionPoint[] = [],
+  geneRuns: readonly GeneRun[] = [],
+): Page[] {
   const tpl = loadTemplates();
   const ver = version();
   const families = data.families.map((f, i) => {
@@ -173,13 +203,16 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   const anchorOf = new Map<string, string>();
   data.families.forEach((f) => f.instances.forEach((inst, j) => anchorOf.set(inst.key, `i${j + 1}`)));
   const hrefOf = (inst: ReportInstance): string => `${fileOf.get(inst.family) ?? 'index.html'}#${anchorOf.get(inst.key) ?? ''}`;
-  const instName = (inst: ReportInstance): string => `${inst.family} / ${inst.dataset}, λ = ${ratio(inst)}·λmax`;
+  const instName = (inst: ReportInstance): string => `${inst.family}: ${datasetLabel(inst.dataset)}, λ = ${ratio(inst)}·λmax`;
   const common = (current: { isIndex?: boolean; isRanking?: boolean; isHistory?: boolean; family?: string }, title: string, hasCharts: boolean) => ({
     title,
     version: ver,
     generatedAt,
     dbPath: data.dbPath,
     hasCharts,
+    assets: view.assets,
+    suites: view.suites,
+    suiteName: data.suite === undefined ? null : suiteLabel(data.suite),
     ...current,
     nav: {
       families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })),
@@ -216,7 +249,7 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   const labelsInfo = data.labels.map((label) => {
     const runs = data.runs.filter((r) => r.label === label);
     const first = runs[0] as ReportRun;
-    return { label, solver: first.solver, params: first.params, runs: runs.length, counts: statusCounts(runs) };
+    return { label, color: solverColor(label), solver: first.solver, params: first.params, runs: runs.length, counts: statusCounts(runs) };
   });
   pages.push({
     file: 'index.html',
@@ -232,13 +265,14 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
         machines: new Set(data.runs.map((r) => r.machine)).size,
       },
       statuses: STATUSES,
-      statusTotals: STATUSES.map((s) => ({ status: s, count: data.runs.filter((r) => r.status === s).length })),
+      statusTotals: STATUSES.map((s) => ({ status: s, label: s === 'skipped' ? 'not applicable' : s, count: data.runs.filter((r) => r.status === s).length })),
       families: families.map(({ family, file }) => ({
         name: family.name,
         file,
         instances: family.instances.length,
         runs: allRuns(family).length,
-        notOk: family.runs.filter((r) => !COMPLETE.includes(r.status)).length,
+        notOk: family.runs.filter((r) => !COMPLETE.includes(r.status) && r.status !== 'skipped').length,
+        notApplicable: family.runs.filter((r) => r.status === 'skipped').length,
       })),
       statusTable: families.map(({ family, file }) => ({ name: family.name, file, counts: statusCounts(allRuns(family)), total: allRuns(family).length })),
       instances: data.instances.map((inst) => ({
@@ -265,6 +299,11 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   // ----- family pages -----
   let chartNo = 0;
   for (const { family, file } of families) {
+    if (family.name === 'gene-selection' && geneRuns.length > 0) {
+      // a λ path per run: its own page (reports/genes.ts), not convergence curves
+      pages.push({ file, content: tpl.genes({ ...common({ family: family.name }, family.name, true), ...genePageContext(geneRuns, scriptJson) }) });
+      continue;
+    }
     const instances = family.instances.map((inst) => {
       const hasTrace = inst.runs.some((r) => r.trace.k.length > 0);
       const chartId = hasTrace ? `chart-${++chartNo}` : null;
@@ -284,25 +323,41 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
         chartId,
         chartJson: payload ? scriptJson(payload) : '',
         hasTest: inst.runs.some((r) => r.testMetric !== null),
+        nnzTaus: NNZ_TAUS.map((t) => sci(t)),
+        testMetricName: TEST_METRIC_NAME,
         runs: runs.map((r) => ({
           label: r.label,
+          color: solverColor(r.label),
           seed: r.seed,
           status: r.status,
+          statusText: statusText(r),
           reason: r.reason ?? '',
           objective: full(r.objective),
           relSubopt: sci(r.relSubopt),
           gap: sci(r.gap),
           kkt: sci(r.kkt),
+          tau: r.tau === 0 ? '0' : sci(r.tau),
           nnz: int(r.nnz),
+          nnzAt: r.nnzAt.map(int),
           seconds: secs(r.seconds),
-          iterations: int(r.iterations),
+          iterations: r.iterations === null ? DASH : `${r.iterations} / ${r.maxIter}`,
           testMetric: r.testMetric === null ? DASH : r.testMetric.toFixed(4),
         })),
       };
     });
+    const notApplicable = family.instances.flatMap((inst) =>
+      inst.runs
+        .filter((r) => r.status === 'skipped')
+        .map((r) => ({ anchor: anchorOf.get(inst.key), dataset: inst.dataset, ratio: ratio(inst), label: r.label, seed: r.seed, reason: r.reason ?? '(no reason recorded)' })),
+    );
+    const stopped = family.instances.flatMap((inst) =>
+      inst.runs
+        .filter((r) => stoppedEarly(r) || r.status === 'stalled')
+        .map((r) => ({ anchor: anchorOf.get(inst.key), dataset: inst.dataset, ratio: ratio(inst), label: r.label, seed: r.seed, iterations: `${int(r.iterations)} / ${r.maxIter}`, reason: r.reason ?? '(no reason recorded)' })),
+    );
     const notFinished = family.instances.flatMap((inst) =>
       inst.runs
-        .filter((r) => !COMPLETE.includes(r.status))
+        .filter((r) => !COMPLETE.includes(r.status) && r.status !== 'skipped')
         .map((r) => ({
           anchor: anchorOf.get(inst.key),
           dataset: inst.dataset,
@@ -328,6 +383,8 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
         },
         instances,
         notFinished,
+        notApplicable,
+        stopped,
       }),
     });
   }
@@ -341,6 +398,18 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
       ...common({ isRanking: true }, 'Ranking', true),
       instanceCount: ranking.tables[0]?.rows.length ?? 0,
       profileJson: scriptJson(profileSpec(ranking.profiles, ranking.tolLabels, ranking.groups, ranking.labels, ranking.tauMax)),
+      barsJson: scriptJson(
+        timeToTolSpec(
+          ranking.tables.flatMap((t) =>
+            t.rows.flatMap((row) =>
+              row.times.flatMap((x, j) => (x !== null && Number.isFinite(x) ? [{ tol: t.label, instance: instName(row.instance), solver: ranking.labels[j] as string, seconds: x }] : [])),
+            ),
+          ),
+          ranking.tolLabels,
+          (ranking.tables[0]?.rows ?? []).map((r) => instName(r.instance)),
+          ranking.labels,
+        ),
+      ),
       labels: ranking.labels,
       tables: ranking.tables.map((t) => ({
         label: t.label,
@@ -353,7 +422,8 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
             href: hrefOf(row.instance),
             criterion: criterionName[row.criterion],
             cells: row.times.map((x, s) => ({
-              text: x === null ? '' : Number.isFinite(x) ? secs(x) : DASH,
+              text: x === null ? (row.skipped[s] ? 'n/a' : '') : Number.isFinite(x) ? secs(x) : DASH,
+              na: x === null && row.skipped[s] === true,
               best: x !== null && x === best,
               partial: x !== null && (row.reached[s] ?? 0) < (row.seeds[s] ?? 0) && (row.reached[s] ?? 0) > 0 ? `${row.reached[s]}/${row.seeds[s]}` : '',
             })),
@@ -398,6 +468,35 @@ export function buildPages(data: ReportData, generatedAt = new Date().toISOStrin
   return pages;
 }
 
+/** Folder of a suite's pages: the first suite (drawn by default) at the top, the others in suite-<name>/. */
+function suiteFolder(suites: readonly (string | null)[], suite: string | null): string {
+  if (suite === suites[0]) return '';
+  const i = suites.indexOf(suite);
+  return `suite-${suite === null ? 'ad-hoc' : slug(suite)}${suites.slice(1, i).some((o) => o !== null && slug(o) === slug(suite ?? '')) ? `-${i}` : ''}/`;
+}
+
+/**
+ * Every page of the report: with one suite (or none), one set of pages over every run; with
+ * several, one set per suite, the default one (the `default` suite, else that of the newest run)
+ * with the compression page,
+ * at the top and each other in suite-<name>/, linked by a suite selector. Runs of one suite never
+ * replace another's current runs.
+ */
+export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = [], geneRuns: readonly GeneRun[] = []): Page[] {
+  if (data.suites.length <= 1) return buildPages(data, generatedAt, undefined, compression, geneRuns);
+  const folders = data.suites.map((s) => suiteFolder(data.suites, s));
+  return data.suites.flatMap((suite, i) => {
+    const here = folders[i] as string;
+    const up = here === '' ? '' : '../';
+    const view: PageView = {
+      assets: `${up}assets/`,
+      suites: data.suites.map((other, j) => ({ name: suiteLabel(other), href: `${up}${folders[j] as string}index.html`, current: i === j })),
+    };
+    // The compression page (its runs are read apart, across suites) sits with the default view.
+    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : [], i === 0 ? geneRuns : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
+  });
+}
+
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
   /** results.db path. */
@@ -420,7 +519,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = buildPages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)));
+  const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
   // regularization paths (solve --path): their own page, linked from the overview
   const ro = await openReadOnly(opts.db);
   let paths: string | null;
@@ -441,6 +540,7 @@ export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const written: string[] = [];
   for (const p of pages) {
     const path = join(opts.out, p.file);
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, p.content);
     bytes += Buffer.byteLength(p.content);
     written.push(path);

@@ -10,6 +10,7 @@
 import type { ReportInstance, ReportRun } from './data.ts';
 import { COMPLETE } from './data.ts';
 import { aggregateSeeds, LOG_FLOOR, round, thin, type BandPoint, type Series } from './metrics.ts';
+import { CHART_CONFIG, COUNT_AXIS, LOG_AXIS, solverScale, toggledAxis, XLOG_PARAM, type AxisScale, type XScaleToggle } from './style.ts';
 
 /** A dataset in packed form. Columns listed in `dicts` hold indices into their dictionary. */
 export interface Packed {
@@ -22,6 +23,8 @@ export interface Packed {
 export interface ChartPayload {
   readonly spec: Record<string, unknown>;
   readonly data: Readonly<Record<string, Packed>>;
+  /** A log/linear toggle of the x axis (time or iterations), drawn by assets/report.js. */
+  readonly xscale?: XScaleToggle;
 }
 
 /** Expands packed data to row objects (the same code runs in the page, in assets/report.js). */
@@ -82,34 +85,7 @@ class PackBuilder {
   }
 }
 
-/** Shared look: paper-like typography and light grids. */
-export const CHART_CONFIG = {
-  font: 'Helvetica Neue, Helvetica, Arial, sans-serif',
-  view: { stroke: '#888', strokeWidth: 0.6 },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', domainColor: '#555', tickColor: '#555', labelColor: '#222', titleColor: '#222' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 260, symbolStrokeWidth: 2 },
-  title: { fontSize: 13, fontWeight: 'normal', anchor: 'start' },
-  range: { category: { scheme: 'tableau10' } },
-  line: { strokeWidth: 1.8 },
-} as const;
-
-/** Superscript digits of an integer, as a Vega expression over the expression `e`. */
-function superscriptExpr(e: string): string {
-  const map: [string, string][] = [['-', '⁻'], ['0', '⁰'], ['1', '¹'], ['2', '²'], ['3', '³'], ['4', '⁴'], ['5', '⁵'], ['6', '⁶'], ['7', '⁷'], ['8', '⁸'], ['9', '⁹']];
-  let out = `format(${e}, 'd')`;
-  for (const [from, to] of map) out = `replace(${out}, regexp('${from}', 'g'), '${to}')`;
-  return out;
-}
-
-/**
- * Axis of a log scale: ticks at powers of ten labelled 10ⁿ; the intermediate ticks vega adds
- * when the range spans few decades are labelled only at 2·10ⁿ and 5·10ⁿ.
- */
-export const LOG_AXIS = {
-  tickCount: 6,
-  labelExpr: `abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 ? (round(log(datum.value) / LN10) == 0 ? '1' : '10' + ${superscriptExpr('round(log(datum.value) / LN10)')}) : test(regexp('^[25]'), format(datum.value, '.0e')) ? format(datum.value, '~g') : ''`,
-  labelFontSize: 11,
-} as const;
+export { CHART_CONFIG, LOG_AXIS } from './style.ts';
 
 /** The y metrics of a convergence chart. */
 export type CurveMetric = 'subopt' | 'gap' | 'kkt';
@@ -162,7 +138,7 @@ const CURVE_METRICS = ['subopt', 'gap', 'kkt', 'nnz'] as const;
  * Data of an instance's convergence chart, one row per (solver label, curve point) with every
  * metric (subopt, gap, kkt, nnz) as columns:
  * - a label with one complete run (converged / max_iter): its trace points (`ax` = 'both': k and t);
- * - a label with several: the median over seeds with min–max band (columns `*Lo`, `*Hi`),
+ * - a label with several: the median over seeds with a 20–80% band (columns `*Lo`, `*Hi`; only with ≥ 3 seeds),
  *   computed separately against time (`ax` = 'time') and against iterations (`ax` = 'iterations');
  * - runs that ended in timeout / diverged / error: their own points (`st` = status, `r` = run id).
  */
@@ -226,19 +202,26 @@ export interface ConvergenceOptions {
   readonly width?: number;
   readonly height?: number;
   readonly title?: string;
+  /** Scale of the time / iteration axis (default log). */
+  readonly xscale?: AxisScale;
+  /** A static paper figure: its config, the legend below the plot, the whole figure fitted to `width`. */
+  readonly figure?: { readonly config: Record<string, unknown> };
   /** Short axis titles (static figures: vega in Node over-estimates text widths). */
   readonly shortTitles?: boolean;
 }
 
 /**
  * Convergence chart of one instance: left, the chosen metric (log scale) against time or
- * iterations, median over seeds with a min–max band, partial runs dashed; right, support size.
- * Clicking a legend entry isolates a solver (shift-click adds more).
+ * iterations (log by default, with a log/linear toggle in the report), median over seeds with a
+ * 20–80% band, partial runs dashed; right, support size. Each solver has its {@link solverColor}.
+ * Clicking a legend entry isolates a solver (shift-click adds more). On a log x axis the points at
+ * x = 0 (the starting point) are left out.
  */
 export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions): ChartPayload {
   const metrics = availableMetrics(inst);
   const metric = opts.metric && metrics.includes(opts.metric) ? opts.metric : (metrics[0] ?? 'kkt');
   const xaxis = opts.xaxis ?? 'time';
+  const xscale = opts.xscale ?? 'log';
   const width = opts.width ?? 430;
   const height = opts.height ?? 250;
   const data = convergenceData(inst);
@@ -252,6 +235,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     opts.interactive && metrics.length > 1
       ? { name: 'metric', value: metric, bind: { input: 'radio', options: metrics, labels: metrics.map((m) => METRIC_LABEL[m]), name: 'y axis ' } }
       : { name: 'metric', value: metric },
+    { name: XLOG_PARAM, value: xscale === 'log' },
   ];
   const titles = Object.fromEntries(
     (['subopt', 'gap', 'kkt'] as const).map((m) => [m, opts.shortTitles ? { subopt: '(F − F*)/|F*| (log)', gap: 'rel. duality gap (log)', kkt: 'KKT violation (log)' }[m] : metricTitle(m, inst.referenceKind)]),
@@ -262,10 +246,10 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     field: 's',
     type: 'nominal',
     title: 'solver',
-    scale: { domain: labels },
-    legend: { title: opts.interactive ? 'solver (click to isolate)' : 'solver', symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 260 },
+    scale: solverScale(labels),
+    legend: { title: opts.interactive ? 'solver (click to isolate)' : 'solver', symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 260, ...(opts.figure ? { orient: 'bottom', columns: width < 500 ? 2 : 4 } : {}) },
   };
-  const x = { field: 'x', type: 'quantitative', title: { signal: xTitle }, axis: { labelExpr: "xaxis == 'time' ? format(datum.value, '~g') : format(datum.value, '~s')" } };
+  const x = { field: 'x', type: 'quantitative', title: { signal: xTitle }, scale: { type: xscale }, axis: toggledAxis() };
   const fade = opts.interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {};
   const dash = {
     strokeDash: {
@@ -284,6 +268,9 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     axis: LOG_AXIS,
   });
 
+  // The band layer only where some label has a band (≥ 3 seeds): an empty layer makes vega warn "Infinite extent".
+  const loCols = (['subopt', 'gap', 'kkt'] as const).map((m) => data.cols.indexOf(`${m}Lo`));
+  const hasBand = data.rows.some((row) => loCols.some((j) => j >= 0 && row[j] !== null && row[j] !== undefined));
   const convLayers: Record<string, unknown>[] = [
     {
       transform: [{ filter: "datum.st == 'complete' && isValid(datum.lo)" }],
@@ -297,6 +284,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
       encoding: { x, y: logY({ signal: yTitle }), color, ...fade, tooltip: [{ field: 's', title: 'solver' }, { field: 'x', title: 'x', format: '.4~g' }, { field: 'y', title: 'median', format: '.3e' }] },
     },
   ];
+  if (!hasBand) convLayers.shift();
   if (partialStatuses.length > 0) {
     convLayers.push({
       transform: [{ filter: "datum.st != 'complete'" }],
@@ -321,7 +309,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
       mark: { type: 'line', interpolate: 'step-after' },
       encoding: {
         x,
-        y: { field: 'nnz', type: 'quantitative', title: 'support size (nnz)', axis: { format: '~s' } },
+        y: { field: 'nnz', type: 'quantitative', title: 'support size (nnz)', axis: COUNT_AXIS },
         color,
         detail: { field: 'r', type: 'nominal' },
         ...(partialStatuses.length > 0 ? dash : {}),
@@ -333,6 +321,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
   const base = [
     { filter: "datum.ax == 'both' || datum.ax == xaxis" },
     { calculate: "xaxis == 'time' ? datum.t : datum.k", as: 'x' },
+    { filter: `!${XLOG_PARAM} || datum.x > 0` },
   ];
   const spec: Record<string, unknown> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -342,9 +331,10 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     ...(opts.nnzPanel === false
       ? { ...conv, transform: [...base, ...conv.transform] }
       : { transform: base, hconcat: [conv, nnz], resolve: { scale: { color: 'shared', strokeDash: 'shared' } } }),
-    config: CHART_CONFIG,
+    ...(opts.figure ? { autosize: { type: 'fit', contains: 'padding' } } : {}),
+    config: opts.figure ? opts.figure.config : CHART_CONFIG,
   };
-  return { spec, data: { curves: data } };
+  return { spec, data: { curves: data }, ...(opts.interactive ? { xscale: { field: 'x', initial: xscale, label: 'x scale ' } } : {}) };
 }
 
 /** Dolan–Moré profiles as data: one step curve per (group, tolerance, solver). */
@@ -378,7 +368,7 @@ export function profileSpec(rows: readonly ProfileRow[], tols: readonly string[]
     encoding: {
       x: { field: 'tau', type: 'quantitative', title: 'τ: time ratio to the fastest solver (log)', scale: { type: 'log', domain: [1, round(tauMax)] }, axis: { format: '~g' } },
       y: { field: 'rho', type: 'quantitative', title: 'fraction of instances solved within τ', scale: { domain: [0, 1] } },
-      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5 } },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: solverScale(labels), legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5 } },
       ...(interactive ? { opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 } } : {}),
       tooltip: [{ field: 's', title: 'solver' }, { field: 'tau', title: 'τ', format: '.3~g' }, { field: 'rho', title: 'ρ', format: '.2f' }],
     },
@@ -412,7 +402,7 @@ export function historySpec(points: readonly HistoryPoint[], commits: readonly s
     encoding: {
       x: { field: 'c', type: 'ordinal', title: 'git commit (oldest first)', sort: commits, axis: { labelAngle: 0 } },
       y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' }, axis: LOG_AXIS },
-      color: { field: 's', type: 'nominal', title: 'solver', scale: { domain: labels } },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: solverScale(labels) },
       detail: { field: 'i', type: 'nominal' },
       opacity: { condition: { param: 'pick', value: 1 }, value: 0.12 },
       tooltip: [{ field: 'i', title: 'instance' }, { field: 's', title: 'solver' }, { field: 'c', title: 'commit' }, { field: 'y', title: 'accuracy', format: '.3e' }],
@@ -420,4 +410,51 @@ export function historySpec(points: readonly HistoryPoint[], commits: readonly s
     config: CHART_CONFIG,
   };
   return { spec, data: { history: pb.build() } };
+}
+
+/** One bar of the time-to-tolerance chart: median solver time over seeds of a (tolerance, instance, solver). */
+export interface TimeToTolRow {
+  readonly tol: string;
+  readonly instance: string;
+  readonly solver: string;
+  readonly seconds: number;
+}
+
+/**
+ * Bar chart of the median time to tolerance per solver on one instance (instance and tolerance
+ * chosen by the reader), log time axis by default (log/linear toggle), solvers that never reached
+ * the tolerance or do not apply have no bar. Each solver has its {@link solverColor}.
+ */
+export function timeToTolSpec(rows: readonly TimeToTolRow[], tols: readonly string[], instances: readonly string[], labels: readonly string[], interactive = true): ChartPayload {
+  const pb = new PackBuilder(['tol', 'i', 's', 'x'], ['tol', 'i', 's']);
+  for (const r of rows) pb.add({ tol: r.tol, i: r.instance, s: r.solver, x: r.seconds });
+  const defaultTol = tols.includes('1e-6') ? '1e-6' : (tols[0] ?? '1e-6');
+  const params: Record<string, unknown>[] = [
+    interactive ? { name: 'bartol', value: defaultTol, bind: { input: 'radio', options: tols, name: 'tolerance ' } } : { name: 'bartol', value: defaultTol },
+    interactive && instances.length > 1 ? { name: 'inst', value: instances[0], bind: { input: 'select', options: instances, name: 'instance ' } } : { name: 'inst', value: instances[0] ?? '' },
+    { name: XLOG_PARAM, value: true },
+  ];
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    params,
+    data: { name: 'ttt' },
+    width: 460,
+    height: { step: 16 },
+    transform: [
+      { filter: `datum.tol == bartol && datum.i == inst && (!${XLOG_PARAM} || datum.x > 0)` },
+      // Bars start at 0 on a linear axis and at a third of the shortest time on a log one.
+      { joinaggregate: [{ op: 'min', field: 'x', as: 'xmin' }] },
+      { calculate: `${XLOG_PARAM} ? datum.xmin / 3 : 0`, as: 'x0' },
+    ],
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 's', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 220 } },
+      x: { field: 'x', type: 'quantitative', title: 'median solver time to tolerance (s)', scale: { type: 'log' }, axis: toggledAxis() },
+      x2: { field: 'x0' },
+      color: { field: 's', type: 'nominal', title: 'solver', scale: solverScale(labels), legend: null },
+      tooltip: [{ field: 's', title: 'solver' }, { field: 'x', title: 'seconds', format: '.3~g' }],
+    },
+    config: CHART_CONFIG,
+  };
+  return { spec, data: { ttt: pb.build() }, ...(interactive ? { xscale: { field: 'x', initial: 'log' as const, label: 'time axis ' } } : {}) };
 }

@@ -79,7 +79,7 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.match(html, /Per-layer density/);
   t.match(html, /href="compression.html"/, 'linked from the navigation');
   t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /href="compression.html"/);
-  const fig = await renderFigures({ db, out: join(dir, 'figures') });
-  const svg = fig.files.find((f) => f.endsWith('compression-accuracy-1.svg'));
+  const fig = await renderFigures({ db, out: join(dir, 'figures'), pdf: false });
+  const svg = fig.files.find((f) => /compression-accuracy-[^/]+-2col\.svg$/.test(f));
   t.ok(svg && existsSync(svg) && readFileSync(svg, 'utf8').startsWith('<svg'), 'the same chart as an SVG figure');
 });

@@ -12,15 +12,15 @@
  * positions index with index % N === I − 1 of that (filtered) order, so the N shards partition
  * the plan whatever machine expands it; `instances` then lists only the ones the shard touches.
  */
-import { createHash } from 'node:crypto';
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
-import { PROBLEMS, mlpFamily, nnCompressionFamily, type LambdaSpec } from '../../problems/zoo.ts';
-import { geometricRatios } from '../path.ts';
+import { PROBLEMS, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
 import { findSolver } from '../../solvers/index.ts';
 import { jobKey, type JobSpec, type ProblemSpec } from '../job.ts';
 import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
+import { GENE_FAMILY } from '../genes/path.ts';
+import { GENE_PATH_DEFAULTS } from '../genes/types.ts';
 import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
@@ -36,8 +36,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
-  /** Member of the block's regularization path: the grid and this λ's index. */
-  readonly path?: { readonly ratios: readonly number[]; readonly index: number };
+  /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
+  readonly methods?: readonly string[];
 }
 
 export interface PlannedJob {
@@ -95,6 +95,9 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
+  // a gene-selection job runs the linear baseline (Float64) or a network (tfjs) by its solver;
+  // the real check happens on the built problem (runGenePath)
+  if (family === GENE_FAMILY) return new Set<Capability>(['smooth-gradient', 'sample-mean', 'tensor-engine', 'design-matrix', 'convex', 'float64-engine', 'prox', 'lipschitz']);
   const f = PROBLEMS.find((x) => x.name === family);
   return new Set(f ? f.capabilities : []);
 }
@@ -118,14 +121,29 @@ function lambdaTitle(spec: ProblemSpec): string {
 
 function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
-  const grid = block.path ? geometricRatios(block.path.K, block.path.minRatio) : [];
-  const lambdas: { lambda: LambdaSpec; path?: { ratios: readonly number[]; index: number } }[] = [
-    ...block.lambdaRatios.map((ratio) => ({ lambda: { kind: 'ratio' as const, ratio } })),
-    ...block.lambdas.map((value) => ({ lambda: { kind: 'absolute' as const, value } })),
-    ...grid.map((ratio, index) => ({ lambda: { kind: 'ratio' as const, ratio }, path: { ratios: grid, index } })),
+  if (block.family === GENE_FAMILY) {
+    // one instance per dataset: the λ path (its smallest λ stands in the spec's λ field)
+    const genes = { ...GENE_PATH_DEFAULTS, ...(block.path ?? {}) };
+    block.datasets.forEach((dataset, d) => {
+      const spec: ProblemSpec = { family: GENE_FAMILY, dataset, lambda: { kind: 'ratio', ratio: genes.minRatio }, genes, backend: block.backend ?? 'wasm' };
+      out.push({
+        id: JSON.stringify(spec),
+        spec,
+        title: `${GENE_FAMILY}/${dataset} path ${genes.count}×λ ${genes.heads}`,
+        convex: false,
+        where: `problems[${index}].datasets[${d}]`,
+        maxIterCap: block.maxIter ?? null,
+        ...(block.methods ? { methods: block.methods } : {}),
+      });
+    });
+    return out;
+  }
+  const lambdas = [
+    ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
+    ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
   ];
   block.datasets.forEach((dataset, d) => {
-    for (const { lambda, path } of lambdas) {
+    for (const lambda of lambdas) {
       const spec: ProblemSpec = {
         family: block.family,
         dataset,
@@ -152,7 +170,6 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         convex: familyCaps(block.family).has('convex'),
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
-        ...(path ? { path } : {}),
       });
     }
   });
@@ -195,6 +212,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   for (const inst of instances) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
+      if (inst.methods && !inst.methods.includes(s.block.name)) continue;
       if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
@@ -210,7 +228,6 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           ...(s.block.tau !== undefined ? { tau: s.block.tau } : {}),
           suite: config.name,
           repeat: s.block.repeat ?? config.repeat,
-          ...(inst.path ? { path: planPath(inst, s.label, seed) } : {}),
         };
         const title = `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;
@@ -224,12 +241,4 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   const used = new Set(jobs.map((j) => j.instanceId));
   const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)) };
   return opts.shard ? shardPlan(plan, opts.shard) : plan;
-}
-
-/** A plan's path member: the path id (the instance without its λ, the solver instance, seed and grid) and its index. */
-function planPath(inst: PlannedInstance, label: string, seed: number): NonNullable<JobSpec['path']> {
-  const { lambda: _lambda, ...rest } = inst.spec;
-  const ratios = inst.path?.ratios ?? [];
-  const id = createHash('sha256').update(JSON.stringify([rest, label, seed, ratios])).digest('hex').slice(0, 16);
-  return { id, index: inst.path?.index ?? 0, length: ratios.length, ratios };
 }

@@ -20,6 +20,7 @@ import type { Status } from '../../problems/types.ts';
 import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
 import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
+import { GENE_FAMILY, loadGeneDataset } from '../genes/path.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRepetition, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
@@ -111,6 +112,10 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
   const out = new Map<string, InstanceInfo>();
   for (const inst of plan.instances) {
     try {
+      if (inst.spec.family === GENE_FAMILY) {
+        loadGeneDataset(inst.spec.dataset);
+        continue;
+      }
       const fam = findFamily(inst.spec.family);
       if (isTensorFamily(fam)) {
         fam.checkData(inst.spec);
@@ -283,7 +288,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[], reps: readonly NewRepetition[] = []): void => {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
-    if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
+    // (a gene-selection run's objective is one λ of a path: no best-seen reference for it)
+    if (run.engine === 'tfjs' && run.instance_hash && run.family !== GENE_FAMILY) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
     // the plan's key (computed once in this process) is the row's, whatever a worker computed
     const row: NewRun = { ...run, job_key: job.key };

@@ -14,6 +14,7 @@ import { errorMessage } from '../runner.ts';
 import { findSolver } from '../../solvers/index.ts';
 import type { TracePoint } from '../../problems/types.ts';
 import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
+import { GENE_FAMILY, runGenePath } from '../genes/path.ts';
 
 /** Runs one pool task. Solver failures come back as rows; only invalid specs throw. */
 export async function runJob(task: WorkerTask): Promise<WorkerResult> {
@@ -35,6 +36,15 @@ function shouldHang(solver: string): boolean {
 
 async function runTask(task: RunTask): Promise<WorkerResult> {
   const job = task.job;
+  if (job.problem.family === GENE_FAMILY) {
+    // a λ path: its row is posted once the split is built, then one trace point per λ
+    const r = await runGenePath(
+      job,
+      (point) => post(task, { type: 'trace', point }),
+      (run) => post(task, { type: 'started', run }),
+    );
+    return { kind: 'run', run: r.run, trace: r.trace, repetitions: r.repetitions };
+  }
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();

@@ -12,6 +12,12 @@ interface OutFlags {
   quiet?: boolean;
 }
 
+interface FigureFlags extends OutFlags {
+  only?: string;
+  suite?: string;
+  pdf?: boolean;
+}
+
 function checkFlag(value: string, flag: string): void {
   if (value.trim() === '') throw new UserError(`${flag} must not be empty; pass a path`);
 }
@@ -39,17 +45,28 @@ export function registerReport(program: Command): void {
 
   program
     .command('figures')
-    .description('write static SVG paper figures from results.db')
+    .description('write paper figures (SVG and PDF at one- and two-column width, with a JSON sidecar each) from results.db')
     .option('--db <file>', 'results database', 'results.db')
     .option('--out <dir>', 'output folder', 'figures')
+    .option('--only <name>', 'only figures whose name starts with this (e.g. convergence, convergence-lasso-diabetes, l1-landscape)')
+    .option('--suite <name>', "draw this suite's runs (default: the report's default suite)")
+    .option('--no-pdf', 'write SVG only (PDF needs Chromium)')
     .option('--quiet', 'print nothing on success')
-    .action(async (flags: OutFlags) => {
+    .action(async (flags: FigureFlags) => {
       checkFlag(flags.db, '--db');
       checkFlag(flags.out, '--out');
+      if (flags.only !== undefined) checkFlag(flags.only, '--only');
+      if (flags.suite !== undefined) checkFlag(flags.suite, '--suite');
       const { renderFigures } = await import('../../reports/figures.ts');
-      const res = await renderFigures({ db: flags.db, out: flags.out });
+      const res = await renderFigures({
+        db: flags.db,
+        out: flags.out,
+        pdf: flags.pdf !== false,
+        ...(flags.only !== undefined ? { only: flags.only } : {}),
+        ...(flags.suite !== undefined ? { suite: flags.suite } : {}),
+      });
       if (!flags.quiet) {
-        process.stdout.write(`wrote ${res.files.length} figures to ${flags.out} in ${res.seconds.toFixed(2)} s\n`);
+        process.stdout.write(`wrote ${res.files.length} files${res.suite !== null ? ` (suite ${res.suite})` : ''} to ${flags.out} in ${res.seconds.toFixed(2)} s\n`);
         for (const f of res.files) process.stdout.write(`  ${f}\n`);
       }
     });

@@ -1,6 +1,7 @@
 /**
  * The datasets l1bench knows, in one explicit list, and the resolver from a CLI spec:
  *   - a builtin name:                 `diabetes`, `breast-cancer`, `wine`, `digits`
+ *   - a microarray task:              `all-bt`, `all-bcrabl`, `all-mol`, `bladderbatch` (genes.ts)
  *   - a simulated spec:               `sim-lasso:n=100,p=200,k=10,rho=0.5,snr=10,seed=0`
  *                                     (also sim-logistic, sim-multinomial, sim-group, sim-cs;
  *                                     omitted keys take the defaults listed by `l1bench list`)
@@ -12,10 +13,12 @@ import { UserError } from '../errors.ts';
 import type { Dataset } from '../dataset.ts';
 import { BUILTINS, BUILTIN_NAMES, loadBuiltin } from './builtin.ts';
 import { loadCsv } from './csv.ts';
+import { GENE_TASKS, GENE_TASK_NAMES, loadGeneTask } from './genes.ts';
 import { TASKS, type Task } from './labels.ts';
 import { loadLibsvm } from './libsvm.ts';
 import {
   simulateCompressiveSensing,
+  simulateGenes,
   simulateGroupLasso,
   simulateLasso,
   simulateLogistic,
@@ -28,6 +31,7 @@ export { TASKS, codeLabels } from './labels.ts';
 export { loadCsv } from './csv.ts';
 export { loadLibsvm } from './libsvm.ts';
 export { loadBuiltin, BUILTINS } from './builtin.ts';
+export { loadGeneTask, loadGeneSource, GENE_TASKS, GENE_TASK_NAMES } from './genes.ts';
 export { standardize } from './standardize.ts';
 export { hashDataset } from './hash.ts';
 export {
@@ -36,13 +40,16 @@ export {
   simulateMultinomial,
   simulateGroupLasso,
   simulateCompressiveSensing,
+  simulateGenes,
 } from './simulate.ts';
 
 /** One parameter of a simulated spec. */
 export interface SpecParam {
-  readonly type: 'integer' | 'number' | 'boolean';
-  readonly default: number | boolean;
+  readonly type: 'integer' | 'number' | 'boolean' | 'choice';
+  readonly default: number | boolean | string;
   readonly doc: string;
+  /** Allowed values of a 'choice'. */
+  readonly choices?: readonly string[];
 }
 
 export interface DatasetEntry {
@@ -55,11 +62,12 @@ export interface DatasetEntry {
   readonly params?: Readonly<Record<string, SpecParam>>;
 }
 
-type SimArgs = Record<string, number | boolean>;
+type SimArgs = Record<string, number | boolean | string>;
 
 const int = (d: number, doc: string): SpecParam => ({ type: 'integer', default: d, doc });
 const num = (d: number, doc: string): SpecParam => ({ type: 'number', default: d, doc });
 const bool = (d: boolean, doc: string): SpecParam => ({ type: 'boolean', default: d, doc });
+const choice = (d: string, choices: readonly string[], doc: string): SpecParam => ({ type: 'choice', default: d, choices, doc });
 
 interface SimGenerator extends DatasetEntry {
   readonly kind: 'simulated';
@@ -170,11 +178,39 @@ const SIMULATED: readonly SimGenerator[] = [
         seed: N(a, 'seed'),
       }),
   },
+  {
+    name: 'sim-genes',
+    description: 'gene selection, n ≪ p: correlated blocks, k informative genes; labels ±1, logistic in the genes (linear) or through thresholds and interactions (nonlinear)',
+    tasks: ['binary'],
+    kind: 'simulated',
+    params: {
+      n: int(200, 'samples'),
+      p: int(2000, 'genes'),
+      k: int(10, 'informative genes'),
+      rho: num(0.5, 'correlation within a block'),
+      mode: choice('nonlinear', ['linear', 'nonlinear'], 'linear: η = Xβ; nonlinear: thresholds and interactions (half the genes invisible to a linear model)'),
+      block: int(10, 'genes per correlated block'),
+      scale: num(1, 'label sharpness s: y = +1 w.p. σ(s(η − mean η)) (inf: noiseless)'),
+      seed: int(0, 'random seed'),
+    },
+    make: (a) =>
+      simulateGenes({
+        n: N(a, 'n'),
+        p: N(a, 'p'),
+        k: N(a, 'k'),
+        rho: N(a, 'rho'),
+        mode: a['mode'] as 'linear' | 'nonlinear',
+        block: N(a, 'block'),
+        scale: N(a, 'scale'),
+        seed: N(a, 'seed'),
+      }),
+  },
 ];
 
 /** Every named dataset: the builtins, then the simulators. */
 export const DATASETS: readonly DatasetEntry[] = [
   ...BUILTINS.map((b): DatasetEntry => ({ name: b.name, description: b.description, tasks: [b.task], kind: 'builtin' })),
+  ...GENE_TASKS.map((g): DatasetEntry => ({ name: g.name, description: g.description, tasks: [g.task], kind: 'builtin' })),
   ...SIMULATED.map(({ name, description, tasks, kind, params }): DatasetEntry => ({ name, description, tasks, kind, params })),
 ];
 
@@ -200,6 +236,10 @@ function load(spec: string, opts: ResolveOptions): Dataset {
   if (BUILTIN_NAMES.includes(spec)) {
     checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
     return loadBuiltin(spec, {});
+  }
+  if (GENE_TASK_NAMES.includes(spec)) {
+    checkTask(DATASETS.find((d) => d.name === spec) as DatasetEntry, opts.task);
+    return loadGeneTask(spec);
   }
   const colon = spec.indexOf(':');
   const head = colon >= 0 ? spec.slice(0, colon) : spec;
@@ -228,7 +268,7 @@ function load(spec: string, opts: ResolveOptions): Dataset {
     throw new UserError(`${spec}: file not found; check the path`);
   }
   throw new UserError(
-    `unknown dataset '${spec}': not a builtin (${BUILTIN_NAMES.join(', ')}), a generator ` +
+    `unknown dataset '${spec}': not a builtin (${[...BUILTIN_NAMES, ...GENE_TASK_NAMES].join(', ')}), a generator ` +
       `(${SIMULATED.map((g) => g.name).join(', ')}) or an existing file`,
   );
 }
@@ -263,7 +303,11 @@ function parseSimArgs(gen: SimGenerator, text: string): SimArgs {
   return args;
 }
 
-function parseValue(gen: string, key: string, raw: string, param: SpecParam, valid: string): number | boolean {
+function parseValue(gen: string, key: string, raw: string, param: SpecParam, valid: string): number | boolean | string {
+  if (param.type === 'choice') {
+    if ((param.choices ?? []).includes(raw)) return raw;
+    throw new UserError(`${gen}: ${key}='${raw}' must be one of ${(param.choices ?? []).join(', ')}; ${valid}`);
+  }
   if (param.type === 'boolean') {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
