@@ -3,6 +3,7 @@
  * data (they cross to pool workers as messages); `buildProblem` and `executeJob` turn them into
  * a run. Both `l1bench solve` and the benchmark pool go through here.
  */
+import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
@@ -64,6 +65,8 @@ export interface JobSpec {
   readonly tau?: number;
   /** Suite the job belongs to (`solve` for ad-hoc solves); part of the key. */
   readonly suite?: string | null;
+  /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
+  readonly path?: { readonly id: string; readonly index: number };
   /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
@@ -83,7 +86,9 @@ export const WARMUP_TIMEOUT_SHARE = 0.1;
 
 /** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
-  return contentJobKey(job);
+  const key = contentJobKey(job);
+  // a path member (warm-started from the previous λ) is a different run from a cold one at the same λ
+  return job.path ? createHash('sha256').update(JSON.stringify([key, job.path])).digest('hex').slice(0, 32) : key;
 }
 
 const datasetCache = new Map<string, Dataset>();
@@ -143,6 +148,8 @@ export interface ExecuteOptions {
   readonly onTrace?: (p: TracePoint) => void;
   /** A problem already built for this job's spec (saves rebuilding). */
   readonly problem?: AnyProblem;
+  /** Warm start x₀ (paths). */
+  readonly x0?: Float64Array;
   /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
   readonly shouldStop?: () => boolean;
   /** Run the solver once, untimed, for WARMUP_ITERATIONS iterations before the timed runs (default false). */
@@ -190,7 +197,16 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   }
   const ref = opts.reference ?? null;
   const t0 = performance.now();
-  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null, ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}) };
+  const runOpts = {
+    tol: job.tol,
+    maxIter: job.maxIter,
+    timeoutSeconds: job.timeoutSeconds ?? 0,
+    tau,
+    seed: job.seed,
+    reference: ref ? ref.objective : null,
+    ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
+    ...(opts.x0 ? { x0: opts.x0 } : {}),
+  };
   if (opts.warmup) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
     const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
@@ -352,4 +368,22 @@ export function failedRow(
 ): JobResult {
   const run: NewRun = { ...baseRow(job, solver, label, params, problem, tau), status, reason, started_at: startedAt, ended_at: new Date().toISOString() };
   return { run, trace: [], repetitions: [], x: null, outcome: null, problem };
+}
+
+/** Largest number of coefficients stored per path point (extras.coef). */
+export const COEF_LIMIT = 2000;
+
+/** The nonzeros of a path solution, {idx, val}, at most COEF_LIMIT of them (the report's coefficient plot). */
+export function sparseCoef(x: Float64Array | null): { idx: number[]; val: number[] } | null {
+  if (!x) return null;
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < x.length && idx.length < COEF_LIMIT; i++) {
+    const v = x[i] as number;
+    if (v !== 0) {
+      idx.push(i);
+      val.push(v);
+    }
+  }
+  return { idx, val };
 }

@@ -83,6 +83,6 @@ export function missingCapabilities(solver: Solver, problem: AnyProblem): Capabi
 /** The skip reason for a capability mismatch, naming what is missing. */
 export function skipReason(solver: Solver, problem: AnyProblem): string | null {
   const missing = missingCapabilities(solver, problem);
-  if (missing.length === 0) return null;
+  if (missing.length === 0) return solver.unavailable ? solver.unavailable(problem) : null;
   return `${solver.name} requires ${missing.join(', ')}, which problem '${problem.family}' does not provide`;
 }

@@ -10,7 +10,8 @@
  *
  * Stopping (checked deterministically in k: every iteration up to k = 200, then every
  * ⌈k/200⌉ iterations, so iteration counts do not depend on machine speed):
- * - `converged`: relative duality gap ≤ tol (convex problems with a dual), else KKT ≤ tol;
+ * - `converged`: |relative duality gap| ≤ tol (convex problems with a dual; the gap is recorded
+ *                signed, a negative one is round-off), else KKT ≤ tol;
  * - `diverged`:  a non-finite iterate or objective, or F(x) > blowup·max(|F(x₀)|, 1);
  * - `max_iter`:  k reaches maxIter;
  * - `stalled`:   the solver returned on its own (end of a LARS path, a line search that cannot
@@ -18,7 +19,10 @@
  *                solver's own (`run` returned `{ stopped }`) or names the final gap / KKT;
  * - `timeout`:   wall-clock seconds since the start exceed `timeoutSeconds` (cooperative here;
  *                the worker pool also terminates a stuck worker pre-emptively);
- * - `error`:     the solver threw; the partial curve is kept.
+ * - `error`:     the solver threw; the partial curve is kept (a `SolverTimeout` thrown by an
+ *                external command killed at the budget is recorded as `timeout`).
+ * An iterate that carries its own clock (`IterateView.time`, external solvers timed inside their
+ * process) is recorded at that time instead of the harness's.
  * Trace points are kept on a geometric grid in k (every k ≤ 5, then k ≥ ratio·previous) plus the
  * last point, so a curve has O(log k) points.
  */
@@ -26,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import type { AnyProblem, AsyncCallback, AsyncIterateView, Callback, IterateView, Params, Solver, Status, TracePoint } from '../problems/types.ts';
 import { Certifier, relative, type Certificate } from '../problems/certificate.ts';
 import { allFinite } from '../problems/linalg.ts';
+import { SolverTimeout } from '../problems/errors.ts';
 
 export interface RunOptions {
   /** Tolerance on the relative duality gap (or on the KKT violation when there is no gap). */
@@ -109,6 +114,8 @@ export async function runSolver(
   let lastX: Float64Array | null = null;
   let lastExtras: Readonly<Record<string, number>> | null = null;
   let f0: number | null = null;
+  // true once the solver reports its own clock (IterateView.time)
+  let ownClock = false;
   let solverStop: string | null = null;
 
   const certified = (x: Float64Array, c: Certificate | null): Certificate => {
@@ -150,11 +157,15 @@ export async function runSolver(
   };
 
   const converged = (c: Certificate): boolean =>
-    c.relGap !== null ? c.relGap <= opts.tol : c.kkt <= opts.tol;
+    // a negative relative gap is round-off (or a wrong dual): only |gap| ≤ tol certifies
+    c.relGap !== null ? Math.abs(c.relGap) <= opts.tol : c.kkt <= opts.tol;
 
-  /** Entering a callback: stop the clock; whether iterate k is a trace point or a stop check. */
-  const enter = (): { onGrid: boolean; check: boolean } => {
-    solverMs += performance.now() - resumeAt;
+  /** Entering a callback: stop the clock (or take the solver's own, IterateView.time); whether iterate k is a trace point or a stop check. */
+  const enter = (own?: number): { onGrid: boolean; check: boolean } => {
+    if (own !== undefined && Number.isFinite(own)) {
+      ownClock = true;
+      solverMs = own * 1000;
+    } else if (!ownClock) solverMs += performance.now() - resumeAt;
     k++;
     return { onGrid: k >= nextTrace, check: ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter };
   };
@@ -200,7 +211,7 @@ export async function runSolver(
   };
 
   const callback: Callback = (view) => {
-    const { onGrid, check } = enter();
+    const { onGrid, check } = enter(view.time ? view.time() : undefined);
     lastView = { sync: view };
     if (onGrid || check) judge(evaluate(view), onGrid);
     if (budget()) evaluate(view);
@@ -216,12 +227,18 @@ export async function runSolver(
 
   resumeAt = performance.now();
   try {
-    const end = await solver.run(problem, params, callback, { seed: opts.seed, maxIter: opts.maxIter, asyncCallback, ...(opts.x0 ? { x0: opts.x0 } : {}) });
-    if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
+    const end = await solver.run(problem, params, callback, {
+      seed: opts.seed,
+      maxIter: opts.maxIter,
+      asyncCallback,
+      ...(opts.x0 ? { x0: opts.x0 } : {}),
+      ...(timeoutMs < Infinity ? { timeoutSeconds: timeoutMs / 1000 } : {}),
+    });
+    if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
     if (end && typeof end.stopped === 'string') solverStop = end.stopped;
   } catch (e) {
-    if (k >= 0 && status === null) solverMs += performance.now() - resumeAt;
-    status = 'error';
+    if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
+    status = e instanceof SolverTimeout ? 'timeout' : 'error';
     reason = errorMessage(e);
   }
 

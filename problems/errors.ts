@@ -14,3 +14,11 @@ export class UserError extends Error {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError;
 }
+
+/**
+ * Thrown by a solver that ran past the run's wall-clock budget and had to be stopped from the
+ * outside (an external command that was killed): the harness records `timeout`, not `error`.
+ */
+export class SolverTimeout extends Error {
+  override readonly name = 'SolverTimeout';
+}

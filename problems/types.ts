@@ -166,6 +166,12 @@ export interface IterateView {
   x(): Float64Array;
   /** Extra metrics for this trace point (spred: factor imbalance max|u² − w²|). */
   extras?(): Readonly<Record<string, number>>;
+  /**
+   * The solver's own clock, in seconds since its start, for solvers the harness cannot time from
+   * the outside (external commands: the child's fit time, measured inside it). When present, the
+   * harness records it instead of its own clock.
+   */
+  time?(): number;
 }
 
 /** Called once per iteration; returns false to stop. */
@@ -191,6 +197,11 @@ export interface RunContext {
   readonly x0?: Float64Array;
   /** The harness's iteration budget (solvers that size buffers by it may read it). */
   readonly maxIter: number;
+  /**
+   * The wall-clock budget in seconds (absent: none). In-process solvers ignore it (the harness
+   * stops them at a callback); an external command is killed when it runs past it.
+   */
+  readonly timeoutSeconds?: number;
   /**
    * The harness's callback for device iterates (set by the runner): tensor solvers report
    * through it (problems/tensor/read.ts `asyncCallbackOf`), so the iterate is read with the
@@ -250,6 +261,12 @@ export interface Solver {
    * outside callbacks, is counted.
    */
   run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): void | SolverStop | Promise<void | SolverStop>;
+  /**
+   * Why the solver cannot run this problem here, beyond `requires`: a missing interpreter or
+   * library (with the install hint), or a model an external solver does not fit; null when it
+   * can. Checked before a run; a reason makes the run `skipped`. Absent: always available.
+   */
+  unavailable?(problem: AnyProblem): string | null;
 }
 
 /**

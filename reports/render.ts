@@ -21,6 +21,8 @@ import Handlebars from 'handlebars';
 import { STATUSES, type Status } from '../problems/types.ts';
 import { NNZ_TAUS } from '../problems/types.ts';
 import { COMPLETE, datasetLabel, forSuite, readReportData, stoppedEarly, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { pathsPage } from './paths.ts';
+import { openReadOnly } from '../harness/store/index.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
 import { solverColor } from './style.ts';
@@ -518,6 +520,18 @@ export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
   const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
+  // regularization paths (solve --path): their own page, linked from the overview
+  const ro = await openReadOnly(opts.db);
+  let paths: string | null;
+  try {
+    paths = pathsPage(await ro.runs({}), new Date().toISOString());
+  } finally {
+    await ro.close();
+  }
+  if (paths !== null) {
+    pages.forEach((p, i) => (pages[i] = { ...p, content: p.content.replace('<a href="ranking.html"', '<a href="paths.html">Paths</a>\n    <a href="ranking.html"') }));
+    pages.push({ file: 'paths.html', content: paths });
+  }
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

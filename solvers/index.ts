@@ -15,8 +15,11 @@ import { proxSgd } from './prox-sgd.ts';
 import { proxAdam } from './prox-adam.ts';
 import { gmp } from './gmp.ts';
 import { UserError } from '../problems/errors.ts';
+// The peers (scikit-learn, glmnet) run as external commands through harness/external/ (the one
+// place this folder reaches into harness/: the registry lists every solver).
+import { PEERS } from '../harness/external/peers/index.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp, ...PEERS];
 
 export function findSolver(name: string): Solver {
   const s = SOLVERS.find((x) => x.name === name);
