@@ -16,7 +16,7 @@ t.test('builtins by name, with task check and standardization', async (t) => {
   t.equal(s.notes['standardized'], true);
   t.throws(() => resolveDataset('diabetes', { task: 'binary' }), {
     name: 'UserError',
-    message: /^dataset 'diabetes' has regression targets, not binary; for binary use one of: breast-cancer, sim-logistic$/,
+    message: /^dataset 'diabetes' has regression targets, not binary; for binary use one of: breast-cancer, all-bt, all-bcrabl, bladderbatch, sim-logistic, sim-genes$/,
   });
   t.throws(() => resolveDataset('wine', { task: 'regression' }), { name: 'UserError', message: /'wine' has multiclass targets/ });
 });
@@ -88,13 +88,13 @@ t.test('files by extension; unknown specs', async (t) => {
   t.throws(() => resolveDataset(join(dir, 'missing.csv'), { task: 'regression' }), { message: /missing\.csv: file not found/ });
   t.throws(() => resolveDataset('iris', { task: 'multiclass' }), {
     name: 'UserError',
-    message: /^unknown dataset 'iris': not a builtin \(diabetes, breast-cancer, wine, digits\), a generator \(sim-lasso, .*\) or an existing file$/,
+    message: /^unknown dataset 'iris': not a builtin \(diabetes, breast-cancer, wine, digits, all-bt, all-bcrabl, all-mol, bladderbatch\), a generator \(sim-lasso, .*\) or an existing file$/,
   });
 });
 
 t.test('registry and listing', async (t) => {
   const names = DATASETS.map((d) => d.name);
-  t.same(names, ['diabetes', 'breast-cancer', 'wine', 'digits', 'sim-lasso', 'sim-logistic', 'sim-multinomial', 'sim-group', 'sim-cs']);
+  t.same(names, ['diabetes', 'breast-cancer', 'wine', 'digits', 'all-bt', 'all-bcrabl', 'all-mol', 'bladderbatch', 'sim-lasso', 'sim-logistic', 'sim-multinomial', 'sim-group', 'sim-cs', 'sim-genes']);
   t.same(new Set(names).size, names.length, 'unique names');
   const text = describeDatasets();
   for (const n of names) t.match(text, n);
