@@ -41,6 +41,27 @@ function oneLine(text: string, write: (s: string) => void): void {
   write(`l1bench: ${text.trim().split(/\s*\n\s*/).join(' ')} (add --help for usage)\n`);
 }
 
+/** What a path given by the user is wrong with, per errno code (file-system errors are the user's to fix). */
+const FS_CODES: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder, not a file',
+  EEXIST: 'already exists and is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'disk full',
+  ENAMETOOLONG: 'the name is too long',
+  ENOENT: 'no such file or folder',
+};
+
+/** A one-line message for a Node file-system error on a path (null for anything else). */
+export function fileSystemError(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException | null;
+  if (!err || typeof err !== 'object' || typeof err.code !== 'string' || !Object.hasOwn(FS_CODES, err.code) || typeof err.path !== 'string') return null;
+  const op = err.syscall === 'mkdir' || err.syscall === 'open' || err.syscall === 'write' ? 'cannot write' : `cannot ${err.syscall ?? 'use'}`;
+  return `${op} ${err.path}: ${FS_CODES[err.code]} (${err.code}); choose another path`;
+}
+
 /**
  * A closed stdout or stderr (`l1bench … | head`) ends the command quietly with the exit code so
  * far: EPIPE is the reader's choice, not an error (no stack trace).
@@ -67,6 +88,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (isUserError(e)) {
       process.stderr.write(`l1bench: ${e.message}\n`);
       return e.exitCode;
+    }
+    const fsMessage = fileSystemError(e);
+    if (fsMessage !== null) {
+      process.stderr.write(`l1bench: ${fsMessage}\n`);
+      return 2;
     }
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     process.stderr.write(`l1bench: internal error: ${msg} (set L1BENCH_DEBUG=1 for the stack trace)\n`);

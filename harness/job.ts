@@ -3,11 +3,12 @@
  * data (they cross to pool workers as messages); `buildProblem` and `executeJob` turn them into
  * a run. Both `l1bench solve` and the benchmark pool go through here.
  */
+import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
 import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
-import { resolveDataset } from '../problems/datasets/index.ts';
+import { resolveDataset, type FileFormat } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
 import { runSolver, relSubopt, errorMessage, type RunOutcome } from './runner.ts';
@@ -15,11 +16,12 @@ import { provenance } from './env.ts';
 import { UserError } from '../problems/errors.ts';
 import type { PluginSource } from '../solvers/plugins.ts';
 import { ensurePlugin } from './plugins.ts';
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
 import { median } from './stats.ts';
+import type { GenePathSpec } from './genes/types.ts';
+import { GENE_FAMILY, LINEAR_METHODS, runGenePath } from './genes/path.ts';
 
 /** Default support threshold on the float32 tensor engine (spred's iterates never hit exact zeros). */
 export const TENSOR_DEFAULT_TAU = 1e-6;
@@ -31,6 +33,8 @@ export interface ProblemSpec {
   /** Dataset spec: builtin name, `sim-…:k=v,…`, or a file path. */
   readonly dataset: string;
   readonly target?: string;
+  /** Format of a data file when its extension does not say (default: sniffed). */
+  readonly format?: FileFormat;
   readonly standardize?: boolean;
   readonly lambda: LambdaSpec;
   readonly groupSize?: number;
@@ -42,6 +46,8 @@ export interface ProblemSpec {
   readonly hidden?: number;
   /** Penalty of the MLP family: 'l1' (all first-layer weights) or 'group-l1' (feature selection). */
   readonly mlpPenalty?: 'l1' | 'group-l1';
+  /** λ path and selection settings of the gene-selection family (harness/genes/; defaults filled there). */
+  readonly genes?: Partial<GenePathSpec>;
   /** nn-compression: hidden widths (default [300, 100]) and 'weight' | 'neuron' structure. */
   readonly layers?: readonly number[];
   readonly structure?: 'weight' | 'neuron';
@@ -63,6 +69,8 @@ export interface JobSpec {
   readonly suite?: string | null;
   /** The plugin that provides `solver` (absent for built-ins): workers load it, and it is part of the key. */
   readonly plugin?: PluginSource;
+  /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
+  readonly path?: { readonly id: string; readonly index: number };
   /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
@@ -83,9 +91,11 @@ export const WARMUP_TIMEOUT_SHARE = 0.1;
 /** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
   const key = contentJobKey(job);
+  // a path member (warm-started from the previous λ) is a different run from a cold one at the same λ
+  const keyed = job.path ? createHash('sha256').update(JSON.stringify([key, job.path])).digest('hex').slice(0, 32) : key;
   // a plugin solver: the sha256 of its bytes (its command and script) joins the key, so editing
   // the plugin reruns its jobs; built-in jobs keep their content keys
-  return job.plugin ? createHash('sha256').update(JSON.stringify([key, job.plugin.kind, job.plugin.hash])).digest('hex').slice(0, 32) : key;
+  return job.plugin ? createHash('sha256').update(JSON.stringify([keyed, job.plugin.kind, job.plugin.hash])).digest('hex').slice(0, 32) : keyed;
 }
 
 /** What a run records of its plugin (in `extras.plugin`): path (or command) and sha256 of its bytes. */
@@ -99,17 +109,23 @@ const datasetCache = new Map<string, Dataset>();
 export function loadDataset(spec: ProblemSpec): Dataset {
   const fam = findFamily(spec.family);
   const task = fam.task;
-  const key = JSON.stringify([spec.dataset, spec.target ?? null, task, spec.standardize ?? false]);
+  const key = JSON.stringify([spec.dataset, spec.target ?? null, spec.format ?? null, task, spec.standardize ?? false]);
   let ds = datasetCache.get(key);
   if (!ds) {
-    ds = resolveDataset(spec.dataset, { task, standardize: spec.standardize ?? false, ...(spec.target !== undefined ? { target: spec.target } : {}) });
+    ds = resolveDataset(spec.dataset, {
+      task,
+      standardize: spec.standardize ?? false,
+      ...(spec.target !== undefined ? { target: spec.target } : {}),
+      ...(spec.format !== undefined ? { format: spec.format } : {}),
+    });
     datasetCache.set(key, ds);
   }
   return ds;
 }
 
-/** Builds the problem instance of a spec. */
+/** Builds the problem instance of a spec (a gene-selection spec is a λ path: see `executeJob`). */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
+  if (spec.family === GENE_FAMILY) throw new Error(`internal: a ${GENE_FAMILY} job is a λ path, run it with executeJob`);
   const fam = findFamily(spec.family);
   if (isTensorFamily(fam)) return fam.build(spec);
   const ds = loadDataset(spec);
@@ -144,6 +160,8 @@ export interface ExecuteOptions {
   readonly onTrace?: (p: TracePoint) => void;
   /** A problem already built for this job's spec (saves rebuilding). */
   readonly problem?: AnyProblem;
+  /** Warm start x₀ (paths). */
+  readonly x0?: Float64Array;
   /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
   readonly shouldStop?: () => boolean;
   /** Run the solver once, untimed, for WARMUP_ITERATIONS iterations before the timed runs (default false). */
@@ -173,6 +191,7 @@ export function medianTrace(traces: readonly (readonly TracePoint[])[]): TracePo
  */
 export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promise<JobResult> {
   if (job.plugin) await ensurePlugin(job.plugin);
+  if (job.problem.family === GENE_FAMILY) return runGenePath(job);
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
@@ -191,7 +210,16 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   }
   const ref = opts.reference ?? null;
   const t0 = performance.now();
-  const runOpts = { tol: job.tol, maxIter: job.maxIter, timeoutSeconds: job.timeoutSeconds ?? 0, tau, seed: job.seed, reference: ref ? ref.objective : null, ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}) };
+  const runOpts = {
+    tol: job.tol,
+    maxIter: job.maxIter,
+    timeoutSeconds: job.timeoutSeconds ?? 0,
+    tau,
+    seed: job.seed,
+    reference: ref ? ref.objective : null,
+    ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
+    ...(opts.x0 ? { x0: opts.x0 } : {}),
+  };
   if (opts.warmup) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
     const warmTimeout = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : 0;
@@ -310,7 +338,7 @@ function baseRow(job: JobSpec, solver: string, label: string, params: Params, pr
     solver_label: label,
     params: JSON.stringify(params),
     seed: job.seed,
-    engine: problem ? problem.engine : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
+    engine: problem ? problem.engine : job.problem.family === GENE_FAMILY ? (LINEAR_METHODS.includes(solver) ? 'float64' : 'tfjs') : isTensorFamily(findFamily(job.problem.family)) ? 'tfjs' : 'float64',
     backend: problem && problem.engine === 'tfjs' ? problem.backend : null,
     tol: job.tol,
     max_iter: job.maxIter,
@@ -353,4 +381,22 @@ export function failedRow(
 ): JobResult {
   const run: NewRun = { ...baseRow(job, solver, label, params, problem, tau), status, reason, started_at: startedAt, ended_at: new Date().toISOString() };
   return { run, trace: [], repetitions: [], x: null, outcome: null, problem };
+}
+
+/** Largest number of coefficients stored per path point (extras.coef). */
+export const COEF_LIMIT = 2000;
+
+/** The nonzeros of a path solution, {idx, val}, at most COEF_LIMIT of them (the report's coefficient plot). */
+export function sparseCoef(x: Float64Array | null): { idx: number[]; val: number[] } | null {
+  if (!x) return null;
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < x.length && idx.length < COEF_LIMIT; i++) {
+    const v = x[i] as number;
+    if (v !== 0) {
+      idx.push(i);
+      val.push(v);
+    }
+  }
+  return { idx, val };
 }

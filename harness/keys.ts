@@ -23,6 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILTINS } from '../problems/datasets/index.ts';
 import { builtinPath } from '../problems/datasets/builtin.ts';
+import { GENE_TASKS, geneSourceFiles } from '../problems/datasets/genes.ts';
 import { FASHION_MNIST_DIR, FASHION_MNIST_SMALL_DIR, isFashionMnist } from '../problems/datasets/fashion-mnist.ts';
 import { UserError } from '../problems/errors.ts';
 import type { ParamValue } from '../problems/types.ts';
@@ -92,6 +93,8 @@ export function dataKey(spec: string): string {
   const s = spec.trim();
   const builtin = BUILTINS.find((b) => b.name === s);
   if (builtin) return `builtin:${fileHash(builtinPath(builtin))}`;
+  const gene = GENE_TASKS.find((g) => g.name === s);
+  if (gene) return `genes:${s}:${geneSourceFiles(gene.source).map(fileHash).join(',')}`;
   if (/^sim-[a-z-]+(:|$)/.test(s) && !existsSync(s)) return `sim:${s}`;
   if (isFashionMnist(s) && !existsSync(s)) {
     // the spec (subset sizes, seed) and the bytes of the IDX files it reads
@@ -159,6 +162,8 @@ export function codeRoots(solver: string, family: string): string[] {
     'problems/datasets/index.ts',
     'harness/runner.ts',
     ...(tensor ? [TENSOR_PROTOCOL] : []),
+    // a gene-selection job runs the λ-path protocol (and, through it, the model it trains)
+    ...(family === 'gene-selection' ? ['harness/genes/path.ts'] : []),
   ];
 }
 

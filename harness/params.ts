@@ -8,14 +8,15 @@ import { UserError } from '../problems/errors.ts';
 /** Fills defaults and validates `given` (values as text or already typed) against the solver's specs. */
 export function resolveParams(solver: Solver, given: Readonly<Record<string, ParamValue>>): Params {
   const out: Record<string, ParamValue> = {};
+  // Own-property lookups only: 'constructor', 'toString', '__proto__' are not parameters.
   for (const key of Object.keys(given)) {
-    if (!(key in solver.params)) {
+    if (!Object.hasOwn(solver.params, key)) {
       const known = Object.keys(solver.params);
       throw new UserError(`unknown parameter '${key}' for solver ${solver.name}; its parameters are: ${known.length ? known.join(', ') : '(none)'}`);
     }
   }
   for (const [key, spec] of Object.entries(solver.params)) {
-    const v = given[key];
+    const v = Object.hasOwn(given, key) ? given[key] : undefined;
     out[key] = v === undefined ? spec.default : coerce(solver.name, key, spec, v);
   }
   return out;
@@ -47,13 +48,18 @@ function coerce(solver: string, key: string, spec: ParamSpec, v: ParamValue): Pa
   }
 }
 
-/** Parses repeated `k=v` flags. */
+/**
+ * Parses repeated `k=v` flags into an object without a prototype (so `__proto__=1` is a key
+ * like any other, and is then refused as an unknown parameter). A key given twice is an error.
+ */
 export function parseParamFlags(flags: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const f of flags) {
     const i = f.indexOf('=');
     if (i <= 0) throw new UserError(`--param expects key=value, got '${f}'`);
-    out[f.slice(0, i).trim()] = f.slice(i + 1).trim();
+    const key = f.slice(0, i).trim();
+    if (Object.hasOwn(out, key)) throw new UserError(`--param ${key} given twice; give each parameter once`);
+    out[key] = f.slice(i + 1).trim();
   }
   return out;
 }
@@ -77,6 +83,6 @@ export function missingCapabilities(solver: Solver, problem: AnyProblem): Capabi
 /** The skip reason for a capability mismatch, naming what is missing. */
 export function skipReason(solver: Solver, problem: AnyProblem): string | null {
   const missing = missingCapabilities(solver, problem);
-  if (missing.length === 0) return solver.unavailable ? solver.unavailable() : null;
+  if (missing.length === 0) return solver.unavailable ? solver.unavailable(problem) : null;
   return `${solver.name} requires ${missing.join(', ')}, which problem '${problem.family}' does not provide`;
 }

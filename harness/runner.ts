@@ -10,7 +10,8 @@
  *
  * Stopping (checked deterministically in k: every iteration up to k = 200, then every
  * ⌈k/200⌉ iterations, so iteration counts do not depend on machine speed):
- * - `converged`: relative duality gap ≤ tol (convex problems with a dual), else KKT ≤ tol;
+ * - `converged`: |relative duality gap| ≤ tol (convex problems with a dual; the gap is recorded
+ *                signed, a negative one is round-off), else KKT ≤ tol;
  * - `diverged`:  a non-finite iterate or objective, or F(x) > blowup·max(|F(x₀)|, 1);
  * - `max_iter`:  k reaches maxIter;
  * - `stalled`:   the solver returned on its own (end of a LARS path, a line search that cannot
@@ -50,6 +51,12 @@ export interface RunOptions {
   readonly blowup?: number;
   /** Called with each trace point as it is recorded (the pool streams them to the main thread). */
   readonly onTrace?: (point: TracePoint) => void;
+  /**
+   * Evaluate the iterate on the stop-check schedule too (default true). False: only at trace
+   * points and at the end, for runs whose tolerance cannot be met (a float32 network's KKT) and
+   * whose evaluations would cost as much as the steps (the gene protocol's λ path).
+   */
+  readonly stopChecks?: boolean;
   /** Asked at every callback: true stops the run there as `timeout` (the pool's cooperative stop). */
   readonly shouldStop?: () => boolean;
 }
@@ -150,19 +157,17 @@ export async function runSolver(
   };
 
   const converged = (c: Certificate): boolean =>
-    c.relGap !== null ? c.relGap <= opts.tol : c.kkt <= opts.tol;
+    // a negative relative gap is round-off (or a wrong dual): only |gap| ≤ tol certifies
+    c.relGap !== null ? Math.abs(c.relGap) <= opts.tol : c.kkt <= opts.tol;
 
-  /**
-   * Entering a callback: stop the clock — or take the solver's own (`own`, from IterateView.time:
-   * external commands timed inside their process); whether iterate k is a trace point or a stop check.
-   */
+  /** Entering a callback: stop the clock (or take the solver's own, IterateView.time); whether iterate k is a trace point or a stop check. */
   const enter = (own?: number): { onGrid: boolean; check: boolean } => {
     if (own !== undefined && Number.isFinite(own)) {
       ownClock = true;
       solverMs = own * 1000;
     } else if (!ownClock) solverMs += performance.now() - resumeAt;
     k++;
-    return { onGrid: k >= nextTrace, check: isCheckPoint(k) || k >= opts.maxIter };
+    return { onGrid: k >= nextTrace, check: ((opts.stopChecks ?? true) && isCheckPoint(k)) || k >= opts.maxIter };
   };
   /** The stopping rule on an evaluated iterate. */
   const judge = (c: Certificate, onGrid: boolean): void => {

@@ -1,8 +1,10 @@
 /**
  * Optimality certificates of an iterate x for F(x) = f(x) + λΩ(x):
  *
- * - duality gap  F(x) − D(θ(x)) ≥ 0 (convex GLM datafits, θ the rescaled dual point), and the
- *   relative gap  (F − D) / max(|F|, ε);
+ * - duality gap  F(x) − D(θ(x)) (convex GLM datafits, θ the rescaled dual point), and the
+ *   relative gap  (F − D) / max(|F|, ε). It is ≥ 0 in exact arithmetic; a negative value is
+ *   round-off at the level of F (or a wrong dual) and is recorded as computed, never clamped:
+ *   the runner counts |relative gap| ≤ tol as converged;
  * - KKT violation  max_i dist(−∇f(x)_i, λ∂Ω(x̃)_i)  (every problem), where x̃ is x with the
  *   entries (groups) of magnitude ≤ τ set to zero: the subdifferential is taken at the support
  *   the run reports. For exact-zero solvers τ = 0 and x̃ = x; spred's iterates are never exactly
@@ -14,7 +16,7 @@ import type { AnyProblem, Problem } from './types.ts';
 export interface Certificate {
   /** F(x) = f(x) + λΩ(x). */
   readonly objective: number;
-  /** Duality gap, or null when the problem has no dual (non-convex, tensor engine). */
+  /** Duality gap as computed (negative only by round-off), or null when the problem has no dual (non-convex, tensor engine). */
   readonly gap: number | null;
   /** gap / max(|F(x)|, 1e-300), or null. */
   readonly relGap: number | null;
@@ -93,8 +95,8 @@ export class Certifier {
     const kkt = p.penalty.subdiffDistance(this.tau > 0 ? this.thresholded(x) : x, this.grad, p.lambda);
     let gap: number | null = null;
     if (p.datafit.dualValue && p.capabilities.has('convex')) {
-      // the gap is ≥ 0 in exact arithmetic; clamp round-off below zero
-      gap = Math.max(F - p.datafit.dualValue(x, p.lambda, p.penalty), 0);
+      // ≥ 0 in exact arithmetic; a negative round-off value is kept (recorded, not hidden)
+      gap = F - p.datafit.dualValue(x, p.lambda, p.penalty);
     }
     return {
       objective: F,

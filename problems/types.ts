@@ -279,11 +279,11 @@ export interface Solver {
    */
   run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): void | SolverStop | Promise<void | SolverStop>;
   /**
-   * Why the solver cannot run on this machine (a missing interpreter or library, with the
-   * install hint), or null when it can. Checked before a run like `requires`; a reason makes
-   * the run `skipped`. Absent: always available.
+   * Why the solver cannot run this problem here, beyond `requires`: a missing interpreter or
+   * library (with the install hint), or a model an external solver does not fit; null when it
+   * can. Checked before a run; a reason makes the run `skipped`. Absent: always available.
    */
-  unavailable?(): string | null;
+  unavailable?(problem: AnyProblem): string | null;
 }
 
 /**

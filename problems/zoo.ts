@@ -219,6 +219,22 @@ export function parseLambda(text: string, flag = '--lambda'): LambdaSpec {
   return m ? { kind: 'ratio', ratio: num } : { kind: 'absolute', value: num };
 }
 
+/** Why λ_max = ‖∇f(0)‖_dual is 0 on this dataset, for the error message (ds is as loaded, after standardization). */
+function zeroLambdaMaxCause(ds: Dataset): string {
+  const { n, p, data } = ds.X;
+  const std = ds.notes['standardized'] === true;
+  if (n === 1) return `: the dataset has a single sample${std ? ', and standardizing one row makes every column 0' : ''}; use at least two rows`;
+  if (std && ds.notes['constantColumns'] === p) return ': every feature column is constant, so standardizing makes it 0; check the data';
+  const y0 = ds.y[0] as number;
+  if (ds.y.every((v) => v === y0)) {
+    return `: the target is constant (${std && ds.task === 'regression' ? '0 after centring by --standardize' : `every value ${y0}`}), so the zero model is optimal for every λ; check the target column`;
+  }
+  let nonzero = false;
+  for (let k = 0; k < n * p && !nonzero; k++) nonzero = data[k] !== 0;
+  if (!nonzero) return ': every feature is 0; check the data';
+  return ': the target is orthogonal to every feature (Xᵀ∇ = 0 at w = 0)';
+}
+
 /** Builds a problem instance: family + dataset + λ. */
 export function makeProblem(family: ProblemFamily, ds: Dataset, lambda: LambdaSpec, opts: FamilyOptions = {}): Problem {
   if (ds.task !== family.task) {
@@ -230,7 +246,7 @@ export function makeProblem(family: ProblemFamily, ds: Dataset, lambda: LambdaSp
   const lambdaMax = built.penalty.dualNorm(g0);
   const value = lambda.kind === 'absolute' ? lambda.value : lambda.ratio * lambdaMax;
   if (!(value > 0) || !Number.isFinite(value)) {
-    throw new UserError(`λ resolves to ${value} (λ_max = ${lambdaMax}); λ must be positive and finite`);
+    throw new UserError(`λ resolves to ${value} (λ_max = ${lambdaMax})${lambdaMax === 0 ? zeroLambdaMaxCause(ds) : ''}; λ must be positive and finite`);
   }
   const groupsKey = built.penalty.groups
     ? createHash('sha256').update(built.penalty.groups.map((g) => Array.from(g).join(',')).join(';')).digest('hex').slice(0, 16)

@@ -251,17 +251,17 @@ export async function loadReportData(store: ReadStore): Promise<ReportData> {
     if (relSubopt === null && fromTable && r.objective !== null && scale !== null) relSubopt = (r.objective - fromTable.objective) / scale;
     return {
       id: r.id,
-      family: r.family,
-      dataset: r.dataset,
+      family: escapeBidi(r.family),
+      dataset: escapeBidi(r.dataset),
       instance: instanceKey(r),
       solver: r.solver,
-      label: r.solver_label,
+      label: escapeBidi(r.solver_label),
       params: r.params,
       seed: r.seed,
       suite: r.suite,
       current: r.current === 1,
       status: r.status,
-      reason: r.reason,
+      reason: r.reason === null ? null : escapeBidi(r.reason),
       objective: r.objective,
       relSubopt,
       gap: r.gap,
@@ -328,8 +328,8 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
     const current = new Set(newest.values());
     instances.push({
       key,
-      family: first.family,
-      dataset: first.dataset,
+      family: escapeBidi(first.family),
+      dataset: escapeBidi(first.dataset),
       lambda: first.lambda,
       lambdaRatio: first.lambda_ratio,
       nSamples: first.n_samples,
@@ -355,7 +355,7 @@ function assemble(dbPath: string, rows: readonly RunRow[], runs: readonly Report
     fam.runs.push(...inst.runs);
   }
   const labels = [...new Set(runs.map((r) => r.label))];
-  const datasets = [...new Set(runs.map((r) => r.dataset))].sort(cmp);
+  const datasets = [...new Set(runs.map((r) => r.dataset))].sort(cmp); // already escaped (escapeBidi)
   return { dbPath, runs: [...runs], families, instances, labels, datasets, suites: suitesOf(rows), rows, refByHash };
 }
 
@@ -413,3 +413,16 @@ export function deviceOf(extras: string | null | undefined): string | null {
     return null;
   }
 }
+
+/**
+ * Data-derived names (paths, labels, reasons) with bidirectional-control and other invisible
+ * format characters written as visible `\uXXXX` escapes, so that a name cannot display as
+ * something else (a U+202E RIGHT-TO-LEFT OVERRIDE makes `d4/\u202Egnp.csv` look like `d4/vsc.png`).
+ * Escaped: U+061C, U+200E–200F, U+202A–202E, U+2066–2069 (bidi controls) and U+200B–200D, U+2060,
+ * U+FEFF (zero-width characters).
+ */
+export function escapeBidi(s: string): string {
+  return s.replace(BIDI, (c) => `\\u${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
+const BIDI = /[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;

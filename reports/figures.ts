@@ -13,6 +13,8 @@
  *   parameters, per solver configuration, one line per (family, λ/λ_max) (log–log);
  * - accuracy-vs-sparsity: test accuracy against support size of the final iterates (runs
  *   with a test metric only);
+ * - accuracy-vs-genes-<dataset>: test accuracy against the number of selected genes (log), per
+ *   method, mean ± std over splits, penalized and refitted (reports/genes.ts);
  * - compression-accuracy-<dataset>: test accuracy against compression ratio per method on each
  *   nn-compression dataset, before and after threshold + fine-tune, dense as a line
  *   (reports/compression.ts);
@@ -35,6 +37,7 @@ import { criterionOf, runTimeToTol } from './rank.ts';
 import { convergenceSpec, inlineData } from './specs.ts';
 import { CHART_CONFIG, LOG_AXIS, solverScale } from './style.ts';
 import { compressionPoints, compressionSpec, loadCompressionRuns } from './compression.ts';
+import { accuracyGenesSpec, readGeneRuns, summarizeGenes } from './genes.ts';
 
 /** Renders a Vega-Lite spec (datasets inlined) to SVG text. */
 export async function toSvg(spec: Record<string, unknown>): Promise<string> {
@@ -322,6 +325,7 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
   };
   for (const inst of data.instances) {
     if (!inst.runs.some((r) => r.trace.k.length > 0)) continue;
+    if (inst.family === 'gene-selection') continue; // a λ path: the accuracy-vs-genes figure below
     const title = instanceTitle(inst);
     await figure(
       convergenceStem(inst),
@@ -349,6 +353,15 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
       runs,
       { family: 'nn-compression', dataset, runs_read: 'reports/compression.ts: nn-compression runs with a protocol record' },
     );
+  }
+  if (data.families.some((f) => f.name === 'gene-selection')) {
+    // accuracy against the number of selected genes, one figure per dataset (reports/genes.ts)
+    for (const ds of summarizeGenes(await readGeneRuns(opts.db))) {
+      if (ds.curve.length === 0) continue;
+      const title = `Gene selection: ${ds.dataset}`;
+      const runs = data.instances.filter((i) => i.family === 'gene-selection' && i.dataset === ds.dataset).flatMap((i) => i.runs);
+      await figure(`accuracy-vs-genes-${slug(ds.dataset)}`, title, (width) => accuracyGenesSpec(ds, { width: Math.round(width / 2.4), height: Math.round(width * 0.35), title }), runs, { family: 'gene-selection', dataset: ds.dataset, runs_read: 'reports/genes.ts: gene-selection paths' });
+    }
   }
   await figure('l1-landscape', 'L1 and its reparametrization', (_w, columns) => landscapeSpec(1, 0.5, 1.6, 60, columns), [], { closed_form: 'f(x) = (x − a)²/2 + λ|x|, g(u, w) = (uw − a)²/2 + (λ/2)(u² + w²), a = 1, λ = 0.5' });
   if (opts.only !== undefined && files.length === 0) {

@@ -54,7 +54,8 @@ export interface Ranking {
 /** Time-to-tolerance tables and performance profiles ('all' instances, and per family). */
 export function computeRanking(data: ReportData, tolerances: readonly number[] = TOLERANCES): Ranking {
   const labels = data.labels;
-  const instances = data.instances.filter((i) => i.built);
+  // (a gene-selection run is a λ path, drawn on its own page: reports/genes.ts)
+  const instances = data.instances.filter((i) => i.built && i.family !== 'gene-selection');
   const tables: TimeTable[] = tolerances.map((tol) => ({
     tol,
     label: tolLabel(tol),

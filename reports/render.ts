@@ -21,11 +21,14 @@ import Handlebars from 'handlebars';
 import { STATUSES, type Status } from '../problems/types.ts';
 import { NNZ_TAUS } from '../problems/types.ts';
 import { COMPLETE, datasetLabel, forSuite, readReportData, stoppedEarly, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
+import { pathsPage } from './paths.ts';
+import { openReadOnly } from '../harness/store/index.ts';
 import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
 import { solverColor } from './style.ts';
 import { compressionContext } from './compression-page.ts';
 import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
+import { genePageContext, readGeneRuns, type GeneRun } from './genes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -123,7 +126,7 @@ function slug(name: string): string {
 // ---------- templates ----------
 
 type Template = Handlebars.TemplateDelegate;
-let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template } | null = null;
+let templates: { index: Template; family: Template; ranking: Template; history: Template; compression: Template; genes: Template } | null = null;
 
 function loadTemplates(): NonNullable<typeof templates> {
   if (templates) return templates;
@@ -137,6 +140,7 @@ function loadTemplates(): NonNullable<typeof templates> {
     ranking: hb.compile(read('ranking'), opts),
     history: hb.compile(read('history'), opts),
     compression: hb.compile(read('compression'), opts),
+    genes: hb.compile(read('genes'), opts),
   };
   return templates;
 }
@@ -186,6 +190,7 @@ export function buildPages(
   generatedAt = new Date().toISOString(),
   view: PageView = { assets: 'assets/', suites: [] },
   compression: readonly CompressionPoint[] = [],
+  geneRuns: readonly GeneRun[] = [],
 ): Page[] {
   const tpl = loadTemplates();
   const ver = version();
@@ -294,6 +299,11 @@ export function buildPages(
   // ----- family pages -----
   let chartNo = 0;
   for (const { family, file } of families) {
+    if (family.name === 'gene-selection' && geneRuns.length > 0) {
+      // a λ path per run: its own page (reports/genes.ts), not convergence curves
+      pages.push({ file, content: tpl.genes({ ...common({ family: family.name }, family.name, true), ...genePageContext(geneRuns, scriptJson) }) });
+      continue;
+    }
     const instances = family.instances.map((inst) => {
       const hasTrace = inst.runs.some((r) => r.trace.k.length > 0);
       const chartId = hasTrace ? `chart-${++chartNo}` : null;
@@ -472,8 +482,8 @@ function suiteFolder(suites: readonly (string | null)[], suite: string | null): 
  * at the top and each other in suite-<name>/, linked by a suite selector. Runs of one suite never
  * replace another's current runs.
  */
-export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = []): Page[] {
-  if (data.suites.length <= 1) return buildPages(data, generatedAt, undefined, compression);
+export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = [], geneRuns: readonly GeneRun[] = []): Page[] {
+  if (data.suites.length <= 1) return buildPages(data, generatedAt, undefined, compression, geneRuns);
   const folders = data.suites.map((s) => suiteFolder(data.suites, s));
   return data.suites.flatMap((suite, i) => {
     const here = folders[i] as string;
@@ -483,7 +493,7 @@ export function suitePages(data: ReportData, generatedAt = new Date().toISOStrin
       suites: data.suites.map((other, j) => ({ name: suiteLabel(other), href: `${up}${folders[j] as string}index.html`, current: i === j })),
     };
     // The compression page (its runs are read apart, across suites) sits with the default view.
-    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
+    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : [], i === 0 ? geneRuns : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
   });
 }
 
@@ -509,7 +519,19 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)));
+  const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
+  // regularization paths (solve --path): their own page, linked from the overview
+  const ro = await openReadOnly(opts.db);
+  let paths: string | null;
+  try {
+    paths = pathsPage(await ro.runs({}), new Date().toISOString());
+  } finally {
+    await ro.close();
+  }
+  if (paths !== null) {
+    pages.forEach((p, i) => (pages[i] = { ...p, content: p.content.replace('<a href="ranking.html"', '<a href="paths.html">Paths</a>\n    <a href="ranking.html"') }));
+    pages.push({ file: 'paths.html', content: paths });
+  }
   mkdirSync(join(opts.out, 'assets'), { recursive: true });
   writeFileSync(join(opts.out, 'assets', 'vega-bundle.js'), vendorBundle());
   writeFileSync(join(opts.out, 'assets', 'report.js'), readFileSync(join(HERE, 'assets', 'report.js')));

@@ -15,6 +15,7 @@
  */
 import type { Callback, IterateView, Params, RunContext, Solver } from '../problems/types.ts';
 import { float64Problem, startingPoint } from './kernels/start.ts';
+import { columnPreconditioner, zSpace } from './kernels/precondition.ts';
 
 export const fista: Solver = {
   name: 'fista',
@@ -24,23 +25,32 @@ export const fista: Solver = {
     restart: { type: 'string', default: 'gradient', choices: ['gradient', 'function', 'none'], doc: "adaptive restart scheme (O'Donoghue–Candès)" },
     backtracking: { type: 'boolean', default: false, doc: 'estimate L by backtracking instead of using the known Lipschitz constant (forced when L is unknown)' },
     eta: { type: 'number', default: 2, min: 1.01, max: 100, doc: 'backtracking growth factor of L' },
+    precondition: { type: 'string', default: 'none', choices: ['none', 'columns'], doc: "'columns': iterate on the column-normalized design (x = s ⊙ z, s_j = 1/√(‖X_j‖²/n)) and map back, for badly scaled data" },
   },
   run(anyProblem, params: Params, callback: Callback, ctx: RunContext) {
     const problem = float64Problem(anyProblem, 'fista');
-    const { datafit, penalty, lambda, dim } = problem;
+    const { lambda, dim } = problem;
     const restart = params.restart as string;
     const eta = params.eta as number;
-    const known = datafit.lipschitz ? datafit.lipschitz() : NaN;
+    const Lf = problem.datafit.lipschitz ? problem.datafit.lipschitz() : NaN;
+    // preconditioned: the same iteration on z (x = s ⊙ z), callbacks on x
+    const P = params.precondition === 'columns' && Lf > 0 ? columnPreconditioner(problem, Lf) : null;
+    const zs = P ? zSpace(problem, P) : null;
+    const datafit = zs ? { dim, value: zs.value, gradient: zs.gradient } : problem.datafit;
+    const penalty = zs ? { prox: zs.prox, value: zs.penaltyValue } : problem.penalty;
+    const known = zs ? zs.L : Lf;
     const backtrack = (params.backtracking as boolean) || !(known > 0);
 
     let x: Float64Array = startingPoint(dim, ctx, 'fista');
+    if (zs) zs.fromX(x, x);
+    const xOut = new Float64Array(zs ? dim : 0);
     let xNew: Float64Array = new Float64Array(dim);
     const y = Float64Array.from(x);
     const g = new Float64Array(dim);
-    const view: IterateView = { x: () => x };
+    const view: IterateView = { x: () => (zs ? zs.toX(x, xOut) : x) };
 
     let L = known > 0 ? known : 1;
-    if (backtrack) L = secantEstimate(problem.datafit, x, g, xNew);
+    if (backtrack) L = secantEstimate(datafit, x, g, xNew);
 
     // F(x_k), tracked only when function restart needs it
     let Fx = restart === 'function' ? datafit.value(x) + lambda * penalty.value(x) : NaN;

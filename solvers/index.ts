@@ -16,8 +16,11 @@ import { proxAdam } from './prox-adam.ts';
 import { gmp } from './gmp.ts';
 import { UserError } from '../problems/errors.ts';
 import { pluginSolver, pluginSolvers } from './plugins.ts';
+// The peers (scikit-learn, glmnet) run as external commands through harness/external/ (the one
+// place this folder reaches into harness/: the registry lists every solver).
+import { PEERS } from '../harness/external/peers/index.ts';
 
-export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp];
+export const SOLVERS: readonly Solver[] = [ista, fista, cd, lars, spredSgd, spredAdam, spredLbfgs, dense, subgradAdam, proxSgd, proxAdam, gmp, ...PEERS];
 
 /** The built-in solvers, then the plugin solvers loaded in this process (solvers/plugins.ts). */
 export function allSolvers(): readonly Solver[] {

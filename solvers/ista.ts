@@ -10,6 +10,23 @@
  */
 import type { Callback, IterateView, Params, RunContext, Solver } from '../problems/types.ts';
 import { float64Problem, startingPoint } from './kernels/start.ts';
+import { columnPreconditioner, zSpace, type ZSpace } from './kernels/precondition.ts';
+
+/** ISTA in z (x = s ⊙ z, kernels/precondition.ts): z ← prox(z − (step/L_z)·s ⊙ ∇f(x)); callbacks see x. */
+function istaZ(zs: ZSpace, lambda: number, step: number, x: Float64Array, callback: Callback): void {
+  const t = step / (zs.L > 0 ? zs.L : 1);
+  const z = zs.fromX(x, new Float64Array(zs.dim));
+  const g = new Float64Array(zs.dim);
+  const view: IterateView = { x: () => x };
+  if (!callback(view)) return;
+  for (;;) {
+    zs.gradient(z, g);
+    for (let i = 0; i < zs.dim; i++) z[i] = (z[i] as number) - t * (g[i] as number);
+    zs.prox(z, t * lambda, z);
+    zs.toX(z, x);
+    if (!callback(view)) return;
+  }
+}
 
 export const ista: Solver = {
   name: 'ista',
@@ -17,6 +34,7 @@ export const ista: Solver = {
   requires: ['smooth-gradient', 'lipschitz', 'prox', 'float64-engine'],
   params: {
     step: { type: 'number', default: 1, min: 1e-6, max: 1.999, doc: 'step multiplier s: the step is s/L (s < 2 for convergence)' },
+    precondition: { type: 'string', default: 'none', choices: ['none', 'columns'], doc: "'columns': iterate on the column-normalized design (x = s ⊙ z, s_j = 1/√(‖X_j‖²/n)) and map back, for badly scaled data" },
   },
   run(anyProblem, params: Params, callback: Callback, ctx: RunContext) {
     const problem = float64Problem(anyProblem, 'ista');
@@ -29,6 +47,8 @@ export const ista: Solver = {
     const x = startingPoint(dim, ctx, 'ista');
     const g = new Float64Array(dim);
     const z = new Float64Array(dim);
+    const P = params.precondition === 'columns' ? columnPreconditioner(problem, L) : null;
+    if (P) return istaZ(zSpace(problem, P), lambda, params.step as number, x, callback);
     const view: IterateView = { x: () => x };
     if (!callback(view)) return;
     for (;;) {

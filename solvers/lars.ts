@@ -9,7 +9,8 @@
  * and an inactive correlation moves as c_j(λ − γ) = c_j − γ a_j with a = XᵀX_A d / n.
  * The next breakpoint is the smallest γ > 0 at which an inactive |c_j| reaches λ − γ (join),
  * an active w_j crosses zero (drop: it leaves A), or λ − γ = target (a partial last step that
- * lands exactly on λ). w_A is recomputed from the Cholesky factor G = LLᵀ at every breakpoint
+ * lands exactly on λ). The inactive correlations are kept up to date, c ← c − γa (one pass over
+ * X per step, for a), and recomputed exactly from r every REFRESH steps. w_A is recomputed from the Cholesky factor G = LLᵀ at every breakpoint
  * (no drift); L is extended by one row when a column joins and downdated by Givens rotations
  * when one leaves.
  *
@@ -228,8 +229,23 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
   let justAdded = -1;
   let justDropped = -1;
   let droppedSign = 0;
+  let step = 0;
+  /** r = y − X_A w_A from the current w (on demand: the correlations are kept up to date instead). */
+  const residualNow = (): void => {
+    r.set(y);
+    for (let q = 0; q < m; q++) {
+      const j = active[q] as number;
+      const wq = w[j] as number;
+      if (wq === 0) continue;
+      const off = j * n;
+      for (let i = 0; i < n; i++) r[i] = (r[i] as number) - wq * (data[off + i] as number);
+    }
+  };
   for (;;) {
-    // directions: zb = G⁻¹b_A, d = G⁻¹s;  u = X_A d,  r = y − X_A w_A
+    // c_j of the inactive columns is kept up to date (c_j ← c_j − γa_j after each step) and
+    // recomputed exactly from r every REFRESH steps (no drift): one pass over X per step.
+    const refresh = step++ % REFRESH === 0;
+    // directions: zb = G⁻¹b_A, d = G⁻¹s;  u = X_A d,  r = y − X_A w_A (refresh steps only)
     for (let q = 0; q < m; q++) {
       zb[q] = b[active[q] as number] as number;
       d[q] = sgn[q] as number;
@@ -237,47 +253,62 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
     solve(zb, zb);
     solve(d, d);
     u.fill(0);
-    r.set(y);
     for (let q = 0; q < m; q++) {
       const j = active[q] as number;
       const dq = d[q] as number;
-      const wq = w[j] as number;
       const off = j * n;
-      // u += d_q X_j,  r −= w_j X_j
-      for (let i = 0; i < n; i++) {
-        const v = data[off + i] as number;
-        u[i] = (u[i] as number) + dq * v;
-        r[i] = (r[i] as number) - wq * v;
-      }
+      // u += d_q X_j
+      for (let i = 0; i < n; i++) u[i] = (u[i] as number) + dq * (data[off + i] as number);
     }
-    // one pass over the inactive columns: c_j = x_jᵀr/n, a_j = x_jᵀu/n; smallest join γ
+    if (refresh) residualNow();
+    // one pass over the inactive columns: a_j = x_jᵀu/n (and c_j = x_jᵀr/n on refresh); smallest join γ
     let gJoin = Infinity;
     let jJoin = -1;
     for (let j = 0; j < p; j++) {
       if (flag[j] !== 0) continue;
       const off = j * n;
-      // (c_j, a_j) = x_jᵀ(r, u)/n, two accumulators each
-      let c0 = 0;
-      let c1 = 0;
-      let a0 = 0;
-      let a1 = 0;
-      let i = 0;
-      for (; i + 1 < n; i += 2) {
-        const v0 = data[off + i] as number;
-        const v1 = data[off + i + 1] as number;
-        c0 += v0 * (r[i] as number);
-        a0 += v0 * (u[i] as number);
-        c1 += v1 * (r[i + 1] as number);
-        a1 += v1 * (u[i + 1] as number);
+      let cj: number;
+      let aj: number;
+      if (refresh) {
+        // (c_j, a_j) = x_jᵀ(r, u)/n, two accumulators each
+        let c0 = 0;
+        let c1 = 0;
+        let a0 = 0;
+        let a1 = 0;
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          const v0 = data[off + i] as number;
+          const v1 = data[off + i + 1] as number;
+          c0 += v0 * (r[i] as number);
+          a0 += v0 * (u[i] as number);
+          c1 += v1 * (r[i + 1] as number);
+          a1 += v1 * (u[i + 1] as number);
+        }
+        if (i < n) {
+          const v = data[off + i] as number;
+          c0 += v * (r[i] as number);
+          a0 += v * (u[i] as number);
+        }
+        cj = (c0 + c1) * invn;
+        aj = (a0 + a1) * invn;
+        c[j] = cj;
+      } else {
+        // a_j = x_jᵀu/n, four accumulators
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        let i = 0;
+        for (; i + 3 < n; i += 4) {
+          a0 += (data[off + i] as number) * (u[i] as number);
+          a1 += (data[off + i + 1] as number) * (u[i + 1] as number);
+          a2 += (data[off + i + 2] as number) * (u[i + 2] as number);
+          a3 += (data[off + i + 3] as number) * (u[i + 3] as number);
+        }
+        for (; i < n; i++) a0 += (data[off + i] as number) * (u[i] as number);
+        cj = c[j] as number;
+        aj = (a0 + a1 + (a2 + a3)) * invn;
       }
-      if (i < n) {
-        const v = data[off + i] as number;
-        c0 += v * (r[i] as number);
-        a0 += v * (u[i] as number);
-      }
-      const cj = (c0 + c1) * invn;
-      const aj = (a0 + a1) * invn;
-      c[j] = cj;
       a[j] = aj;
       // c_j − γa_j = ±(λ − γ):  γ = (λ ∓ c_j)/(1 ∓ a_j), denominators > 0 only. A column that
       // just left A sits at c_j = s·λ with a_j > s (Schur complement): skip that root (γ = 0),
@@ -323,6 +354,9 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
       onStep(view);
       return;
     }
+    const gStep = gDrop < gJoin ? gDrop : gJoin;
+    // c_j(λ − γ) = c_j − γ a_j for every inactive candidate
+    for (let j = 0; j < p; j++) if (flag[j] === 0) c[j] = (c[j] as number) - gStep * (a[j] as number);
     if (gDrop < gJoin) {
       lam -= gDrop;
       setW(lam);
@@ -331,31 +365,40 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
       flag[j] = 0;
       droppedSign = sgn[qDrop] as number;
       remove(qDrop);
+      // it left A at |c_j| = λ with its sign
+      c[j] = droppedSign * lam;
       justDropped = j;
       events.push(j);
       event = 'drop';
       // a column left A: excluded columns may be independent again; one whose |c| is at λ
       // (tied with the dropped column, e.g. its duplicate) stays excluded until the next drop
       const tol = 1e-11 * lambda0;
+      let haveR = false;
       for (let i = 0; i < p; i++) {
         if (flag[i] !== 2 || !((colSq[i] as number) > 0)) continue;
-        // c_i at the new λ: x_iᵀ(r − γu)/n   (c, a are not kept for excluded columns)
+        if (!haveR) {
+          residualNow(); // r at the new w (c is not kept for excluded columns)
+          haveR = true;
+        }
         const off = i * n;
         let ci = 0;
-        for (let k = 0; k < n; k++) ci += (data[off + k] as number) * ((r[k] as number) - gDrop * (u[k] as number));
+        for (let k = 0; k < n; k++) ci += (data[off + k] as number) * (r[k] as number);
         if (Math.abs(ci * invn) >= lam - tol) continue;
-        if (independent(i, pivot(i))) flag[i] = 0;
+        if (independent(i, pivot(i))) {
+          flag[i] = 0;
+          c[i] = ci * invn;
+        }
       }
     } else {
       lam -= gJoin;
       setW(lam);
-      const gam = gJoin;
       // add every candidate whose |c| reached λ at this γ (jJoin and exact ties)
       event = 'skip';
       const tol = 1e-11 * lambda0;
+
       for (let j = 0; j < p; j++) {
         if (flag[j] !== 0) continue;
-        const cj = (c[j] as number) - gam * (a[j] as number);
+        const cj = c[j] as number;
         if (j !== jJoin && Math.abs(cj) < lam - tol) continue;
         events.push(j);
         const piv = pivot(j);
@@ -372,6 +415,9 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
     if (!onStep(view)) return;
   }
 }
+
+/** Steps between exact recomputations of the inactive correlations c = Xᵀr/n. */
+const REFRESH = 16;
 
 /** The breakpoints of the LARS–lasso path from λ_max down to lambdaMin (> 0). */
 export function larsPath(X: Matrix, y: Float64Array, lambdaMin: number): LarsBreakpoint[] {

@@ -16,7 +16,7 @@ t.test('builtins by name, with task check and standardization', async (t) => {
   t.equal(s.notes['standardized'], true);
   t.throws(() => resolveDataset('diabetes', { task: 'binary' }), {
     name: 'UserError',
-    message: /^dataset 'diabetes' has regression targets, not binary; for binary use one of: breast-cancer, sim-logistic$/,
+    message: /^dataset 'diabetes' has regression targets, not binary; for binary use one of: breast-cancer, all-bt, all-bcrabl, bladderbatch, sim-logistic, sim-genes$/,
   });
   t.throws(() => resolveDataset('wine', { task: 'regression' }), { name: 'UserError', message: /'wine' has multiclass targets/ });
 });
@@ -76,17 +76,25 @@ t.test('files by extension; unknown specs', async (t) => {
   }
   const odd = join(dir, 'data.json');
   writeFileSync(odd, '{}');
-  t.throws(() => resolveDataset(odd, { task: 'regression' }), { name: 'UserError', message: /data\.json: unknown data file type; use a name ending in \.csv, \.csv\.gz, \.svm/ });
+  // Unknown extensions are sniffed from the content; content that is neither format is refused.
+  t.throws(() => resolveDataset(odd, { task: 'regression' }), { name: 'UserError', message: /data\.json: cannot tell the data format .*--format csv or --format libsvm .*\.csv, \.csv\.gz, \.svm/ });
+  const svmNoExt = join(dir, 'heart_like');
+  writeFileSync(svmNoExt, '+1 1:0.5 3:1 \n-1 2:1\n');
+  t.equal(resolveDataset(svmNoExt, { task: 'binary' }).X.p, 3, 'LIBSVM without an extension is sniffed');
+  const csvNoExt = join(dir, 'table.data');
+  writeFileSync(csvNoExt, 'a,y\n1,2\n2,3\n');
+  t.equal(resolveDataset(csvNoExt, { task: 'regression' }).X.n, 2, 'CSV without a known extension is sniffed');
+  t.equal(resolveDataset(svmNoExt, { task: 'binary', format: 'libsvm' }).X.n, 2, 'format given explicitly');
   t.throws(() => resolveDataset(join(dir, 'missing.csv'), { task: 'regression' }), { message: /missing\.csv: file not found/ });
   t.throws(() => resolveDataset('iris', { task: 'multiclass' }), {
     name: 'UserError',
-    message: /^unknown dataset 'iris': not a builtin \(diabetes, breast-cancer, wine, digits\), a generator \(sim-lasso, .*\) or an existing file$/,
+    message: /^unknown dataset 'iris': not a builtin \(diabetes, breast-cancer, wine, digits, all-bt, all-bcrabl, all-mol, bladderbatch\), a generator \(sim-lasso, .*\) or an existing file$/,
   });
 });
 
 t.test('registry and listing', async (t) => {
   const names = DATASETS.map((d) => d.name);
-  t.same(names, ['diabetes', 'breast-cancer', 'wine', 'digits', 'sim-lasso', 'sim-logistic', 'sim-multinomial', 'sim-group', 'sim-cs']);
+  t.same(names, ['diabetes', 'breast-cancer', 'wine', 'digits', 'all-bt', 'all-bcrabl', 'all-mol', 'bladderbatch', 'sim-lasso', 'sim-logistic', 'sim-multinomial', 'sim-group', 'sim-cs', 'sim-genes']);
   t.same(new Set(names).size, names.length, 'unique names');
   const text = describeDatasets();
   for (const n of names) t.match(text, n);

@@ -15,15 +15,21 @@
  * A grid is data: one solver instance per combination of its values (the cartesian product,
  * keys in sorted order), merged over the fixed `params`; each instance is labelled by
  * `solverLabel` (e.g. `spred-adam[lr=0.01]`).
+ *
+ * Size: a config may plan at most MAX_PLAN_JOBS jobs and MAX_PLAN_INSTANCES problem instances
+ * (each convex instance needs a reference solve); larger ones are refused before anything is
+ * expanded, with the count and how many configs to split it into (plan.ts).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParamValue } from '../../problems/types.ts';
 import { validatePlan } from './schema.ts';
+import type { GenePathSpec } from '../genes/types.ts';
 import { UserError } from '../../problems/errors.ts';
 import type { Capability } from '../../problems/types.ts';
 import { loadPluginModule, loadedModule, registerCommand } from '../plugins.ts';
+import type { FileFormat } from '../../problems/datasets/index.ts';
 
 /** One problem block of a config: a family over datasets and λ values. */
 export interface ProblemBlock {
@@ -39,12 +45,18 @@ export interface ProblemBlock {
   readonly hidden?: number;
   readonly mlpPenalty?: 'l1' | 'group-l1';
   readonly backend?: string;
+  /** Format of the block's data files (default: from the extension, else sniffed). */
+  readonly format?: FileFormat;
   /** nn-compression: hidden widths, structure, and the protocol's fine-tune epochs. */
   readonly layers?: readonly number[];
   readonly structure?: 'weight' | 'neuron';
   readonly finetuneEpochs?: number;
   /** Caps every solver's iteration budget on these instances (e.g. costly tensor problems). */
   readonly maxIter?: number;
+  /** gene-selection only: the λ path and selection settings (harness/genes/types.ts). */
+  readonly path?: Partial<GenePathSpec>;
+  /** gene-selection only: the config's solvers that run on these datasets (default: all). */
+  readonly methods?: readonly string[];
 }
 
 /** One solver block: a solver with fixed params, a grid, and optional stopping overrides. */
@@ -201,7 +213,7 @@ export function parseConfig(json: Json, source: string, base = process.cwd()): B
       const params = b.params ?? {};
       const grid = b.grid ?? {};
       for (const k of Object.keys(grid)) {
-        if (k in params) throw new UserError(`config ${source}: solvers[${i}].grid.${k} is also fixed in params; keep it in one place`);
+        if (Object.hasOwn(params, k)) throw new UserError(`config ${source}: solvers[${i}].grid.${k} is also fixed in params; keep it in one place`);
       }
       const { command: _command, requires: _requires, ...block } = b;
       return { ...block, params, grid };

@@ -12,6 +12,11 @@
  * the cost-balanced assignment of shards.ts puts in shard I (by budgets; deterministic from the
  * plan), so the N shards partition the plan whatever machine expands it; `instances` then lists
  * only the ones the shard touches.
+ *
+ * Size: `planSize` counts jobs and instances from the config alone (no expansion); a plan above
+ * MAX_PLAN_JOBS jobs or MAX_PLAN_INSTANCES instances is refused before anything is built, with
+ * the count and how to split it (every shard expands the whole plan, so splitting the config is
+ * what bounds the work of one process).
  */
 import type { Capability, ParamValue, Params } from '../../problems/types.ts';
 import { PROBLEMS, mlpFamily, nnCompressionFamily } from '../../problems/zoo.ts';
@@ -22,7 +27,40 @@ import { resolveParams, solverLabel } from '../params.ts';
 import type { BenchConfig, ProblemBlock, SolverBlock } from './config.ts';
 import { UserError } from '../../problems/errors.ts';
 import { balancedShard } from './shards.ts';
+import { GENE_FAMILY } from '../genes/path.ts';
+import { GENE_PATH_DEFAULTS } from '../genes/types.ts';
 import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
+
+/** Most jobs one plan may hold (before deduplication and --filter). */
+export const MAX_PLAN_JOBS = 100_000;
+/** Most problem instances (dataset × λ) one plan may hold: each convex one gets a reference solve. */
+export const MAX_PLAN_INSTANCES = 10_000;
+
+/** Jobs and instances a config plans (upper bounds: duplicates are counted), computed without expanding it. */
+export function planSize(config: BenchConfig): { jobs: number; instances: number } {
+  let instances = 0;
+  for (const b of config.problems) instances += b.datasets.length * (b.lambdaRatios.length + b.lambdas.length);
+  let perInstance = 0;
+  for (const s of config.solvers) {
+    let combos = 1;
+    for (const k of Object.keys(s.grid)) combos *= (s.grid[k] ?? []).length;
+    perInstance += combos * (s.seeds ?? config.seeds).length;
+  }
+  return { jobs: instances * perInstance, instances };
+}
+
+/** Refuses a config whose plan is above MAX_PLAN_JOBS or MAX_PLAN_INSTANCES (see the module comment). */
+export function checkPlanSize(config: BenchConfig): void {
+  const { jobs, instances } = planSize(config);
+  const split = (parts: number): string =>
+    `split it into at least ${parts} configs (fewer datasets, λ values, grid values or seeds each), run them (each may use --shard I/N across machines) into databases and combine them with \`l1bench merge\``;
+  if (jobs > MAX_PLAN_JOBS) {
+    throw new UserError(`${config.source} plans ${jobs.toExponential(3).replace('e+', 'e')} jobs (${instances} instances), above the limit of ${MAX_PLAN_JOBS} per plan; ${split(Math.ceil(jobs / MAX_PLAN_JOBS))}`);
+  }
+  if (instances > MAX_PLAN_INSTANCES) {
+    throw new UserError(`${config.source} plans ${instances} problem instances (dataset × λ), above the limit of ${MAX_PLAN_INSTANCES} per plan; ${split(Math.ceil(instances / MAX_PLAN_INSTANCES))}`);
+  }
+}
 
 /** One problem instance spec of the plan (its instance hash is known once it is built). */
 export interface PlannedInstance {
@@ -37,6 +75,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
+  /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
+  readonly methods?: readonly string[];
 }
 
 export interface PlannedJob {
@@ -94,6 +134,9 @@ export function shardPlan(plan: Plan, shard: Shard): Plan {
 
 /** Capabilities a family offers, known without building a problem. */
 export function familyCaps(family: string): ReadonlySet<Capability> {
+  // a gene-selection job runs the linear baseline (Float64) or a network (tfjs) by its solver;
+  // the real check happens on the built problem (runGenePath)
+  if (family === GENE_FAMILY) return new Set<Capability>(['smooth-gradient', 'sample-mean', 'tensor-engine', 'design-matrix', 'convex', 'float64-engine', 'prox', 'lipschitz']);
   const f = PROBLEMS.find((x) => x.name === family);
   return new Set(f ? f.capabilities : []);
 }
@@ -117,6 +160,23 @@ function lambdaTitle(spec: ProblemSpec): string {
 
 function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): PlannedInstance[] {
   const out: PlannedInstance[] = [];
+  if (block.family === GENE_FAMILY) {
+    // one instance per dataset: the λ path (its smallest λ stands in the spec's λ field)
+    const genes = { ...GENE_PATH_DEFAULTS, ...(block.path ?? {}) };
+    block.datasets.forEach((dataset, d) => {
+      const spec: ProblemSpec = { family: GENE_FAMILY, dataset, lambda: { kind: 'ratio', ratio: genes.minRatio }, genes, backend: block.backend ?? 'wasm' };
+      out.push({
+        id: JSON.stringify(spec),
+        spec,
+        title: `${GENE_FAMILY}/${dataset} path ${genes.count}×λ ${genes.heads}`,
+        convex: false,
+        where: `problems[${index}].datasets[${d}]`,
+        maxIterCap: block.maxIter ?? null,
+        ...(block.methods ? { methods: block.methods } : {}),
+      });
+    });
+    return out;
+  }
   const lambdas = [
     ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
     ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
@@ -129,6 +189,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         lambda,
         standardize: block.standardize,
         ...(block.target !== undefined ? { target: block.target } : {}),
+        ...(block.format !== undefined ? { format: block.format } : {}),
         ...(block.groupSize !== undefined ? { groupSize: block.groupSize } : {}),
         ...(block.family === mlpFamily.name
           ? { backend: resolveAuto(block.backend ?? DEFAULT_BACKEND, autoBackend), hidden: block.hidden ?? 32, mlpPenalty: block.mlpPenalty ?? 'l1' }
@@ -177,6 +238,7 @@ function resolveAuto(backend: string, autoBackend: string | undefined): string {
 
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
+  checkPlanSize(config);
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
   config.problems.forEach((block, i) => {
@@ -192,6 +254,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   for (const inst of instances) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
+      if (inst.methods && !inst.methods.includes(s.block.name)) continue;
       if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;

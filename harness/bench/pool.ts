@@ -3,10 +3,18 @@
  * task. Each task gets a MessageChannel; the worker streams the run's static row and its trace
  * points on it (protocol.ts), so a task stopped from outside still yields a complete partial run.
  *
- * Budget: once the worker reports the problem built (`started` / `ready`), the task has
- * `budgetSeconds + graceSeconds` of wall time; then its AbortSignal fires, piscina terminates the
- * worker thread (a stuck solver cannot ignore that) and starts a fresh one. Before that point a
- * separate `startSeconds` cap covers worker start-up and problem building.
+ * Budget: once the worker has loaded and reports that it starts building the problem
+ * (`building`), the task has `budgetSeconds + graceSeconds` of wall time — building the problem
+ * counts — then its AbortSignal fires, piscina terminates the worker thread (a stuck solver or a
+ * runaway build cannot ignore that) and starts a fresh one. Before that point a separate
+ * `startSeconds` cap covers worker start-up (loading modules).
+ *
+ * Memory: every worker thread starts with a V8 heap limit (`resourceLimits`, see
+ * `workerThreadOptions`): `--worker-memory` MiB, by default 3/4 of the machine's memory shared
+ * among the workers. A worker that runs out dies alone: its task is `failed` with
+ * "out of memory: …" (recorded as an `error` run), piscina starts a fresh worker and the
+ * benchmark goes on. Typed arrays live outside the V8 heap, so loaders, generators and models
+ * also check their size against the same limit before allocating (problems/limits.ts).
  *
  * With `stopSeconds` > 0 (the gpu lane), a run over its budget, or cancelled, is first asked to
  * stop at its next callback (a flag in shared memory, RunTask.stop) and its worker is terminated
@@ -18,9 +26,33 @@ import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import type { NewRun, NewTrace } from '../store/index.ts';
 import type { PortMessage, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
+import { machineMemoryBytes, safeTimeout } from '../../problems/limits.ts';
+
+/** Smallest worker heap accepted (MiB): below this a worker cannot load tfjs and the solvers. */
+export const MIN_WORKER_MEMORY_MB = 256;
+
+/** Default heap limit per worker (MiB): 3/4 of the machine's memory shared among `workers`. */
+export function defaultWorkerMemoryMb(workers: number): number {
+  return Math.max(MIN_WORKER_MEMORY_MB, Math.floor((0.75 * machineMemoryBytes()) / 2 ** 20 / Math.max(1, workers)));
+}
+
+/**
+ * The thread options of a pool lane with `workers` threads: thread counts and each thread's
+ * heap limit. Every lane (CPU, GPU) builds its piscina with these, so all workers are bounded.
+ */
+export function workerThreadOptions(workers: number, workerMemoryMb?: number): {
+  minThreads: number;
+  maxThreads: number;
+  resourceLimits: { maxOldGenerationSizeMb: number };
+} {
+  const mb = workerMemoryMb ?? defaultWorkerMemoryMb(workers);
+  return { minThreads: workers, maxThreads: workers, resourceLimits: { maxOldGenerationSizeMb: mb } };
+}
 
 export interface PoolOptions {
   readonly workers: number;
+  /** Heap limit of each worker in MiB (default: `defaultWorkerMemoryMb(workers)`). */
+  readonly workerMemoryMb?: number;
   /** Seconds past the budget before a task is terminated (default 1). */
   readonly graceSeconds?: number;
   /** Cap on worker start-up + problem building, in seconds (default 300). */
@@ -55,16 +87,19 @@ export class BenchPool {
   private readonly inflight = new Set<() => void>();
   private readonly grace: number;
   private readonly startCap: number;
+  /** Heap limit of each worker (MiB). */
+  readonly workerMemoryMb: number;
   private readonly stopCap: number;
 
   constructor(readonly options: PoolOptions) {
     this.grace = options.graceSeconds ?? 1;
     this.startCap = options.startSeconds ?? 300;
+    const threads = workerThreadOptions(options.workers, options.workerMemoryMb);
+    this.workerMemoryMb = threads.resourceLimits.maxOldGenerationSizeMb;
     this.stopCap = options.stopSeconds ?? 0;
     this.piscina = new Piscina<WorkerTask, WorkerResult>({
       filename: new URL('./worker-entry.mjs', import.meta.url).href,
-      minThreads: options.workers,
-      maxThreads: options.workers,
+      ...threads,
       // Workers register tsx themselves; inheriting the parent's loader flags would register it twice.
       execArgv: [],
       idleTimeout: 60_000,
@@ -100,26 +135,38 @@ export class BenchPool {
       }
       // ask first (next callback), terminate later
       Atomics.store(stop, 0, 1);
-      hardTimer = setTimeout(() => controller.abort(w.state), this.stopCap * 1000);
+      hardTimer = safeTimeout(() => controller.abort(w.state), this.stopCap * 1000);
     };
     let budgetTimer: NodeJS.Timeout | null = null;
-    const startTimer = setTimeout(
-      () => abort({ state: 'timeout', reason: `worker start-up and problem building exceeded ${this.startCap} s` }),
+    const startTimer = safeTimeout(
+      () => abort({ state: 'timeout', reason: `worker start-up exceeded ${this.startCap} s` }),
       this.startCap * 1000,
     );
-    const onBuilt = (): void => {
-      if (builtAt !== null) return;
-      builtAt = performance.now();
+    let buildingAt: number | null = null;
+    const onBuilding = (): void => {
+      if (buildingAt !== null) return;
+      buildingAt = performance.now();
       clearTimeout(startTimer);
       if (budgetSeconds !== null) {
-        budgetTimer = setTimeout(
-          () => abort({ state: 'timeout', reason: `terminated: exceeded the time budget of ${budgetSeconds} s (+${this.grace} s grace) without stopping` }),
+        budgetTimer = safeTimeout(
+          () =>
+            abort({
+              state: 'timeout',
+              reason: `terminated: exceeded the time budget of ${budgetSeconds} s (+${this.grace} s grace) ${builtAt === null ? 'while building the problem' : 'without stopping'}`,
+            }),
           (budgetSeconds + this.grace) * 1000,
         );
       }
     };
+    const onBuilt = (): void => {
+      onBuilding();
+      if (builtAt !== null) return;
+      builtAt = performance.now();
+    };
     port1.on('message', (m: PortMessage) => {
-      if (m.type === 'started') {
+      if (m.type === 'building') {
+        onBuilding();
+      } else if (m.type === 'started') {
         started = m.run;
         onBuilt();
       } else if (m.type === 'ready') {
@@ -159,6 +206,9 @@ export class BenchPool {
         if (w?.state === 'cancelled') return { state: 'cancelled' };
         if (w?.state === 'timeout') return { state: 'timeout', reason: w.reason, ...streamed() };
         const message = e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
+        if ((e as NodeJS.ErrnoException | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          return { state: 'failed', message: `out of memory: the worker exceeded its ${this.workerMemoryMb} MiB heap limit (${message}); raise --worker-memory or shrink the problem`, ...streamed() };
+        }
         return { state: 'failed', message: `worker failed: ${message}`, ...streamed() };
       },
     );

@@ -47,6 +47,8 @@ export interface ReferenceTask {
 export type WorkerTask = RunTask | ReferenceTask;
 
 export type PortMessage =
+  /** The worker has loaded and starts building the task's problem: its time budget starts now. */
+  | { readonly type: 'building' }
   /** A run's problem is built and its solver starts: the static fields of its row. */
   | { readonly type: 'started'; readonly run: NewRun }
   /** A reference task's problem is built; its solves start. */

@@ -20,6 +20,7 @@ import type { Status } from '../../problems/types.ts';
 import { buildProblem, failedRow, resolveJobSolver } from '../job.ts';
 import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import { relSubopt } from '../runner.ts';
+import { GENE_FAMILY, loadGeneDataset } from '../genes/path.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRepetition, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
@@ -46,6 +47,8 @@ export interface BenchOptions {
   /** Path of results.db. */
   readonly db: string;
   readonly workers: number;
+  /** Heap limit of each worker in MB (default: see pool.ts). */
+  readonly workerMemoryMb?: number;
   /** Overrides every run's timeout (seconds). */
   readonly timeout?: number;
   /** Rerun finished jobs (and their references), replacing the old rows. */
@@ -114,6 +117,10 @@ export async function validateInstances(plan: Plan, source: string): Promise<Map
   const out = new Map<string, InstanceInfo>();
   for (const inst of plan.instances) {
     try {
+      if (inst.spec.family === GENE_FAMILY) {
+        loadGeneDataset(inst.spec.dataset);
+        continue;
+      }
       const fam = findFamily(inst.spec.family);
       if (isTensorFamily(fam)) {
         fam.checkData(inst.spec);
@@ -222,16 +229,26 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const ready: PlannedJob[] = [];
   const tensorHashes = new Set<string>();
 
-  // Which instances still need a reference before their runs.
+  // Which instances still need a reference before their runs. (Loops, not push(...xs): a plan
+  // of 10⁵ jobs must not overflow the call stack.)
+  const byInstance = new Map<string, PlannedJob[]>();
+  for (const j of pending) {
+    const list = byInstance.get(j.instanceId);
+    if (list) list.push(j);
+    else byInstance.set(j.instanceId, [j]);
+  }
+  const pushAll = (to: PlannedJob[], from: readonly PlannedJob[]): void => {
+    for (const j of from) to.push(j);
+  };
   for (const inst of plan.instances) {
-    const jobs = pending.filter((j) => j.instanceId === inst.id);
+    const jobs = byInstance.get(inst.id) ?? [];
     if (jobs.length === 0) continue;
     const runnable = jobs.filter((j) => j.skip === null);
-    ready.push(...jobs.filter((j) => j.skip !== null));
+    pushAll(ready, jobs.filter((j) => j.skip !== null));
     const info = infos.get(inst.id);
     if (!inst.convex || !info || runnable.length === 0) {
       refs.set(inst.id, null);
-      ready.push(...runnable);
+      pushAll(ready, runnable);
       continue;
     }
     const cached = opts.force ? undefined : await store.getReference(info.instanceHash);
@@ -248,7 +265,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         crossCheck: null,
         note: cached.certified === 1 ? null : 'cached reference is not certified',
       });
-      ready.push(...runnable);
+      pushAll(ready, runnable);
     } else {
       refQueue.push(inst);
       waiting.set(inst.id, runnable);
@@ -259,10 +276,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   // One pool per lane (the same constructor), both running at once.
   const grace = opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {};
+  // Every lane's workers get the same heap limit (pool.ts workerThreadOptions).
+  const memory = opts.workerMemoryMb !== undefined ? { workerMemoryMb: opts.workerMemoryMb } : {};
   const laneOfJob = (j: PlannedJob): Lane => laneOf(j.job.problem, j.skip !== null, lanes.gpuWorkers);
   const pools: Record<Lane, BenchPool | null> = {
-    cpu: new BenchPool({ workers: opts.workers, ...grace }),
-    gpu: lanes.gpuWorkers > 0 && pending.some((j) => laneOfJob(j) === 'gpu') ? new BenchPool({ workers: lanes.gpuWorkers, stopSeconds: GPU_STOP_SECONDS, ...grace }) : null,
+    cpu: new BenchPool({ workers: opts.workers, ...memory, ...grace }),
+    gpu: lanes.gpuWorkers > 0 && pending.some((j) => laneOfJob(j) === 'gpu') ? new BenchPool({ workers: lanes.gpuWorkers, stopSeconds: GPU_STOP_SECONDS, ...memory, ...grace }) : null,
   };
   const capacity: Record<Lane, number> = { cpu: opts.workers, gpu: lanes.gpuWorkers };
   const busy: Record<Lane, number> = { cpu: 0, gpu: 0 };
@@ -290,7 +309,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[], reps: readonly NewRepetition[] = []): void => {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
-    if (run.engine === 'tfjs' && run.instance_hash) tensorHashes.add(run.instance_hash);
+    // (a gene-selection run's objective is one λ of a path: no best-seen reference for it)
+    if (run.engine === 'tfjs' && run.instance_hash && run.family !== GENE_FAMILY) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
     // the plan's key (computed once in this process) is the row's, whatever a worker computed
     const row: NewRun = { ...run, job_key: job.key };
@@ -319,7 +339,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         if (out.note) progress.note(`reference ${inst.title}: ${out.note}`);
       }
       refs.set(inst.id, out && out.objective !== null ? { objective: out.objective, kind: out.certified ? 'certified' : 'best-seen' } : null);
-      ready.push(...(waiting.get(inst.id) ?? []));
+      pushAll(ready, waiting.get(inst.id) ?? []);
       waiting.delete(inst.id);
     };
     if (o.state === 'cancelled') return;

@@ -15,6 +15,8 @@ import { PROBLEMS, isTensorFamily, mlpFamily, nnCompressionFamily } from '../../
 import { allSolvers } from '../../solvers/index.ts';
 import { CAPABILITIES } from '../../problems/types.ts';
 import { BACKEND_CHOICES } from '../../problems/tensor/names.ts';
+import { MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
+import { FILE_FORMATS } from '../../problems/datasets/index.ts';
 
 /** Most timed repetitions a plan may ask for. */
 export const MAX_REPEAT = 100;
@@ -23,6 +25,8 @@ const repeat = (description: string): Schema => ({ type: 'integer', minimum: 1, 
 type Schema = Record<string, unknown>;
 
 const positive = (description: string): Schema => ({ type: 'number', exclusiveMinimum: 0, description });
+/** A time budget: positive and at most MAX_TIMEOUT_SECONDS (7 days; no 32-bit timer overflow). */
+const budget = (description: string): Schema => ({ type: 'number', exclusiveMinimum: 0, maximum: MAX_TIMEOUT_SECONDS, description });
 const posInt = (description: string): Schema => ({ type: 'integer', minimum: 1, description });
 const nonEmpty = (description: string): Schema => ({ type: 'string', minLength: 1, pattern: '\\S', description });
 const SEED: Schema = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, description: 'random seed' };
@@ -32,6 +36,9 @@ const seeds = (description: string): Schema => ({ type: 'array', minItems: 1, it
 const MLP_ONLY = ['hidden', 'mlpPenalty'] as const;
 const COMPRESSION_ONLY = ['layers', 'structure', 'finetuneEpochs'] as const;
 const TENSOR_ONLY = ['backend'] as const;
+/** The gene-selection family (harness/genes/path.ts GENE_FAMILY) and the fields it does not take. */
+const GENE_FAMILY_NAME = 'gene-selection';
+const GENE_EXCLUDED = ['lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'layers', 'structure', 'finetuneEpochs'] as const;
 
 /** Schema of one solver parameter's value, from its spec. */
 function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
@@ -49,8 +56,9 @@ function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
 
 /** The plan JSON Schema. */
 export function planSchema(): Schema {
-  const families = PROBLEMS.map((f) => f.name);
-  const tensorFamilies = PROBLEMS.filter((f) => isTensorFamily(f)).map((f) => f.name);
+  // gene-selection (harness/genes/) is a λ path over the zoo's families, not one of them
+  const families = [...PROBLEMS.map((f) => f.name), GENE_FAMILY_NAME];
+  const tensorFamilies = [...PROBLEMS.filter((f) => isTensorFamily(f)).map((f) => f.name), GENE_FAMILY_NAME];
   const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
   // the built-ins, then the plugin solvers loaded in this process (plan `plugins`, `--plugin`, command entries)
   const SOLVERS = allSolvers();
@@ -78,12 +86,36 @@ export function planSchema(): Schema {
       finetuneEpochs: { type: 'integer', minimum: 0, description: 'fine-tune epochs of the threshold + fine-tune protocol (nn-compression only)' },
       mlpPenalty: { type: 'string', enum: ['l1', 'group-l1'], description: 'MLP penalty (mlp only)' },
       backend: { type: 'string', enum: [...BACKEND_CHOICES], description: 'tfjs backend (tensor families only; default auto)' },
+      format: { type: 'string', enum: [...FILE_FORMATS], description: 'format of data files whose extension does not say (default: sniffed from the content)' },
       maxIter: posInt('caps every solver’s iteration budget on these instances'),
+      path: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'λ path and selection settings (gene-selection only; harness/genes/types.ts)',
+        properties: {
+          count: posInt('λ values on the path, λ_max down to minRatio·λ_max, geometric'),
+          minRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'λ_min / λ_max' },
+          tau: { type: 'number', minimum: 0, description: 'a gene is selected when the norm of its group exceeds τ' },
+          heads: { type: 'string', enum: ['linear', 'mlp', 'both'], description: 'network heads: linear softmax, MLP, or both' },
+          hidden: posInt('hidden width of the MLP head'),
+          refitEpochs: posInt('epochs of the unpenalized refit on the selected genes'),
+          val: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'validation fraction of each class' },
+          test: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'test fraction of each class' },
+          warm: { type: 'boolean', description: 'warm-start each λ from the previous solution (default true)' },
+        },
+      },
+      methods: { type: 'array', minItems: 1, items: { type: 'string', enum: solverNames, 'x-noun': 'solver' }, description: 'the config’s solvers that run on these datasets (gene-selection only; default: all)' },
     },
     allOf: [
+      // gene-selection: λ comes from the path; the one-λ fields do not apply, path/methods only there
+      {
+        if: { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] },
+        then: { properties: Object.fromEntries(GENE_EXCLUDED.map((k) => [k, false])) },
+        else: { properties: { path: false, methods: false } },
+      },
       // λ as ratios or absolute values: lambdaRatios is required unless lambdas is given.
       {
-        if: { required: ['lambdas'] },
+        if: { anyOf: [{ required: ['lambdas'] }, { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] }] },
         then: {},
         else: { required: ['lambdaRatios'], 'x-missing': { lambdaRatios: 'give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")' } },
       },
@@ -100,7 +132,7 @@ export function planSchema(): Schema {
   const stopping = {
     tol: positive('stop at relative duality gap (or KKT violation) ≤ tol'),
     maxIter: posInt('iteration (epoch) budget'),
-    timeout: positive('seconds per run, pre-emptive'),
+    timeout: budget('seconds per run, pre-emptive (at most 604800: 7 days)'),
     seeds: seeds('one run per seed'),
   };
   const solver: Schema = {
@@ -153,7 +185,7 @@ export function planSchema(): Schema {
       maxIter: stopping.maxIter,
       timeout: stopping.timeout,
       seeds: stopping.seeds,
-      referenceTimeout: positive('seconds per reference solve'),
+      referenceTimeout: budget('seconds per reference solve (at most 604800: 7 days)'),
       repeat: repeat('timed repetitions of each run after one untimed warm-up; the stored times are their medians'),
       plugins: { type: 'array', items: nonEmpty('path of a .ts/.js module exporting Solver objects, relative to the plan'), description: 'solver plugins to load (README: Benchmark your own solver)' },
       problems: { type: 'array', minItems: 1, items: problem, description: 'problem blocks' },
@@ -203,7 +235,7 @@ function wanted(s: Schema): string {
       if (lo === 1 && hi === undefined) return `a positive integer${param}`;
       return `an integer${lo !== undefined ? ` ≥ ${lo}` : ''}${hi !== undefined ? `${lo !== undefined ? ' and' : ''} ≤ ${hi}` : ''}${param}`;
     case 'number':
-      if (s['exclusiveMinimum'] === 0) return `a positive number${param}`;
+      if (s['exclusiveMinimum'] === 0) return `a positive number${hi !== undefined ? ` ≤ ${hi}` : ''}${param}`;
       if (lo === 0 && hi === undefined) return `a number ≥ 0${param}`;
       return `a number${lo !== undefined ? ` ≥ ${lo}` : ''}${hi !== undefined ? `${lo !== undefined ? ' and' : ''} ≤ ${hi}` : ''}${param}`;
     case 'string':

@@ -7,6 +7,8 @@
  * every solver), a run job of that solver spins in a busy loop inside its third trace callback,
  * never returning to the solver — a stuck worker that only the pool's pre-emptive abort can stop.
  * Used by test/bench-timeout.test.ts; never set it otherwise.
+ * Likewise `L1BENCH_TEST_OOM=NAME` makes a run job of that solver allocate JS objects until the
+ * worker's heap limit kills it (test/fault-bench.test.ts: the job is recorded `error`, out of memory).
  */
 import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobSpec } from '../job.ts';
 import { skipReason, solverLabel } from '../params.ts';
@@ -15,6 +17,7 @@ import { ensurePlugin } from '../plugins.ts';
 import { findSolver } from '../../solvers/index.ts';
 import type { TracePoint } from '../../problems/types.ts';
 import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
+import { GENE_FAMILY, runGenePath } from '../genes/path.ts';
 
 /** Runs one pool task. Solver failures come back as rows; only invalid specs throw. */
 export async function runJob(task: WorkerTask): Promise<WorkerResult> {
@@ -38,9 +41,19 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
   const job = task.job;
   // a plugin solver: load its module (or command) in this worker too
   if (job.plugin) await ensurePlugin(job.plugin);
+  if (job.problem.family === GENE_FAMILY) {
+    // a λ path: its row is posted once the split is built, then one trace point per λ
+    const r = await runGenePath(
+      job,
+      (point) => post(task, { type: 'trace', point }),
+      (run) => post(task, { type: 'started', run }),
+    );
+    return { kind: 'run', run: r.run, trace: r.trace, repetitions: r.repetitions };
+  }
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
+  post(task, { type: 'building' });
   let problem;
   try {
     problem = await buildProblem(job.problem);
@@ -60,6 +73,10 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
     },
   });
   const hang = shouldHang(solver.name) && skipReason(solver, problem) === null;
+  if (process.env['L1BENCH_TEST_OOM'] === solver.name) {
+    const hog: number[][] = [];
+    for (;;) hog.push(Array.from({ length: 1 << 16 }, (_, i) => i + hog.length));
+  }
   let points = 0;
   const onTrace = (p: TracePoint): void => {
     post(task, { type: 'trace', point: traceRow(p) });
@@ -78,6 +95,7 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
 }
 
 async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {
+  post(task, { type: 'building' });
   const problem = await buildProblem(task.spec);
   post(task, { type: 'ready', instanceHash: problem.instanceHash, family: problem.family, dataset: problem.meta.dataset, lambda: problem.lambda });
   const applicable = (name: string): boolean => skipReason(findSolver(name), problem) === null;

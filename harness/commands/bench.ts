@@ -16,6 +16,8 @@ import { planWithLanes, runBench } from '../bench/run.ts';
 import { laneOf, type LanePlan } from '../bench/lanes.ts';
 import { describeLanes } from './list.ts';
 import { formatSummary } from '../bench/summary.ts';
+import { defaultWorkerMemoryMb, MIN_WORKER_MEMORY_MB } from '../bench/pool.ts';
+import { checkTimeout, machineMemoryBytes, MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
 
 interface BenchFlags {
   suite?: string;
@@ -29,6 +31,8 @@ interface BenchFlags {
   shardPlan?: string;
   plugin: string[];
   quiet?: boolean;
+  oversubscribe?: boolean;
+  workerMemory?: string;
   gpuWorkers?: string;
   dryRun?: boolean;
   lockWait?: string;
@@ -38,6 +42,29 @@ function nonNegativeInteger(text: string, flag: string): number {
   const v = Number(text);
   if (text.trim() === '' || !Number.isInteger(v) || v < 0) throw new UserError(`${flag} must be an integer ≥ 0, got '${text}'`);
   return v;
+}
+
+/**
+ * `--workers` and `--worker-memory`: at most one worker per core unless `--oversubscribe`, and
+ * workers × per-worker heap limit within the machine's memory (a worker costs ~15 MB even idle).
+ */
+export function workerSettings(flags: Pick<BenchFlags, 'workers' | 'oversubscribe' | 'workerMemory'>): { workers: number; workerMemoryMb: number } {
+  const cores = os.availableParallelism();
+  const workers = flags.workers === undefined ? cores : positive(flags.workers, '--workers', true);
+  if (workers > cores && !flags.oversubscribe) {
+    throw new UserError(`--workers ${workers} is more than the ${cores} cores here; use --workers ${cores} or less (or add --oversubscribe to run more threads than cores)`);
+  }
+  const machineMb = Math.floor(machineMemoryBytes() / 2 ** 20);
+  const workerMemoryMb = flags.workerMemory === undefined ? defaultWorkerMemoryMb(workers) : positive(flags.workerMemory, '--worker-memory', true);
+  if (workerMemoryMb < MIN_WORKER_MEMORY_MB) {
+    throw new UserError(`--worker-memory ${workerMemoryMb} MiB is too small for a worker to load the solvers; give at least ${MIN_WORKER_MEMORY_MB}`);
+  }
+  if (workers * workerMemoryMb > machineMb) {
+    throw new UserError(
+      `--workers ${workers} × --worker-memory ${workerMemoryMb} MiB = ${workers * workerMemoryMb} MiB is more than this machine's ${machineMb} MiB; lower --workers or --worker-memory`,
+    );
+  }
+  return { workers, workerMemoryMb };
 }
 
 function positive(text: string, flag: string, integer: boolean): number {
@@ -62,7 +89,9 @@ export function registerBench(program: Command): void {
     .option('--config <file>', 'benchmark config JSON file')
     .option('--db <file>', 'results database', 'results.db')
     .option('--workers <n>', `worker threads (default: available parallelism, ${os.availableParallelism()} here)`)
-    .option('--timeout <seconds>', "override every run's time budget")
+    .option('--timeout <seconds>', `override every run's time budget (at most ${MAX_TIMEOUT_SECONDS} s, 7 days)`)
+    .option('--oversubscribe', 'allow more workers than cores')
+    .option('--worker-memory <MiB>', "each worker's memory limit in MiB (default: 3/4 of the machine's memory shared among the workers); a job that exceeds it is recorded as error (out of memory)")
     .option('--force', 'rerun finished jobs and references; the old runs are kept as history (superseded)')
     .option('--filter <substring>', "only jobs whose title contains it (titles: 'lasso/diabetes λ=0.1·λmax cd seed=0')")
     .option('--shard <i/n>', 'run only shard i of n (1 ≤ i ≤ n), shards balanced by the jobs\' time budgets; merge shards with `l1bench merge`')
@@ -79,6 +108,7 @@ export function registerBench(program: Command): void {
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       if (flags.shardPlan !== undefined && shard === undefined) throw new UserError('--shard-plan FILE needs --shard I/N (the shard of the file to run)');
       const shardFile = flags.shardPlan === undefined ? undefined : { file: readShardFile(flags.shardPlan), path: flags.shardPlan };
+      const { workers, workerMemoryMb } = workerSettings(flags);
       for (const f of flags.plugin) await loadPluginModule(f);
       const config = flags.suite !== undefined ? loadSuite(flags.suite) : await loadConfig(flags.config as string);
       const gpuWorkers = flags.gpuWorkers === undefined ? undefined : nonNegativeInteger(flags.gpuWorkers, '--gpu-workers');
@@ -96,8 +126,9 @@ export function registerBench(program: Command): void {
       const result = await runBench({
         config,
         db: flags.db,
-        workers: flags.workers === undefined ? os.availableParallelism() : positive(flags.workers, '--workers', true),
-        ...(flags.timeout !== undefined ? { timeout: positive(flags.timeout, '--timeout', false) } : {}),
+        workers,
+        workerMemoryMb,
+        ...(flags.timeout !== undefined ? { timeout: checkTimeout(positive(flags.timeout, '--timeout', false), '--timeout') } : {}),
         ...(flags.force ? { force: true } : {}),
         ...(flags.filter !== undefined ? { filter: flags.filter } : {}),
         ...(shard !== undefined ? { shard } : {}),

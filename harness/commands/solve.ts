@@ -13,7 +13,9 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UserError } from '../../problems/errors.ts';
-import { parseLambda, type LambdaSpec } from '../../problems/zoo.ts';
+import { parseLambda, PROBLEMS, type LambdaSpec } from '../../problems/zoo.ts';
+import { FILE_FORMATS, type FileFormat } from '../../problems/datasets/index.ts';
+import { checkTimeout, MAX_TIMEOUT_SECONDS } from '../../problems/limits.ts';
 import { buildProblem, executeJob, resolveJobSolver, type JobResult, type JobSpec, type ProblemSpec } from '../job.ts';
 import { MAX_REPEAT } from '../bench/config.ts';
 import { parseParamFlags, skipReason } from '../params.ts';
@@ -21,12 +23,14 @@ import { openStore, type Store } from '../store/index.ts';
 import { relSubopt } from '../runner.ts';
 import { collect, loadPluginModule } from '../plugins.ts';
 import { pluginSource } from '../../solvers/plugins.ts';
+import { checkRatios, executePath, geometricRatios } from '../path.ts';
 import { BACKEND_CHOICES, DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
 
 interface SolveFlags {
   problem: string;
   data: string;
   target?: string;
+  format?: string;
   lambda?: string;
   lambdaRatio?: string;
   solver: string;
@@ -48,6 +52,8 @@ interface SolveFlags {
   db: string | false;
   plugin: string[];
   quiet?: boolean;
+  path?: string;
+  pathMinRatio?: string;
   repeat: string;
   lockWait?: string;
 }
@@ -62,13 +68,16 @@ export function registerSolve(program: Command): void {
     .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp | nn-compression')
     .requiredOption('--data <spec>', 'dataset: a builtin name (diabetes, breast-cancer, wine, digits), sim-lasso:n=100,p=200,…, or a .csv/.csv.gz/LIBSVM file')
     .option('--target <column>', 'CSV column holding y (default: a column named y or target)')
+    .addOption(new Option('--format <format>', 'data file format when the extension does not say (default: sniffed from the content)').choices([...FILE_FORMATS]))
     .option('--lambda <value>', 'absolute λ (or a fraction of λ_max written like 0.1*max)')
-    .option('--lambda-ratio <ratio>', 'λ as a fraction of λ_max (e.g. 0.1)')
+    .option('--lambda-ratio <ratio>', 'λ as a fraction of λ_max (e.g. 0.1); a decreasing list (1,0.5,0.1) solves a regularization path')
+    .option('--path <K>', 'solve a regularization path: K values of λ, geometric from λ_max down to --path-min-ratio·λ_max, warm-started (lars and the peers use their own path)')
+    .option('--path-min-ratio <r>', "smallest λ/λ_max of --path (default glmnet's: 1e-4 when n > p, else 1e-2)")
     .requiredOption('--solver <name>', 'solver (see `l1bench list`)')
     .option('--param <k=v>', 'solver parameter, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--tol <t>', 'stop when the relative duality gap (or the KKT violation where there is no gap) ≤ t', '1e-10')
     .option('--max-iter <n>', 'iteration (epoch) budget', '100000')
-    .option('--timeout <seconds>', 'wall-clock budget in seconds')
+    .option('--timeout <seconds>', `wall-clock budget in seconds (at most ${MAX_TIMEOUT_SECONDS}, 7 days)`)
     .option('--tau <t>', "support threshold |x_i| > τ (default: the solver's own, 0 for exact-zero solvers)")
     .option('--seed <n>', 'seed for randomized solvers and simulated data', '0')
     .option('--standardize', 'center and scale every feature to unit variance')
@@ -103,22 +112,49 @@ function lambdaOf(flags: SolveFlags): LambdaSpec {
   if (flags.lambda !== undefined && flags.lambdaRatio !== undefined) throw new UserError('give either --lambda or --lambda-ratio, not both');
   if (flags.lambda !== undefined) return parseLambda(flags.lambda, '--lambda');
   if (flags.lambdaRatio !== undefined) {
-    const r = num(flags.lambdaRatio, '--lambda-ratio');
+    const r = num(flags.lambdaRatio.split(',')[0], '--lambda-ratio');
     if (!(r > 0)) throw new UserError(`--lambda-ratio must be positive, got ${flags.lambdaRatio}; e.g. --lambda-ratio 0.1`);
     return { kind: 'ratio', ratio: r };
   }
   throw new UserError('missing λ: pass --lambda VALUE or --lambda-ratio R (a fraction of λ_max)');
 }
 
+/** `--seed`: an integer in 0 … 2³¹ − 1, as in benchmark configs. */
+function seedOf(text: string): number {
+  const v = num(text, '--seed', { integer: true });
+  if (v < 0 || v > 2 ** 31 - 1) throw new UserError(`--seed must be an integer in 0 … 2147483647, got ${text}`);
+  return v;
+}
+
+/** Rejects contradictory group options: both --group-size and --groups, or either on a family without groups. */
+function checkGroupFlags(flags: SolveFlags): void {
+  if (flags.groupSize !== undefined && flags.groups !== undefined) {
+    throw new UserError('give either --group-size K (contiguous groups) or --groups FILE, not both');
+  }
+  if (flags.groupSize === undefined && flags.groups === undefined) return;
+  const flag = flags.groupSize !== undefined ? '--group-size' : '--groups';
+  const fam = PROBLEMS.find((f) => f.name === flags.problem);
+  if (fam && !fam.grouped) {
+    const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
+    throw new UserError(`${flag} does not apply to --problem ${flags.problem} (its penalty has no groups); drop it, or use a grouped problem: ${grouped.join(', ')}`);
+  }
+  if (flags.problem === 'mlp') throw new UserError(`${flag} does not apply to --problem mlp; drop it`);
+}
+
 async function solve(flags: SolveFlags): Promise<number> {
   for (const f of flags.plugin) await loadPluginModule(f);
   const plugin = pluginSource(flags.solver);
+  checkGroupFlags(flags);
+  const ratioList = flags.lambdaRatio !== undefined && flags.lambdaRatio.includes(',') ? checkRatios(flags.lambdaRatio.split(',').map((v) => num(v, '--lambda-ratio'))) : null;
+  if (flags.path !== undefined && (flags.lambda !== undefined || ratioList !== null)) throw new UserError('--path makes its own λ grid: drop --lambda / the --lambda-ratio list (or give the list alone)');
+  if (flags.pathMinRatio !== undefined && flags.path === undefined) throw new UserError('--path-min-ratio goes with --path K');
   const problemSpec: ProblemSpec = {
     family: flags.problem,
     dataset: flags.data,
-    lambda: lambdaOf(flags),
+    lambda: flags.path !== undefined ? { kind: 'ratio', ratio: 1 } : lambdaOf(flags),
     standardize: flags.standardize ?? false,
     ...(flags.target !== undefined ? { target: flags.target } : {}),
+    ...(flags.format !== undefined ? { format: flags.format as FileFormat } : {}),
     ...(flags.groupSize !== undefined ? { groupSize: num(flags.groupSize, '--group-size', { integer: true, positive: true }) } : {}),
     ...(flags.groups !== undefined ? { groupsFile: flags.groups } : {}),
     ...(flags.problem === 'mlp' ? { backend: flags.backend, hidden: num(flags.hidden, '--hidden', { integer: true, positive: true }) } : {}),
@@ -137,10 +173,10 @@ async function solve(flags: SolveFlags): Promise<number> {
     problem: problemSpec,
     solver: flags.solver,
     params: parseParamFlags(flags.param),
-    seed: num(flags.seed, '--seed', { integer: true }),
+    seed: seedOf(flags.seed),
     tol: num(flags.tol, '--tol', { positive: true }),
     maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
-    timeoutSeconds: flags.timeout === undefined ? null : num(flags.timeout, '--timeout', { positive: true }),
+    timeoutSeconds: flags.timeout === undefined ? null : checkTimeout(num(flags.timeout, '--timeout', { positive: true }), '--timeout'),
     ...(tau !== undefined ? { tau } : {}),
     ...(plugin ? { plugin } : {}),
     suite: SOLVE_SUITE,
@@ -154,6 +190,15 @@ async function solve(flags: SolveFlags): Promise<number> {
   const problem = await buildProblem(problemSpec);
   const skip = skipReason(solver, problem);
   if (skip !== null) throw new UserError(`${skip}; pick another solver (see \`l1bench list\`)`);
+  if (flags.path !== undefined || ratioList !== null) {
+    const ratios =
+      ratioList ??
+      geometricRatios(
+        num(flags.path, '--path', { integer: true, positive: true }),
+        flags.pathMinRatio !== undefined ? num(flags.pathMinRatio, '--path-min-ratio') : problem.meta.nSamples > problem.meta.nFeatures ? 1e-4 : 1e-2,
+      );
+    return solvePath(flags, job, ratios, lockWait);
+  }
 
   let store: Store | null = null;
   if (flags.db !== false) store = await openStore(flags.db, lockWait !== undefined ? { lockWaitSeconds: lockWait } : {});
@@ -192,6 +237,9 @@ async function solve(flags: SolveFlags): Promise<number> {
       ];
       if (reference && r.objective !== null && r.objective !== undefined) lines.push(`rel. subopt  ${relSubopt(r.objective, reference.objective).toExponential(3)} (reference: ${reference.kind})`);
       if (r.test_metric !== null && r.test_metric !== undefined) lines.push(`test metric  ${r.test_metric.toFixed(4)}`);
+      const notes = problem.meta.notes ?? {};
+      if (notes['dropped'] !== undefined) lines.push(`note         dropped ${String(notes['dropped'])}`);
+      if (notes['indexBase'] === 0) lines.push('note         read as zero-based LIBSVM (index 0 present)');
       if (problem.engine === 'tfjs') {
         const { describeAdapter } = await import('../../problems/tensor/index.ts');
         lines.push(`backend      ${r.backend}${problem.adapter ? ` (${describeAdapter(problem.adapter)})` : ''}`);
@@ -200,6 +248,57 @@ async function solve(flags: SolveFlags): Promise<number> {
       process.stdout.write(lines.join('\n') + '\n');
     }
     return r.status === 'diverged' || r.status === 'error' ? 3 : 0;
+  } finally {
+    await store?.close();
+  }
+}
+
+/** `solve --path`: one run per λ, recorded and printed as a table. */
+async function solvePath(flags: SolveFlags, job: JobSpec, ratios: readonly number[], lockWait: number | undefined): Promise<number> {
+  let store: Store | null = null;
+  if (flags.db !== false) store = await openStore(flags.db, lockWait !== undefined ? { lockWaitSeconds: lockWait } : {});
+  try {
+    const results = await executePath(job, ratios);
+    if (store) for (const r of results) await store.recordRun(r.run, r.trace, r.repetitions);
+    const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? '—' : v.toExponential(d));
+    if (!flags.quiet) {
+      const first = results[0]?.run;
+      const extras = first?.extras ? (JSON.parse(first.extras) as { path?: { id: string; mode: string } }) : {};
+      const lines = [
+        `${first?.solver_label} path on ${first?.family}/${first?.dataset} (n=${first?.n_samples}, p=${first?.n_features}): ${ratios.length} λ, ${extras.path?.mode} (path id ${extras.path?.id})`,
+        '  k  λ/λ_max     λ           status     objective          rel. gap    nnz   time (s)  cumulative (s)',
+      ];
+      for (const [k, r] of results.entries()) {
+        const run = r.run;
+        const ex = run.extras ? (JSON.parse(run.extras) as { path?: { cumulativeSeconds: number | null } }) : {};
+        lines.push(
+          `${String(k + 1).padStart(3)}  ${(run.lambda_ratio ?? NaN).toExponential(2).padEnd(10)}  ${fmt(run.lambda, 3).padEnd(10)}  ${run.status.padEnd(9)}  ${run.objective === null || run.objective === undefined ? '—'.padEnd(17) : run.objective.toPrecision(12).padEnd(17)}  ${fmt(run.rel_gap, 2).padEnd(10)}  ${String(run.nnz ?? '—').padStart(4)}  ${(run.solver_seconds ?? NaN).toFixed(4).padStart(8)}  ${(ex.path?.cumulativeSeconds ?? NaN).toFixed(4).padStart(8)}`,
+        );
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (flags.out) {
+      const out = results.map((r) => ({
+        lambda: r.run.lambda ?? null,
+        lambdaRatio: r.run.lambda_ratio ?? null,
+        status: r.run.status,
+        reason: r.run.reason ?? null,
+        objective: r.run.objective ?? null,
+        dualityGap: r.run.gap ?? null,
+        relativeGap: r.run.rel_gap ?? null,
+        kkt: r.run.kkt ?? null,
+        nnz: r.run.nnz ?? null,
+        solverSeconds: r.run.solver_seconds ?? null,
+        path: r.run.extras ? ((JSON.parse(r.run.extras) as { path?: unknown }).path ?? null) : null,
+        w: r.x ? Array.from(r.x) : null,
+      }));
+      try {
+        writeFileSync(flags.out, JSON.stringify(out, null, 1) + '\n');
+      } catch (e) {
+        throw new UserError(`cannot write --out ${flags.out} (${(e as Error).message}); pass a writable path`);
+      }
+    }
+    return results.some((r) => r.run.status === 'diverged' || r.run.status === 'error') ? 3 : 0;
   } finally {
     await store?.close();
   }

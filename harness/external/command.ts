@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Callback, Capability, IterateView, ParamSpec, Params, RunContext, Solver } from '../../problems/types.ts';
+import type { AnyProblem, Callback, Capability, IterateView, ParamSpec, Params, Problem, RunContext, Solver } from '../../problems/types.ts';
 import { SolverTimeout } from '../../problems/errors.ts';
 import { float64Problem, startingPoint } from '../../solvers/kernels/start.ts';
 import { parseMessage, ProtocolError, toleranceSequence, writeProblem, type SolverMessage, type WrittenProblem } from './protocol.ts';
@@ -151,16 +151,32 @@ export interface CommandSolverSpec {
   /** Default: a Float64 problem with its design matrix. */
   readonly requires?: readonly Capability[];
   readonly params?: Readonly<Record<string, ParamSpec>>;
-  /** Why it cannot run here (missing interpreter or library, with the install hint), or null. */
-  readonly unavailable?: () => string | null;
+  /** Why it cannot run this problem here (missing interpreter or library, with the install hint), or null. */
+  readonly unavailable?: (problem: AnyProblem) => string | null;
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   /** Tightest black-box tolerance requested (default 1e-14): the child gets 1e-1, 1e-2, …, this. */
   readonly tightestTol?: number;
+  /** The command implements path mode (header `lambdas`): `solve --path` then calls it once for the whole path. */
+  readonly nativePath?: boolean;
+}
+
+/** A solver whose own path function computes a whole regularization path in one call. */
+export interface NativePathSolver extends Solver {
+  runPath(
+    problem: Problem,
+    lambdas: readonly number[],
+    opts: { readonly maxIter: number; readonly seed: number; readonly timeoutSeconds: number | null; readonly params: Readonly<Record<string, number | string | boolean>> },
+  ): Promise<{ x: Float64Array; time: number }[]>;
+}
+
+export function hasNativePath(s: Solver): s is NativePathSolver {
+  return typeof (s as Partial<NativePathSolver>).runPath === 'function';
 }
 
 /** Turns a command spec into a Solver: the one generic runner of external solvers. */
 export function commandSolver(spec: CommandSolverSpec): Solver {
+  const resolve = (): readonly string[] => (typeof spec.command === 'function' ? spec.command() : spec.command);
   const solver: Solver = {
     name: spec.name,
     description: spec.description ?? `external command: ${Array.isArray(spec.command) ? spec.command.join(' ') : spec.name} (l1bench solver protocol)`,
@@ -172,7 +188,7 @@ export function commandSolver(spec: CommandSolverSpec): Solver {
       const x0 = startingPoint(problem.dim, ctx, spec.name);
       // k = 0: the starting point at time 0, as every in-process solver reports it
       if (!callback({ x: () => x0, time: () => 0 })) return;
-      const command = typeof spec.command === 'function' ? spec.command() : spec.command;
+      const command = resolve();
       const written = writeProblem(problem, {
         tolerances: toleranceSequence(spec.tightestTol),
         maxIter: ctx.maxIter,
@@ -206,5 +222,29 @@ export function commandSolver(spec: CommandSolverSpec): Solver {
       }
     },
   };
-  return solver;
+  if (!spec.nativePath) return solver;
+  const withPath: NativePathSolver = {
+    ...solver,
+    async runPath(problem, lambdas, opts) {
+      const written = writeProblem(problem, { tolerances: [], lambdas, maxIter: opts.maxIter, seed: opts.seed, timeoutSeconds: opts.timeoutSeconds, params: opts.params });
+      const out: { x: Float64Array; time: number }[] = [];
+      try {
+        await runCommand(spec.name, resolve(), written, {
+          ...(opts.timeoutSeconds ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+          ...(spec.env ? { env: spec.env } : {}),
+          ...(spec.cwd ? { cwd: spec.cwd } : {}),
+          onMessage(m) {
+            if (m.type !== 'solution') throw new ProtocolError(`path mode expects "solution" messages, got "${m.type}"`);
+            out.push({ x: m.x, time: m.time });
+            return out.length < lambdas.length;
+          },
+        });
+      } finally {
+        written.dispose();
+      }
+      if (out.length < lambdas.length) throw new Error(`${spec.name} returned ${out.length} of ${lambdas.length} path solutions`);
+      return out;
+    },
+  };
+  return withPath;
 }

@@ -56,9 +56,13 @@ export function logisticDualSum(margins: Float64Array, s: number): number {
   for (let i = 0; i < margins.length; i++) {
     const m = margins[i] as number;
     const a = s * sigmoid(-m);
-    if (a > 0) sum += a * (logs - softplus(m));
+    // h(a_i) summed per sample first, so the sum runs over the same n terms as F's (at w = 0,
+    // h = −log 2 exactly and F − D is exactly 0)
+    let h = 0;
+    if (a > 0) h += a * (logs - softplus(m));
     const b = s === 1 ? sigmoid(m) : 1 - s + s * sigmoid(m);
-    if (b > 0) sum += b * (s === 1 ? -softplus(-m) : Math.log(b));
+    if (b > 0) h += b * (s === 1 ? -softplus(-m) : Math.log(b));
+    sum += h;
   }
   return sum;
 }

@@ -2,7 +2,12 @@
  * Least squares: f(w) = (1/2n)‖y − Xw‖², ∇f(w) = −Xᵀ(y − Xw)/n, L = ‖X‖₂²/n.
  *
  * Dual (for λΩ): D(θ) = (1/2n)(‖y‖² − ‖y − nθ‖²) subject to Ω*(Xᵀθ) ≤ λ; the dual point is
- * the rescaled residual θ = s·r/n with r = y − Xw and s = min(1, λ / Ω*(Xᵀr/n)).
+ * the rescaled residual θ = s·r/n with r = y − Xw and s = min(1, λ / Ω*(c)), c = Xᵀr/n.
+ * Evaluated without ‖y‖², which cancels catastrophically when F* ≪ ‖y‖²/2n (tiny λ, noiseless
+ * data): with yᵀr = n·wᵀc + ‖r‖²,
+ *   D = s(2yᵀr − s‖r‖²)/2n = s(2 − s)‖r‖²/2n + s·wᵀc,
+ * so F − D = (1 − s)²‖r‖²/2n + (λΩ(w) − s·wᵀc), two terms ≥ 0 (Hölder: s·Ω*(c) ≤ λ) whose
+ * round-off is relative to F, not to ‖y‖²/2n.
  */
 import type { Datafit, Matrix, Penalty } from '../types.ts';
 import { glmBatchGradient, matvec, rmatvec, spectralNormSq, sqnorm } from '../linalg.ts';
@@ -11,7 +16,6 @@ export function quadratic(X: Matrix, y: Float64Array): Datafit {
   const { n, p } = X;
   const r = new Float64Array(n);
   const xtr = new Float64Array(p);
-  const yy = sqnorm(y);
   let L: number | null = null;
 
   /** r = y − Xw. */
@@ -53,13 +57,13 @@ export function quadratic(X: Matrix, y: Float64Array): Datafit {
       for (let j = 0; j < p; j++) xtr[j] = (xtr[j] as number) / n;
       const dn = penalty.dualNorm(xtr);
       const s = dn > lambda ? lambda / dn : 1;
-      // D = (1/2n)(‖y‖² − ‖y − s·r‖²)
-      let d = 0;
-      for (let i = 0; i < n; i++) {
-        const v = (y[i] as number) - s * (r[i] as number);
-        d += v * v;
+      // D = s(2 − s)‖r‖²/2n + s·wᵀc
+      let wc = 0;
+      for (let j = 0; j < p; j++) {
+        const wj = w[j] as number;
+        if (wj !== 0) wc += wj * (xtr[j] as number);
       }
-      return (yy - d) / (2 * n);
+      return (s * (2 - s) * sqnorm(r)) / (2 * n) + s * wc;
     },
   };
 }

@@ -64,6 +64,8 @@ export function codeLabels(raw: readonly string[], task: 'binary' | 'multiclass'
 
 /** "a, b, c" for up to `max` names, then "… (k more)". */
 export function listNames(names: readonly string[], max = 20): string {
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')}, … (${names.length - max} more)`;
+  // Each name cut to 40 characters, so that a message stays one readable line.
+  const show = (s: string): string => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
+  if (names.length <= max) return names.map(show).join(', ');
+  return `${names.slice(0, max).map(show).join(', ')}, … (${names.length - max} more)`;
 }

@@ -241,6 +241,119 @@ export function simulateCompressiveSensing(opts: CompressiveSensingSimOptions): 
   return simDataset(gen, params, X, y, 'regression', support, x, { k });
 }
 
+export interface GeneSimOptions {
+  n: number;
+  p: number;
+  k: number;
+  /** Correlation of two genes in the same block. */
+  rho?: number;
+  /** 'linear': logistic in the genes; 'nonlinear': thresholds and interactions. */
+  mode?: 'linear' | 'nonlinear';
+  /** Genes per correlated block. */
+  block?: number;
+  /** Label sharpness s: y = +1 w.p. σ(s·(η − mean η)); Infinity: y = sign(η − mean η). */
+  scale?: number;
+  seed?: number;
+}
+
+/** E|x| = √(2/π) for x ~ N(0, 1): sim-genes' nonlinear genes act through |x| − √(2/π). */
+const ABS_MEAN = Math.sqrt(2 / Math.PI);
+
+/**
+ * Gene-selection data with known genes, n ≪ p, binary labels ±1 (y = +1 w.p. σ(η_i)).
+ *
+ * Design: p genes in correlated blocks of `block` consecutive genes (the last block may be
+ * shorter), equicorrelated within a block: x_j = √ρ·z_b + √(1 − ρ)·e_j with z_b, e_j iid N(0, 1),
+ * so Var x_j = 1 and Corr(x_j, x_l) = ρ in one block, 0 across blocks.
+ * Truth: k informative genes, the first gene of the evenly spread blocks ⌊i·G/k⌋ (G blocks), so
+ * each has block−1 correlated decoys and the informative genes are independent of each other.
+ * - mode=linear:    η = Σ_j β_j x_j, β_j = ±U[1, 2) (trueCoef = β).
+ * - mode=nonlinear: the first m = ⌈k/2⌉ genes a_l act linearly, the other k − m genes b_l
+ *   through a kink (|x|, a threshold of the slope at 0) that interacts with a threshold of a_l:
+ *     η = Σ_{l ≤ m} β_l x_{a_l} + Σ_{l ≤ k−m} γ_l·(|x_{b_l}| − √(2/π))·(1 + 1[x_{a_l} > 0]),
+ *   β_l = ±1.5·U[1, 2), γ_l = sign(β_l)·U[2, 4). Every gene b_l is uncorrelated with η
+ *   (E[x·g(|x|)] = 0 for x ~ N(0, 1) independent of the rest), so a linear model cannot find
+ *   it; its effect is visible to a model that is nonlinear in the genes (no trueCoef).
+ * Labels: y_i = +1 with probability σ(s·(η_i − mean η)) (s = scale; s = ∞: y_i = sign(η_i − mean η),
+ * noiseless), so the classes are balanced up to noise.
+ * Draw order: design, then the truth, then the labels.
+ */
+export function simulateGenes(opts: GeneSimOptions): Dataset {
+  const { n, p, k, rho = 0.5, mode = 'nonlinear', block = 10, scale = 1, seed = 0 } = opts;
+  const gen = 'sim-genes';
+  checkInt(gen, 'n', n, 2);
+  checkInt(gen, 'p', p, 2);
+  checkInt(gen, 'block', block, 1, p);
+  const G = Math.ceil(p / block);
+  checkInt(gen, 'k', k, 1, G);
+  if (!(rho >= 0 && rho < 1)) throw new UserError(`${gen}: rho=${rho} must be in [0, 1) (correlation within a block)`);
+  if (mode !== 'linear' && mode !== 'nonlinear') throw new UserError(`${gen}: mode='${String(mode)}' must be linear or nonlinear`);
+  if (!(scale > 0)) throw new UserError(`${gen}: scale=${scale} must be > 0 (inf: noiseless labels)`);
+  checkInt(gen, 'seed', seed, 0);
+  const rng = new Rng(seed);
+  const data = new Float64Array(n * p);
+  const a = Math.sqrt(rho);
+  const b = Math.sqrt(1 - rho);
+  const z = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    if (j % block === 0) for (let i = 0; i < n; i++) z[i] = rng.normal();
+    const off = j * n;
+    // x_j = √ρ z_block + √(1−ρ) e
+    for (let i = 0; i < n; i++) data[off + i] = a * (z[i] as number) + b * rng.normal();
+  }
+  const X: Matrix = { n, p, data };
+  const support = Int32Array.from(spread(k, G), (g) => g * block);
+  const col = (j: number): Float64Array => data.subarray(j * n, (j + 1) * n);
+  const eta = new Float64Array(n);
+  let coef: Float64Array | undefined;
+  const extra: Record<string, string | number | boolean> = {};
+  if (mode === 'linear') {
+    coef = new Float64Array(p);
+    for (const j of support) coef[j] = signedMagnitude(rng);
+    eta.set(matVec(X, coef));
+  } else {
+    const m = Math.ceil(k / 2);
+    const signs: number[] = [];
+    const desc: string[] = [];
+    for (let l = 0; l < m; l++) {
+      const j = support[l] as number;
+      const beta = 1.5 * signedMagnitude(rng);
+      signs.push(Math.sign(beta));
+      const x = col(j);
+      // η += β x_a
+      for (let i = 0; i < n; i++) eta[i] = (eta[i] as number) + beta * (x[i] as number);
+      desc.push(`${beta.toFixed(3)}*x${j}`);
+    }
+    for (let l = 0; l < k - m; l++) {
+      const jb = support[m + l] as number;
+      const ja = support[l] as number;
+      // the same sign as β_l, so that the interaction never cancels a_l's own effect
+      const gamma = (signs[l] as number) * 2 * (1 + rng.uniform());
+      const xa = col(ja);
+      const xb = col(jb);
+      // η += γ (|x_b| − √(2/π)) (1 + 1[x_a > 0])
+      for (let i = 0; i < n; i++) {
+        eta[i] = (eta[i] as number) + gamma * (Math.abs(xb[i] as number) - ABS_MEAN) * (1 + ((xa[i] as number) > 0 ? 1 : 0));
+      }
+      desc.push(`${gamma.toFixed(3)}*(|x${jb}|-0.798)*(1+1[x${ja}>0])`);
+    }
+    extra['eta'] = desc.join(' + ');
+  }
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (eta[i] as number) / n;
+  const y = new Float64Array(n);
+  // y = +1 with probability σ(s(η − mean η)); s = ∞: the sign (ties → +1)
+  for (let i = 0; i < n; i++) {
+    const e = (eta[i] as number) - mean;
+    y[i] = scale === Infinity ? (e >= 0 ? 1 : -1) : rng.uniform() < 1 / (1 + Math.exp(-scale * e)) ? 1 : -1;
+  }
+  const params = { n, p, k, rho, mode, block, scale, seed };
+  const ds = simDataset(gen, params, X, y, 'binary', support, coef ?? new Float64Array(0), extra, { '-1': -1, '1': 1 });
+  if (coef) return ds;
+  const { trueCoef: _unused, ...rest } = ds;
+  return rest;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** X (n×p, column-major) with rows N(0, Σ), Σ_jl = ρ^|j−l|, by the AR(1) recursion over columns. */
@@ -305,7 +418,7 @@ function addNoise(rng: Rng, signal: Float64Array, snr: number): { y: Float64Arra
 
 function simDataset(
   gen: string,
-  params: Record<string, number | boolean>,
+  params: Record<string, number | boolean | string>,
   X: Matrix,
   y: Float64Array,
   task: Dataset['task'],

@@ -48,6 +48,7 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { Capability, ProblemMeta } from '../types.ts';
 import { Rng } from '../rng.ts';
+import { checkNetworkMemory } from '../limits.ts';
 import { UserError } from '../errors.ts';
 import { initDevice, type BackendChoice } from './backend.ts';
 import { readScalar } from './read.ts';
@@ -289,6 +290,8 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
   if (!Number.isInteger(C) || C < 2) throw new UserError(`${family}: needs at least 2 classes, got ${C}`);
   if (data.train.y.length < 1) throw new UserError(`${family}: the training split is empty`);
   const hidden = checkHidden(opts.hidden, family);
+  // Refuse a model that cannot fit before any weight is allocated (limits.ts).
+  checkNetworkMemory([p, ...hidden, C], data.train.y.length, 'lower the hidden widths (or raise --worker-memory)');
   const linearHead = opts.linearHead ?? false;
   if (linearHead && hidden.length === 0) throw new UserError(`${family}: a linear head beside the MLP head needs at least one hidden layer`);
   const scope = opts.scope;
