@@ -47,7 +47,8 @@ export function collectPaths(runs: readonly RunRow[]): PathGroup[] {
     } catch {
       continue;
     }
-    if (!ex.path) continue;
+    // regularization paths only (gene-selection runs keep a λ path of their own shape in extras.path)
+    if (r.family === 'gene-selection' || !ex.path || typeof ex.path.id !== 'string' || typeof ex.path.index !== 'number' || typeof ex.path.mode !== 'string') continue;
     let g = groups.get(ex.path.id);
     if (!g) {
       g = { id: ex.path.id, title: `${r.solver_label} on ${r.family} / ${r.dataset}`, mode: ex.path.mode, points: [] };
@@ -62,7 +63,7 @@ export function collectPaths(runs: readonly RunRow[]): PathGroup[] {
       relGap: r.rel_gap ?? null,
       nnz: r.nnz ?? null,
       seconds: r.solver_seconds ?? null,
-      cumulative: ex.path.cumulativeSeconds,
+      cumulative: typeof ex.path.cumulativeSeconds === 'number' ? ex.path.cumulativeSeconds : null,
       coef: ex.coef ?? null,
     };
     if (at >= 0) g.points[at] = point;

@@ -48,6 +48,12 @@ export const SOLVER_COLORS: Readonly<Record<string, string>> = {
   'subgrad-adam': '#DDCC77',
   gmp: '#44AA99',
   dense: '#555555',
+  // the peers (harness/external/peers): greys and dark tones, so they read as references beside l1bench's solvers
+  'sklearn-cd': '#1A1A1A',
+  'sklearn-lars': '#7F7F7F',
+  'sklearn-liblinear': '#4D4D00',
+  'sklearn-saga': '#6F4E37',
+  glmnet: '#BBBBBB',
 };
 
 /** FNV-1a (32 bit) of a string's UTF-16 code units. */
