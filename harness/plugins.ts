@@ -87,9 +87,10 @@ export async function loadPluginModule(file: string, base = process.cwd()): Prom
   if (had && had.hash === hash) return had.solvers;
   let mod: Record<string, unknown>;
   try {
-    // tsx's tsImport: TypeScript whatever the folder's package.json says (ESM or CommonJS);
-    // the hash in the URL makes an edited file a new module
-    mod = (await tsImport(`${pathToFileURL(path).href}?sha256=${hash}`, import.meta.url)) as Record<string, unknown>;
+    // tsx's tsImport: TypeScript whatever the folder's package.json says (ESM or CommonJS). Each
+    // call loads in a fresh namespace, so an edited file is a new module; no query string on the
+    // URL (tsx's CommonJS path reads such a URL literally as a file name: ENOENT, seen in CI)
+    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
   } catch (e) {
     const msg = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     const hint = /Cannot find (package|module) 'l1bench'/.test(msg) ? ' (install it beside the plugin: npm install /path/to/l1bench; or import types only: import type … from \'l1bench\')' : '';
