@@ -164,6 +164,8 @@ export function codeRoots(solver: string, family: string): string[] {
     ...(tensor ? [TENSOR_PROTOCOL] : []),
     // a gene-selection job runs the λ-path protocol (and, through it, the model it trains)
     ...(family === 'gene-selection' ? ['harness/genes/path.ts'] : []),
+    // the peers run a script in a subprocess: not an import, so the walk would not see it
+    ...(solver.startsWith('sklearn-') ? ['harness/external/peers/sklearn_peer.py'] : solver === 'glmnet' ? ['harness/external/peers/glmnet_peer.R'] : []),
   ];
 }
 

@@ -27,6 +27,10 @@ t.test('the code a run depends on: its solver, the family, the loaders and the r
   }
   t.same(importsOf(`import type { A } from './a.ts';\nimport { b } from "./b.ts";\nexport { c } from './c.ts';\nexport type { D } from './d.ts';\nconst m = await import('./e.ts');\nimport './f.ts';\nimport x from 'node:fs';`),
     ['./b.ts', './c.ts', './e.ts', './f.ts'], 'type-only imports erase and are not followed; packages are not files');
+  // the peers' subprocess scripts are part of their code (editing one reruns its jobs)
+  t.ok(codeFiles(codeRoots('sklearn-cd', 'lasso')).includes('harness/external/peers/sklearn_peer.py'), 'sklearn-cd depends on sklearn_peer.py');
+  t.ok(codeFiles(codeRoots('glmnet', 'lasso')).includes('harness/external/peers/glmnet_peer.R'), 'glmnet depends on glmnet_peer.R');
+  t.notOk(codeFiles(codeRoots('cd', 'lasso')).includes('harness/external/peers/sklearn_peer.py'), 'cd does not');
 });
 
 t.test('data keys: bytes, not paths', async (t) => {
