@@ -74,6 +74,23 @@ export function validateSolver(v: unknown, file: string, exportName: string): So
 const loaded = new Map<string, { hash: string; solvers: Solver[] }>();
 
 /**
+ * Imports a plugin module. tsx's `tsImport` loads TypeScript whatever the folder's package.json
+ * says, in a fresh namespace per call; in a CommonJS folder tsx sometimes reads the namespaced URL
+ * (`…/my.ts?namespace=…`) literally as a file name (ENOENT, seen in full CI runs, never alone):
+ * then the plain dynamic import through the process's own tsx hook (bin/l1bench.js registers
+ * it) loads the same file.
+ */
+async function importPlugin(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  try {
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  } catch (e) {
+    if (!(e instanceof Error && /ENOENT/.test(e.message) && /\?namespace=/.test(e.message))) throw e;
+    return (await import(url)) as Record<string, unknown>;
+  }
+}
+
+/**
  * Loads a module plugin (idempotent per path and bytes) and registers its solvers. A missing or
  * unreadable file, a module that fails to import, exports no Solver, or a solver that fails
  * validation is a UserError; nothing of a bad plugin is registered.
@@ -87,10 +104,7 @@ export async function loadPluginModule(file: string, base = process.cwd()): Prom
   if (had && had.hash === hash) return had.solvers;
   let mod: Record<string, unknown>;
   try {
-    // tsx's tsImport: TypeScript whatever the folder's package.json says (ESM or CommonJS). Each
-    // call loads in a fresh namespace, so an edited file is a new module; no query string on the
-    // URL (tsx's CommonJS path reads such a URL literally as a file name: ENOENT, seen in CI)
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    mod = await importPlugin(path);
   } catch (e) {
     const msg = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
     const hint = /Cannot find (package|module) 'l1bench'/.test(msg) ? ' (install it beside the plugin: npm install /path/to/l1bench; or import types only: import type … from \'l1bench\')' : '';
