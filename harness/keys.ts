@@ -26,7 +26,7 @@ import { builtinPath } from '../problems/datasets/builtin.ts';
 import { GENE_TASKS, geneSourceFiles } from '../problems/datasets/genes.ts';
 import { FASHION_MNIST_DIR, FASHION_MNIST_SMALL_DIR, isFashionMnist } from '../problems/datasets/fashion-mnist.ts';
 import { UserError } from '../problems/errors.ts';
-import type { ParamValue } from '../problems/types.ts';
+import type { JobSpec } from './job.ts';
 import { PROBLEMS } from '../problems/zoo.ts';
 
 /** Bump when the key's recipe changes (old rows then simply stop matching). */
@@ -35,30 +35,8 @@ export const KEY_VERSION = 2;
 /** The repository root (this file lives in harness/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** What a key needs of a job (a structural subset of JobSpec, to avoid an import cycle). */
-export interface KeyedJob {
-  readonly problem: {
-    readonly family: string;
-    readonly dataset: string;
-    readonly target?: string;
-    readonly standardize?: boolean;
-    readonly lambda: unknown;
-    readonly groupSize?: number;
-    readonly groupsFile?: string;
-    readonly groups?: readonly (readonly number[])[];
-    readonly backend?: string;
-    readonly hidden?: number;
-    readonly mlpPenalty?: string;
-  };
-  readonly solver: string;
-  readonly params: Readonly<Record<string, ParamValue>>;
-  readonly seed: number;
-  readonly tol: number;
-  readonly maxIter: number;
-  readonly timeoutSeconds: number | null;
-  readonly tau?: number;
-  readonly suite?: string | null;
-}
+/** What a key reads of a job (a type-only import of job.ts: erased at run time, so no import cycle). */
+export type KeyedJob = Pick<JobSpec, 'problem' | 'solver' | 'params' | 'seed' | 'tol' | 'maxIter' | 'timeoutSeconds' | 'tau' | 'suite'>;
 
 /** The content key of a job (32 hex digits). */
 export function contentJobKey(job: KeyedJob): string {

@@ -93,11 +93,11 @@ async function measuredCosts(db: string): Promise<Map<string, number>> {
 
 /** 1-based indices of the shards whose database misses some of their job keys. */
 export async function unfinishedShards(out: string, shards: ShardFile): Promise<number[]> {
-  const todo: number[] = [];
+  const unfinished: number[] = [];
   for (const s of shards.shards) {
     const db = join(out, 'shards', `shard-${s.index}.db`);
     if (!existsSync(db)) {
-      if (s.keys.length > 0) todo.push(s.index);
+      if (s.keys.length > 0) unfinished.push(s.index);
       continue;
     }
     let r;
@@ -105,17 +105,17 @@ export async function unfinishedShards(out: string, shards: ShardFile): Promise<
       r = await openReadOnly(db);
     } catch {
       // Killed before its schema was in place: `bench` migrates it when the shard reruns.
-      todo.push(s.index);
+      unfinished.push(s.index);
       continue;
     }
     try {
       const done = await r.finishedKeys();
-      if (s.keys.some((k) => !done.has(k))) todo.push(s.index);
+      if (s.keys.some((k) => !done.has(k))) unfinished.push(s.index);
     } finally {
       await r.close();
     }
   }
-  return todo;
+  return unfinished;
 }
 
 function distinctSizes(plan: Plan): DataSize[] {
