@@ -22,7 +22,7 @@ import { cd } from '../../solvers/cd.ts';
 import { runSolver } from '../runner.ts';
 import { resolveParams } from '../params.ts';
 import { subMatrix } from './splits.ts';
-import type { GeneSplitData, HeldOut, PathModel } from './types.ts';
+import { majority, type GeneSplitData, type HeldOut, type PathModel } from './types.ts';
 
 /** λ of the refit, relative to λ_max of the selected genes. */
 export const REFIT_RATIO = 1e-4;
@@ -37,15 +37,6 @@ function trainDataset(d: GeneSplitData, genes: Int32Array | null): Dataset {
     return d.C === 2 ? (c === 1 ? 1 : -1) : c;
   });
   return { name: `${d.name}#train`, X, y, featureNames: [], task: d.C === 2 ? 'binary' : 'multiclass', hash: hashDataset(X, y), notes: {} };
-}
-
-function majority(d: GeneSplitData): number {
-  const counts = new Array<number>(d.C).fill(0);
-  for (const i of d.split.train) {
-    const c = d.classes[i] as number;
-    counts[c] = (counts[c] as number) + 1;
-  }
-  return counts.indexOf(Math.max(...counts));
 }
 
 /** Accuracy of coefficients x (over the columns `genes`, all when null) on the rows `rows`. */

@@ -24,7 +24,7 @@ import type { TensorProblem } from '../../problems/tensor/types.ts';
 import { dense } from '../../solvers/dense.ts';
 import { resolveParams } from '../params.ts';
 import { runSolver } from '../runner.ts';
-import type { GenePathSpec, GeneSplitData, HeldOut, PathModel } from './types.ts';
+import { majority, type GenePathSpec, type GeneSplitData, type HeldOut, type PathModel } from './types.ts';
 
 /** Adam step size of the refit. */
 export const REFIT_LR = 0.01;
@@ -42,15 +42,6 @@ function classSplit(d: GeneSplitData, rows: Int32Array, cols: Int32Array | null)
     for (let r = 0; r < rows.length; r++) X[r * p + k] = d.X.data[off + (rows[r] as number)] as number;
   }
   return { X, y: Int32Array.from(rows, (i) => d.classes[i] as number) };
-}
-
-function majority(d: GeneSplitData): number {
-  const counts = new Array<number>(d.C).fill(0);
-  for (const i of d.split.train) {
-    const c = d.classes[i] as number;
-    counts[c] = (counts[c] as number) + 1;
-  }
-  return counts.indexOf(Math.max(...counts));
 }
 
 function constantAccuracy(d: GeneSplitData, c: number): HeldOut {

@@ -82,3 +82,13 @@ export interface PathModel {
   refit(genes: Int32Array, seed: number): Promise<HeldOut>;
   dispose(): void;
 }
+
+/** The majority class of the training split (the constant classifier's prediction). */
+export function majority(d: GeneSplitData): number {
+  const counts = new Array<number>(d.C).fill(0);
+  for (const i of d.split.train) {
+    const c = d.classes[i] as number;
+    counts[c] = (counts[c] as number) + 1;
+  }
+  return counts.indexOf(Math.max(...counts));
+}
