@@ -227,6 +227,24 @@ async function checkOwnDatabase(path: string): Promise<void> {
   const database = await openSqlite(path, { readOnly: true });
   const db = new Kysely<DB>({ dialect: new Sqlite3Dialect({ database, path }) });
   try {
+    // one read transaction, so that every query below sees the same snapshot: another l1bench
+    // creating the file commits its migrations between two separate statements otherwise
+    // (a deferred one: this connection is read-only, and the dialect's transactions are immediate)
+    await db.connection().execute(async (conn) => {
+      await sql`begin deferred`.execute(conn);
+      try {
+        await checkSnapshot(conn, path);
+      } finally {
+        await sql`commit`.execute(conn);
+      }
+    });
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function checkSnapshot(db: Kysely<DB>, path: string): Promise<void> {
+  {
     const { rows } = await sql<{ application_id: number }>`pragma application_id`.execute(db);
     const appId = rows[0]?.application_id ?? 0;
     if (appId === APPLICATION_ID) return;
@@ -242,8 +260,6 @@ async function checkOwnDatabase(path: string): Promise<void> {
     }
     const what = appId !== 0 ? `application_id ${appId}` : `tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}`;
     throw new UserError(`${path} is not an l1bench results database (it has ${what}); l1bench leaves it untouched: pass --db with a new or l1bench path`);
-  } finally {
-    await db.destroy();
   }
 }
 
