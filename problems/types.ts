@@ -284,6 +284,12 @@ export interface Solver {
    * can. Checked before a run; a reason makes the run `skipped`. Absent: always available.
    */
   unavailable?(problem: AnyProblem): string | null;
+  /**
+   * True when every run is a fresh process that warms itself up before its own clock starts
+   * (external commands, the peers): the harness's in-process warm-up would warm nothing, so it is
+   * skipped. Absent: the harness warms the solver up (harness/job.ts).
+   */
+  readonly warmsItself?: boolean;
 }
 
 /**

@@ -182,6 +182,8 @@ export function commandSolver(spec: CommandSolverSpec): Solver {
     description: spec.description ?? `external command: ${Array.isArray(spec.command) ? spec.command.join(' ') : spec.name} (l1bench solver protocol)`,
     requires: spec.requires ?? ['design-matrix', 'float64-engine'],
     params: spec.params ?? {},
+    // a fresh process per run: an in-process warm-up would only start it twice
+    warmsItself: true,
     ...(spec.unavailable ? { unavailable: spec.unavailable } : {}),
     async run(anyProblem, params: Params, callback: Callback, ctx: RunContext) {
       const problem = float64Problem(anyProblem, spec.name);
