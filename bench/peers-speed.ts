@@ -21,7 +21,10 @@
  * time.process_time / proc.time, via L1BENCH_PEER_CLOCK=cpu), which a loaded machine inflates far
  * less.
  *
- *   npx tsx bench/peers-speed.ts [--repeats 5] [--clock wall|cpu] [--only lasso-cd,lasso-lars,logistic,path]
+ * `--cd k=v,…` runs l1bench's cd with those parameters (e.g. `--cd strategy=active` for the
+ * previous default) in the lasso-cd, logistic and path rows.
+ *
+ *   npx tsx bench/peers-speed.ts [--repeats 5] [--clock wall|cpu] [--only lasso-cd,lasso-lars,logistic,path] [--cd k=v,…]
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -49,6 +52,13 @@ function arg(name: string, dflt: string): string {
 const repeats = Math.max(5, Number(arg('repeats', '5')));
 const only = new Set(arg('only', 'lasso-cd,lasso-lars,logistic,path').split(','));
 const cpuClock = arg('clock', 'wall') === 'cpu';
+/** cd's parameters (`--cd k=v,…`; default: the solver's defaults). */
+const cdArgs: Record<string, string> = Object.fromEntries(
+  arg('cd', '')
+    .split(',')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 /** Milliseconds on the chosen clock. */
 const nowMs = (): number => {
   if (!cpuClock) return performance.now();
@@ -151,7 +161,7 @@ async function sideBySide(name: string, goal: number, ours: () => number | Promi
   console.log(`${name}: ours ${median(a).toFixed(4)} s, peer ${median(b).toFixed(4)} s, ratio ${m.toFixed(2)} (goal ≤ ${goal})`);
 }
 
-console.log(`clock: ${cpuClock ? 'process CPU seconds (both sides)' : 'wall seconds'}`);
+console.log(`clock: ${cpuClock ? 'process CPU seconds (both sides)' : 'wall seconds'}; cd parameters ${JSON.stringify(resolveParams(cd, cdArgs))}`);
 console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on this machine (timings are noisy under load)\n`);
 const py = findPython();
 const rs = findRscript();
@@ -161,7 +171,7 @@ const lasso = makeProblem(lassoFamily, lassoDs, { kind: 'ratio', ratio: 0.05 });
 const FsLasso = only.has('lasso-cd') || only.has('lasso-lars') ? await reference(lasso) : NaN;
 
 if (only.has('lasso-cd') && 'exe' in py) {
-  await sideBySide('lasso 500×5000 0.05·λmax: cd / sklearn Lasso', 0.5, () => timeToTarget(cd, lasso, FsLasso), () => peerTime('sklearn-cd', [py.exe, peerScript('sklearn_peer.py'), 'cd'], lasso, FsLasso));
+  await sideBySide('lasso 500×5000 0.05·λmax: cd / sklearn Lasso', 0.5, () => timeToTarget(cd, lasso, FsLasso, cdArgs), () => peerTime('sklearn-cd', [py.exe, peerScript('sklearn_peer.py'), 'cd'], lasso, FsLasso));
 }
 if (only.has('lasso-lars') && 'exe' in py) {
   await sideBySide('lasso 500×5000 0.05·λmax: lars / sklearn LassoLars', 1.0, () => timeToTarget(lars, lasso, FsLasso), () => peerTime('sklearn-lars', [py.exe, peerScript('sklearn_peer.py'), 'lars'], lasso, FsLasso));
@@ -169,7 +179,7 @@ if (only.has('lasso-lars') && 'exe' in py) {
 if (only.has('logistic') && 'exe' in py) {
   const logi = makeProblem(logisticFamily, gaussianLogistic(200, 1000, 10, 0), { kind: 'ratio', ratio: 0.05 });
   const Fs = await reference(logi);
-  await sideBySide('logistic 200×1000 0.05·λmax: cd / liblinear', 1.0, () => timeToTarget(cd, logi, Fs), () => peerTime('sklearn-liblinear', [py.exe, peerScript('sklearn_peer.py'), 'liblinear'], logi, Fs));
+  await sideBySide('logistic 200×1000 0.05·λmax: cd / liblinear', 1.0, () => timeToTarget(cd, logi, Fs, cdArgs), () => peerTime('sklearn-liblinear', [py.exe, peerScript('sklearn_peer.py'), 'liblinear'], logi, Fs));
 }
 if (only.has('path') && 'exe' in rs) {
   const ratios = geometricRatios(100, 0.05);
@@ -178,7 +188,7 @@ if (only.has('path') && 'exe' in rs) {
   for (const p of problems) refs.push(await reference(p));
   const allReached = (xs: Float64Array[]): boolean => xs.every((x, k) => rel(objective(problems[k] as Problem, x), refs[k] as number) <= TARGET);
   // ours: warm-started cd along the path, the loosest gap tolerance that reaches the target at every λ
-  const cdParams = resolveParams(cd, {});
+  const cdParams = resolveParams(cd, cdArgs);
   // cd.run per λ from the previous solution, stopped at relative gap ≤ tol (certificates excluded from the time)
   const cdPath = async (tol: number): Promise<{ time: number; xs: Float64Array[] }> => {
     let x0: Float64Array | undefined;

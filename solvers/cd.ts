@@ -7,9 +7,13 @@
  *   soft-thresholding.
  * - Any other datafit (logistic, multinomial): `cdGlm` from ./kernels/cd-glm.ts.
  *
- * By default epochs follow a glmnet-style working set (`strategy=active`): a full sweep, then
- * sweeps over the nonzero coordinates only until they settle, then a full sweep again; each sweep
- * is one epoch and one callback on the full iterate. `strategy=cyclic` sweeps everything every epoch.
+ * Least squares, by default (`strategy=workingset`): celer / skglm working sets ranked by the
+ * dual point, max(wsStart, 2·nnz) units, gap-safe screening, and the strong rule's set on a warm
+ * start (paths). `strategy=active` (glmnet-style): a full
+ * sweep, then sweeps over the nonzero coordinates only until they settle, then a full sweep again.
+ * `strategy=cyclic` sweeps everything every epoch. Each sweep is one epoch and one callback on the
+ * full iterate.
+ * `gram=true` (least squares, cyclic / active): gradient updates from cached Gram columns, for n ≫ p.
  */
 import type { Callback, Params, RunContext, Solver } from '../problems/types.ts';
 import { float64Problem } from './kernels/start.ts';
@@ -18,12 +22,16 @@ import { cdGlm } from './kernels/cd-glm.ts';
 
 export const cd: Solver = {
   name: 'cd',
-  description: 'coordinate descent (block CD for group penalties) with residual updates and a glmnet-style working set',
+  description: 'coordinate descent (block CD for group penalties) with residual updates, gap-ranked working sets and gap-safe screening (least squares)',
   requires: ['design-matrix', 'convex'],
   params: {
-    strategy: { type: 'string', default: 'active', choices: ['active', 'cyclic'], doc: "'active': full sweep, then working-set sweeps over the nonzero coordinates; 'cyclic': full sweeps only" },
+    strategy: { type: 'string', default: 'workingset', choices: ['workingset', 'active', 'cyclic'], doc: "'workingset' (least squares; logistic/multinomial always run their proximal-Newton CD, kernels/cd-glm.ts): working sets grown by the duality gap with gap-safe screening (celer / skglm), the strong rule on a warm start; 'active': full sweep, then sweeps over the nonzero coordinates (glmnet-style); 'cyclic': full sweeps only" },
     innerRatio: { type: 'number', default: 0.01, min: 0, max: 1, doc: 'working-set sweeps stop once their largest change l_j·Δw_j² ≤ innerRatio × that of the last full sweep' },
-    maxInner: { type: 'integer', default: 100, min: 1, doc: 'at most this many working-set epochs between two full sweeps' },
+    maxInner: { type: 'integer', default: 100, min: 1, doc: 'at most this many working-set epochs between two full sweeps (or outer iterations)' },
+    wsStart: { type: 'integer', default: 10, min: 1, doc: "'workingset': size (coordinates or groups) of the first working set from a cold start; later ones hold max(wsStart, 2·nnz)" },
+    wsInnerRatio: { type: 'number', default: 0.3, min: 0, max: 1, doc: "'workingset': the inner solve stops once the restricted problem's duality gap ≤ wsInnerRatio × the last outer gap" },
+    gram: { type: 'boolean', default: false, doc: "least squares, 'cyclic'/'active': keep q = Xᵀr/n and update it from cached Gram columns Xᵀx_j/n (O(p) per move instead of O(n); each column costs O(np) once, so it pays for n ≫ p and many epochs)" },
+    screen: { type: 'boolean', default: true, doc: "'workingset': gap-safe screening (a unit with s·‖X_uᵀr‖/n + √(2·L_u·gap) < λ is zero at the optimum and discarded)" },
     anderson: { type: 'integer', default: 5, min: 0, max: 50, doc: 'Anderson extrapolation every K epochs, kept only when F decreases (0: off)' },
     glmInnerRatio: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'logistic/multinomial: inner CD sweeps of a Newton step stop once max_j h_j|Δv_j| ≤ glmInnerRatio × KKT violation' },
     glmMaxInner: { type: 'integer', default: 20, min: 1, doc: 'logistic/multinomial: at most this many inner sweeps per proximal-Newton step' },
