@@ -7,12 +7,14 @@
  *   soft-thresholding.
  * - Any other datafit (logistic, multinomial): `cdGlm` from ./kernels/cd-glm.ts.
  *
- * Least squares, by default (`strategy=workingset`): celer / skglm working sets ranked by the
- * dual point, max(wsStart, 2·nnz) units, gap-safe screening, and the strong rule's set on a warm
- * start (paths). `strategy=active` (glmnet-style): a full
- * sweep, then sweeps over the nonzero coordinates only until they settle, then a full sweep again.
- * `strategy=cyclic` sweeps everything every epoch. Each sweep is one epoch and one callback on the
- * full iterate.
+ * Least squares epochs (`strategy`; 'auto', the default, is 'workingset' from 500 coordinates or
+ * groups up, else 'active'):
+ * - 'workingset': celer / skglm working sets ranked by the dual point, max(wsStart, 2·nnz) units,
+ *   gap-safe screening, and the strong rule's set on a warm start (paths);
+ * - 'active' (glmnet-style): a full sweep, then sweeps over the nonzero coordinates only until
+ *   they settle, then a full sweep again;
+ * - 'cyclic': full sweeps only.
+ * Each sweep is one epoch and one callback on the full iterate.
  * `gram=true` (least squares, cyclic / active): gradient updates from cached Gram columns, for n ≫ p.
  */
 import type { Callback, Params, RunContext, Solver } from '../problems/types.ts';
@@ -25,7 +27,7 @@ export const cd: Solver = {
   description: 'coordinate descent (block CD for group penalties) with residual updates, gap-ranked working sets and gap-safe screening (least squares)',
   requires: ['design-matrix', 'convex'],
   params: {
-    strategy: { type: 'string', default: 'workingset', choices: ['workingset', 'active', 'cyclic'], doc: "'workingset' (least squares; logistic/multinomial always run their proximal-Newton CD, kernels/cd-glm.ts): working sets grown by the duality gap with gap-safe screening (celer / skglm), the strong rule on a warm start; 'active': full sweep, then sweeps over the nonzero coordinates (glmnet-style); 'cyclic': full sweeps only" },
+    strategy: { type: 'string', default: 'auto', choices: ['auto', 'workingset', 'active', 'cyclic'], doc: "least squares (logistic/multinomial always run their proximal-Newton CD, kernels/cd-glm.ts): 'auto': 'workingset' from 500 coordinates (groups) up, else 'active'; 'workingset': working sets grown by the duality gap with gap-safe screening (celer / skglm), the strong rule on a warm start; 'active': full sweep, then sweeps over the nonzero coordinates (glmnet-style); 'cyclic': full sweeps only" },
     innerRatio: { type: 'number', default: 0.01, min: 0, max: 1, doc: 'working-set sweeps stop once their largest change l_j·Δw_j² ≤ innerRatio × that of the last full sweep' },
     maxInner: { type: 'integer', default: 100, min: 1, doc: 'at most this many working-set epochs between two full sweeps (or outer iterations)' },
     wsStart: { type: 'integer', default: 10, min: 1, doc: "'workingset': size (coordinates or groups) of the first working set from a cold start; later ones hold max(wsStart, 2·nnz)" },
