@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
-import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
+import { findFamily, isProtocolFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset, type FileFormat } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
@@ -130,8 +130,8 @@ export function loadDataset(spec: ProblemSpec): Dataset {
 
 /** Builds the problem instance of a spec (a gene-selection spec is a λ path: see `executeJob`). */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
-  if (spec.family === GENE_FAMILY) throw new Error(`internal: a ${GENE_FAMILY} job is a λ path, run it with executeJob`);
   const fam = findFamily(spec.family);
+  if (isProtocolFamily(fam)) throw new Error(`internal: a ${fam.name} job is a λ path, run it with executeJob`);
   if (isTensorFamily(fam)) return fam.build(spec);
   const ds = loadDataset(spec);
   return makeProblem(fam, ds, spec.lambda, {

@@ -56,8 +56,8 @@ function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
 
 /** The plan JSON Schema. */
 export function planSchema(): Schema {
-  // gene-selection (harness/genes/) is a λ path over the zoo's families, not one of them
-  const families = [...PROBLEMS.map((f) => f.name), GENE_FAMILY_NAME];
+  // gene-selection (harness/genes/) is the zoo's protocol family: a λ path over the others
+  const families = PROBLEMS.map((f) => f.name);
   const tensorFamilies = [...PROBLEMS.filter((f) => isTensorFamily(f)).map((f) => f.name), GENE_FAMILY_NAME];
   const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
   // the built-ins, then the plugin solvers loaded in this process (plan `plugins`, `--plugin`, command entries)
@@ -95,6 +95,7 @@ export function planSchema(): Schema {
         properties: {
           count: posInt('λ values on the path, λ_max down to minRatio·λ_max, geometric'),
           minRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'λ_min / λ_max' },
+          maxRatio: { type: 'number', minimum: 1, description: 'λ_0 / λ_max: where the path starts (default 1; networks may keep genes at λ_max)' },
           tau: { type: 'number', minimum: 0, description: 'a gene is selected when the norm of its group exceeds τ' },
           heads: { type: 'string', enum: ['linear', 'mlp', 'both'], description: 'network heads: linear softmax, MLP, or both' },
           hidden: posInt('hidden width of the MLP head'),
@@ -102,6 +103,7 @@ export function planSchema(): Schema {
           val: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'validation fraction of each class' },
           test: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'test fraction of each class' },
           warm: { type: 'boolean', description: 'warm-start each λ from the previous solution (default true)' },
+          decay: { type: 'number', minimum: 0, description: 'weight decay on the network’s unpenalized weight matrices (the MLP head behind the input layer)' },
         },
       },
       methods: { type: 'array', minItems: 1, items: { type: 'string', enum: solverNames, 'x-noun': 'solver' }, description: 'the config’s solvers that run on these datasets (gene-selection only; default: all)' },
