@@ -6,8 +6,10 @@
  *   λ_max·minRatio when K = 1; maxRatio = 1 by default: from λ_max, a scale on networks, where a
  *   trained model can keep genes at λ_max and a path must start higher to reach small sets),
  *
- * each λ warm-started from the previous solution (`warm`; otherwise from the method's default
- * start), for at most `maxIter` iterations (epochs) per λ under the harness clock (runner.ts).
+ * run in that order (`direction` 'down', sparse to dense) or reversed ('up', dense to sparse, as
+ * LassoNet does), each λ warm-started from the previous solution (`warm`; otherwise from the
+ * method's default start), for at most `maxIter` iterations (epochs) per λ under the harness
+ * clock (runner.ts).
  * At every λ the protocol records, with the clock stopped:
  *   - the selected genes S = {j : ‖θ_j‖₂ > τ}, θ_j the group of gene j (linear: its coefficient
  *     or its row of W; network: its row of the first layer W1, both heads), and |S|;
