@@ -207,7 +207,7 @@ export const geneSelectionFamily: ProtocolFamily = {
   engine: 'protocol',
   name: 'gene-selection',
   description:
-    'select then refit along a warm-started λ path, per method and stratified split (harness/genes/): group-L1 on the input genes of a linear + MLP network (TensorFlow.js), or L1 / group-L1 logistic by cd (Float64)',
+    'gene selection: a warm-started λ path per (method, split): cd → L1 / group-L1 logistic (Float64); other methods → network with linear and/or MLP heads, one group per gene (TensorFlow.js); select + refit',
   task: 'multiclass',
   grouped: false,
   capabilities: [...new Set<Capability>([...GLM, ...NETWORK])],
