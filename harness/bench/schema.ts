@@ -103,6 +103,7 @@ export function planSchema(): Schema {
           val: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'validation fraction of each class' },
           test: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'test fraction of each class' },
           warm: { type: 'boolean', description: 'warm-start each λ from the previous solution (default true)' },
+          direction: { type: 'string', enum: ['down', 'up'], description: 'path order: down (sparse to dense, default) or up (dense to sparse, LassoNet’s)' },
           decay: { type: 'number', minimum: 0, description: 'weight decay on the network’s unpenalized weight matrices (the MLP head behind the input layer)' },
         },
       },
