@@ -71,7 +71,8 @@ fit_at <- function(lambda, thresh) {
 # A fit that does not converge within maxit passes at its thresh (seen on multinomial-group/wine at
 # 0.01·λ_max from thresh ~1e-17 on) makes glmnet drop that λ, and with a single λ its own
 # matrix(fit$a0[seq(lmu * nc)], ...) then fails with an R error. NULL for such a fit (the message
-# on stderr): black-box mode ends its tolerance sequence there, with the solutions already given.
+# on stderr): black-box mode ends its tolerance sequence there, with the solutions already given;
+# path mode reports an error message.
 try_fit <- function(lambda, thresh) {
   tryCatch(fit_at(lambda, thresh), error = function(e) {
     message(sprintf("glmnet: no solution at thresh %g within maxit = %d passes (%s)", thresh, maxit, conditionMessage(e)))
@@ -94,9 +95,13 @@ if (!is.null(h$lambdas) && length(h$lambdas) > 0) {
   thresh <- max((if (!is.null(h$params$pathTol)) as.numeric(h$params$pathTol) else 1e-10)^2, 1e-24)
   invisible(fit_at(lambdas[seq_len(min(2, length(lambdas)))], thresh))  # warm-up
   t0 <- now()
-  fit <- fit_at(lambdas, thresh)
+  fit <- try_fit(lambdas, thresh)
   t <- now() - t0
-  if (length(fit$lambda) != length(lambdas)) stop(sprintf("glmnet returned %d of %d path points", length(fit$lambda), length(lambdas)))
+  if (is.null(fit)) {
+    cat(sprintf("{\"type\":\"error\",\"message\":\"glmnet found no solution on the path at thresh %g within maxit = %d passes\"}\n", thresh, maxit))
+    quit(save = "no", status = 0)
+  }
+  if (length(fit$lambda) != length(lambdas)) stop(sprintf("glmnet returned %d of %d path points (no convergence within maxit = %d passes at the next λ)", length(fit$lambda), length(lambdas), maxit))
   for (k in seq_along(lambdas)) emit(sprintf("\"type\":\"solution\",\"lambda\":%.17g,\"time\":%.17g", lambdas[k], t), coefs(fit, k))
 } else {
   tols <- as.numeric(h$tolerances)
