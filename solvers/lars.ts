@@ -59,17 +59,17 @@ interface StepInfo {
  * Cost per breakpoint: one pass over the columns not screened out (c and a at once, the `dots2`
  * kernel of solvers/kernels/columns.ts, wasm SIMD where available), u = X_A d and r (`combine`),
  * O(p) scalar work for the bounds, and one back-substitution through L for both right-hand
- * sides (d = G⁻¹s and G⁻¹b_A): the forward
- * halves z_s = L⁻¹s and z_b = L⁻¹b_A are extended by one entry when a column joins (the rows of L
- * above it do not change) and recomputed from the removed position on a drop. No allocation in
- * the step loop except when L's capacity doubles.
+ * sides (d = G⁻¹s and G⁻¹b_A): the forward halves z_s = L⁻¹s and z_b = L⁻¹b_A are extended by
+ * one entry when a column joins (the rows of L above it do not change) and recomputed from the
+ * removed position on a drop. No allocation in the step loop except when L's capacity doubles.
  */
 export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Float64Array, onStep: (s: StepInfo) => boolean): void {
   const { n, p } = X;
   const invn = 1 / n;
   const kmax = Math.min(n, p);
   // the vectors the kernels touch live in the column space (byte offsets): u, r, a scratch column,
-  // a and c by position in the inactive list, the inactive and active lists, d and −w_A
+  // a and c by position in the list of evaluated columns, the inactive, evaluated and active
+  // lists, d, −w_A and the pivot's scratch
   const space = columnSpace(X, 8 * (3 * n + 2 * p + 3 * kmax) + 4 * (2 * p + kmax) + 16 * 11);
   const data = space.X;
   const u = space.f64(n);
