@@ -62,15 +62,17 @@ interface StepInfo {
  * sides (d = G⁻¹s and G⁻¹b_A): the forward halves z_s = L⁻¹s and z_b = L⁻¹b_A are extended by
  * one entry when a column joins (the rows of L above it do not change) and recomputed from the
  * removed position on a drop. No allocation in the step loop except when L's capacity doubles.
+ * `plainLoops`: the kernels' plain-loop fallback even where wasm runs (what an X beyond
+ * MAX_WASM_BYTES gets; tests compare the two).
  */
-export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Float64Array, onStep: (s: StepInfo) => boolean): void {
+export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Float64Array, onStep: (s: StepInfo) => boolean, plainLoops = false): void {
   const { n, p } = X;
   const invn = 1 / n;
   const kmax = Math.min(n, p);
   // the vectors the kernels touch live in the column space (byte offsets): u, r, a scratch column,
   // a and c by position in the list of evaluated columns, the inactive, evaluated and active
   // lists, d, −w_A and the pivot's scratch
-  const space = columnSpace(X, 8 * (3 * n + 2 * p + 3 * kmax) + 4 * (2 * p + kmax) + 16 * 11);
+  const space = columnSpace(X, 8 * (3 * n + 2 * p + 3 * kmax) + 4 * (2 * p + kmax) + 16 * 11, plainLoops);
   const data = space.X;
   const u = space.f64(n);
   const r = space.f64(n);
@@ -462,13 +464,20 @@ export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Floa
 }
 
 /** The breakpoints of the LARS–lasso path from λ_max down to lambdaMin (> 0). */
-export function larsPath(X: Matrix, y: Float64Array, lambdaMin: number): LarsBreakpoint[] {
+export function larsPath(X: Matrix, y: Float64Array, lambdaMin: number, plainLoops = false): LarsBreakpoint[] {
   const w = new Float64Array(X.p);
   const out: LarsBreakpoint[] = [];
-  larsHomotopy(X, y, lambdaMin, w, (s) => {
-    out.push({ lambda: s.lambda, w: w.slice(), active: s.active.slice(0, s.m), event: s.event, columns: [...s.columns] });
-    return true;
-  });
+  larsHomotopy(
+    X,
+    y,
+    lambdaMin,
+    w,
+    (s) => {
+      out.push({ lambda: s.lambda, w: w.slice(), active: s.active.slice(0, s.m), event: s.event, columns: [...s.columns] });
+      return true;
+    },
+    plainLoops,
+  );
   return out;
 }
 

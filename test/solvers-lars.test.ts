@@ -151,3 +151,29 @@ t.test('path invariants on a wider design (n = 80, p = 600: most columns are scr
   t.ok(path.length > 40, `${path.length} breakpoints`);
   checkPath(t, X, y, path, target);
 });
+
+t.test('the plain-loop kernels (an X beyond wasm’s 2 GiB) follow the same path as the wasm ones', async (t) => {
+  const { X, y } = gaussian(80, 600, 5);
+  const target = 0.02 * lambdaMax(X, y);
+  const a = larsPath(X, y, target);
+  const b = larsPath(X, y, target, true);
+  t.equal(b.length, a.length, `${a.length} breakpoints both`);
+  t.same(b.map((x) => x.event), a.map((x) => x.event), 'the same events');
+  let worst = 0;
+  a.forEach((bp, k) => {
+    const o = b[k] as LarsBreakpoint;
+    worst = Math.max(worst, Math.abs(bp.lambda - o.lambda));
+    for (let j = 0; j < X.p; j++) worst = Math.max(worst, Math.abs((bp.w[j] as number) - (o.w[j] as number)));
+  });
+  t.ok(worst <= 1e-10, `max difference ${worst.toExponential(2)} (λ and w)`);
+  checkPath(t, X, y, b, target);
+  // and R's path with the plain loops
+  const Xr: Matrix = { n: 5, p: 5, data: Float64Array.from(R_LARS_COLUMNS.flat()) };
+  const yr = Float64Array.from(R_LARS_Y);
+  const pr = larsPath(Xr, yr, 1e-16 * lambdaMax(Xr, yr), true);
+  let wr = 0;
+  pr.forEach((bp, k) => {
+    for (let j = 0; j < 5; j++) wr = Math.max(wr, Math.abs((bp.w[j] as number) - (R_LARS_BETA[j]?.[k] as number)));
+  });
+  t.ok(pr.length === 10 && wr <= 1e-11, `R's path: max |w_k − R_k| = ${wr.toExponential(2)}`);
+});
