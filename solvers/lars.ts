@@ -25,7 +25,7 @@
  */
 import type { Callback, IterateView, Matrix, Params, RunContext, Solver } from '../problems/types.ts';
 import { float64Problem } from './kernels/start.ts';
-import { columnSpace } from './kernels/columns.ts';
+import { columnSpace, type ColumnSpace } from './kernels/columns.ts';
 
 /** What happened at a breakpoint. */
 export type LarsEvent = 'start' | 'add' | 'drop' | 'skip' | 'end';
@@ -63,16 +63,28 @@ interface StepInfo {
  * one entry when a column joins (the rows of L above it do not change) and recomputed from the
  * removed position on a drop. No allocation in the step loop except when L's capacity doubles.
  * `plainLoops`: the kernels' plain-loop fallback even where wasm runs (what an X beyond
- * MAX_WASM_BYTES gets; tests compare the two).
+ * MAX_WASM_BYTES gets; tests compare the two). `onStep`'s `active` is a view valid during the
+ * call only (copy it to keep it).
  */
 export function larsHomotopy(X: Matrix, y: Float64Array, target: number, w: Float64Array, onStep: (s: StepInfo) => boolean, plainLoops = false): void {
   const { n, p } = X;
-  const invn = 1 / n;
   const kmax = Math.min(n, p);
   // the vectors the kernels touch live in the column space (byte offsets): u, r, a scratch column,
   // a and c by position in the list of evaluated columns, the inactive, evaluated and active
   // lists, d, −w_A and the pivot's scratch
   const space = columnSpace(X, 8 * (3 * n + 2 * p + 3 * kmax) + 4 * (2 * p + kmax) + 16 * 11, plainLoops);
+  try {
+    homotopy(space, X, y, target, w, onStep);
+  } finally {
+    space.release();
+  }
+}
+
+/** larsHomotopy in a column space (see there). */
+function homotopy(space: ColumnSpace, X: Matrix, y: Float64Array, target: number, w: Float64Array, onStep: (s: StepInfo) => boolean): void {
+  const { n, p } = X;
+  const invn = 1 / n;
+  const kmax = Math.min(n, p);
   const data = space.X;
   const u = space.f64(n);
   const r = space.f64(n);

@@ -125,3 +125,28 @@ t.test('dots2 equals two dots (wasm and plain loops)', async (t) => {
   }
   t.ok(worst <= 1, `worst difference ${worst.toFixed(3)} of the bound 2n·ε·Σ|x_i v_i|`);
 });
+
+t.test('a released wasm memory serves the thread’s next space (X copied afresh, vectors zeroed); one in use is never shared', async (t) => {
+  const a = columnSpace(design(40, 30, 1), 4096);
+  const va = a.f64(16);
+  va.fill(7);
+  const held = columnSpace(design(40, 30, 9), 4096);
+  t.not(held.buffer, a.buffer, 'a space in use is not shared');
+  held.release();
+  a.release();
+  const X2 = design(20, 30, 2);
+  const b = columnSpace(X2, 4096);
+  t.ok(b.buffer === a.buffer || b.buffer === held.buffer, 'the next space reuses a released memory');
+  t.same(Array.from(b.f64(16)), new Array<number>(16).fill(0), 'its vectors start at zero');
+  t.same(Array.from(b.X), Array.from(X2.data), 'X is the new design');
+  const cols = b.i32(1);
+  const v = b.f64(20);
+  v.fill(1);
+  const out = b.f64(1);
+  cols[0] = 3;
+  b.dots(0, 20, cols.byteOffset, 1, v.byteOffset, out.byteOffset);
+  let s = 0;
+  for (let i = 0; i < 20; i++) s += X2.data[60 + i] as number;
+  t.ok(Math.abs((out[0] as number) - s) <= 1e-13, 'the kernels read the new design');
+  b.release();
+});

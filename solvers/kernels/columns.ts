@@ -43,6 +43,8 @@ export interface ColumnSpace {
   f64(length: number): Float64Array;
   /** An Int32Array of `length` at a fresh 16-byte-aligned offset (zeroed). */
   i32(length: number): Int32Array;
+  /** Done with the space: its wasm memory may serve this thread's next space (no view of it may be used after). */
+  release(): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,13 +335,22 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
   const room = align16(extraBytes) + 1024;
   const mod = forceJs || xBytes + room > MAX_WASM_BYTES ? null : wasmModule();
   let space: { buffer: ArrayBuffer; X: Float64Array; kernels: Kernels; start: number; kind: 'wasm-simd' | 'js' } | null = null;
+  let release = (): void => {};
   if (mod) {
     try {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil((xBytes + room) / 65536) });
-      const inst = new WebAssembly.Instance(mod, { env: { m: memory } });
-      const Xc = new Float64Array(memory.buffer, 0, X.n * X.p);
+      const pages = Math.ceil((xBytes + room) / 65536);
+      // the thread's idle memory when it is large enough (a fresh one's first touch of every page
+      // costs as much as the copy of X), else a new one
+      const reuse = idle !== null && idle.pages >= pages ? idle : null;
+      idle = reuse ? null : idle;
+      const held = reuse ?? { memory: new WebAssembly.Memory({ initial: pages }), pages, kernels: null as Kernels | null };
+      held.kernels ??= new WebAssembly.Instance(mod, { env: { m: held.memory } }).exports as unknown as Kernels;
+      const Xc = new Float64Array(held.memory.buffer, 0, X.n * X.p);
       Xc.set(X.data);
-      space = { buffer: memory.buffer, X: Xc, kernels: inst.exports as unknown as Kernels, start: xBytes, kind: 'wasm-simd' };
+      space = { buffer: held.memory.buffer, X: Xc, kernels: held.kernels, start: xBytes, kind: 'wasm-simd' };
+      release = () => {
+        if (held.pages * 65536 <= MAX_IDLE_BYTES && (idle === null || idle.pages < held.pages)) idle = held;
+      };
     } catch {
       space = null; // no room in the address space: the plain loops below
     }
@@ -363,9 +374,15 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
     dots2: space.kernels.dots2,
     combine: space.kernels.combine,
     kind: space.kind,
-    f64: (length) => new Float64Array(buffer, take(8 * length), length),
-    i32: (length) => new Int32Array(buffer, take(4 * length), length),
+    f64: (length) => new Float64Array(buffer, take(8 * length), length).fill(0),
+    i32: (length) => new Int32Array(buffer, take(4 * length), length).fill(0),
+    release,
   };
 }
+
+/** Largest wasm memory a thread keeps for its next space (MiB-sized designs reuse it; big ones are freed). */
+export const MAX_IDLE_BYTES = 256 * 2 ** 20;
+/** This thread's released wasm memory, with its instance (see columnSpace). */
+let idle: { memory: WebAssembly.Memory; pages: number; kernels: Kernels | null } | null = null;
 
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
