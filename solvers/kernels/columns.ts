@@ -11,7 +11,9 @@
  * f64x2 (two doubles per instruction): `dots` takes four columns per pass (each pair of v loaded
  * once for the four), `combine` four columns per pass over `out`. Elsewhere (no wasm, or an X
  * beyond MAX_WASM_BYTES) the same kernels run as plain loops, reading X in place. Summation
- * order differs from a naive loop only by round-off.
+ * order differs from a naive loop only by round-off. A space's wasm memory, once `release`d,
+ * serves the thread's next space (up to MAX_IDLE_BYTES): the first touch of a fresh memory's
+ * pages costs as much as copying X into it.
  */
 
 /** Largest buffer given to WebAssembly (32-bit addresses); beyond it the plain loops run. */
