@@ -7,8 +7,11 @@
  *   2. l1bench dense step / tf.layers step (a tf.sequential of the same net, Adam(1e-3), softmax +
  *      categoricalCrossentropy, trained with model.fit: what a TensorFlow.js user would write;
  *      target ≤ 0.5).
+ *   With --ops (default on the backends that have them), spred-adam and dense also run with the
+ *   fused Adam kernels turned off (solvers/tensor/fused.ts: setFusedKernels(false)), the op-by-op
+ *   form, in the same rotation: the before/after of the fusion, in absolute ms/step for both.
  *
- *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2]
+ *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2] [--no-ops]
  *
  * A run trains `epochs` epochs; the first is dropped (warm-up) and the rest are timed from
  * callback to callback (l1bench: the per-epoch parameter read is included, as in every run) or
@@ -26,6 +29,7 @@ import type { TensorProblem } from '../problems/tensor/types.ts';
 import { resolveParams } from '../harness/params.ts';
 import { dense } from '../solvers/dense.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
+import { fusedAvailable, setFusedKernels } from '../solvers/tensor/fused.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,26 +94,32 @@ const data = loadFashionMnist(dataset);
 const X = tf.tensor2d(data.train.X, [data.train.y.length, 784]);
 const Y = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10).toFloat() as tf.Tensor2D;
 console.log(`compression speed: LeNet-300-100 on ${dataset} (${problem.nSamples} training samples, ${Math.ceil(problem.nSamples / batchSize)} steps/epoch), batch ${batchSize}, backend ${problem.backend}, ${epochs} epochs per run (first dropped), ${rounds} rounds`);
-const res: Record<'spred' | 'dense' | 'layers', { wall: number[]; cpu: number[] }> = { spred: { wall: [], cpu: [] }, dense: { wall: [], cpu: [] }, layers: { wall: [], cpu: [] } };
+const ops = !process.argv.includes('--no-ops') && fusedAvailable();
+type Who = 'spred' | 'dense' | 'layers' | 'spred-ops' | 'dense-ops';
+const who: Who[] = ['spred', 'dense', 'layers', ...(ops ? (['spred-ops', 'dense-ops'] as const) : [])];
+const res = Object.fromEntries(who.map((w) => [w, { wall: [] as number[], cpu: [] as number[] }])) as Record<Who, { wall: number[]; cpu: number[] }>;
 for (let r = 0; r < rounds; r++) {
-  const order = (['spred', 'dense', 'layers'] as const).map((_, i, a) => a[(i + r) % a.length] as 'spred' | 'dense' | 'layers');
+  const order = who.map((_, i, a) => a[(i + r) % a.length] as Who);
   for (const which of order) {
+    const was = setFusedKernels(!which.endsWith('-ops'));
     const m =
-      which === 'spred'
-        ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
-        : which === 'dense'
-          ? await l1benchSteps(problem, dense, { lr: 1e-3 }, r)
-          : await layersSteps(X, Y, r);
+      which === 'layers'
+        ? await layersSteps(X, Y, r)
+        : which.startsWith('spred')
+          ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
+          : await l1benchSteps(problem, dense, { lr: 1e-3 }, r);
+    setFusedKernels(was);
     res[which].wall.push(m.wall);
     res[which].cpu.push(m.cpu);
   }
-  console.log(`round ${r + 1}: wall ms/step spred ${res.spred.wall[r]!.toFixed(2)}, dense ${res.dense.wall[r]!.toFixed(2)}, tf.layers ${res.layers.wall[r]!.toFixed(2)}`);
+  console.log(`round ${r + 1}: wall ms/step ${who.map((w) => `${w} ${res[w].wall[r]!.toFixed(2)}`).join(', ')}`);
 }
-const md = (k: keyof typeof res, f: 'wall' | 'cpu'): number => median(res[k][f]);
+const md = (k: Who, f: 'wall' | 'cpu'): number => median(res[k][f]);
 for (const f of ['wall', 'cpu'] as const) {
   console.log(
     `${f.padEnd(4)} ms/step (median of ${rounds}): spred-adam ${md('spred', f).toFixed(2)}, dense ${md('dense', f).toFixed(2)}, tf.layers+fit ${md('layers', f).toFixed(2)};  spred/dense = ${(md('spred', f) / md('dense', f)).toFixed(3)} (target ≤ 1.05), dense/tf.layers = ${(md('dense', f) / md('layers', f)).toFixed(3)} (target ≤ 0.5)`,
   );
+  if (ops) console.log(`${''.padEnd(4)} op-by-op Adam (fusion off): spred-adam ${md('spred-ops', f).toFixed(2)}, dense ${md('dense-ops', f).toFixed(2)}; spred/dense = ${(md('spred-ops', f) / md('dense-ops', f)).toFixed(3)}`);
 }
 tf.dispose([X, Y]);
 problem.dispose();
