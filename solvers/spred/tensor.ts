@@ -333,7 +333,7 @@ function fusedRule(problem: TensorProblem, vars: readonly tf.Variable[], owner: 
         if ('free' in s) {
           const [m, v] = adam.moments(s.free);
           fusedAdamStep(vars[s.free] as tf.Variable, g, m, v, c);
-        } else fusedSpredAdamStep(s, g.reshape([s.rows, s.cols]), lambda, c);
+        } else fusedSpredAdamStep(s, g, lambda, c);
       });
     },
     dispose() {

@@ -175,7 +175,7 @@ export interface FactoredVars {
 }
 
 /**
- * One fused spred-Adam step of a factored tensor from g = ∇_W f ([rows, cols]); call when
+ * One fused spred-Adam step of a factored tensor from g = ∇_W f (W's shape, read as [rows, cols]); call when
  * fusedAvailable(). W always gets a fresh tensor (a matMul operand, as x in fusedAdamStep).
  */
 export function fusedSpredAdamStep(fv: FactoredVars, g: tf.Tensor, lambda: number, c: AdamStepConstants): void {
