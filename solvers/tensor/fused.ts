@@ -57,15 +57,20 @@ interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
 
-/** The module instance on each wasm backend's heap. */
-const modules = new WeakMap<object, FusedWasm>();
-function moduleOf(be: WasmBackendLike): FusedWasm {
-  let m = modules.get(be);
-  if (!m) {
-    m = instantiateFused(be.wasm.asm.memory);
-    modules.set(be, m);
+/**
+ * The module instance on each wasm backend's heap; null where it cannot run there (a shared
+ * heap: the multi-threaded build, which l1bench does not use in Node).
+ */
+const modules = new WeakMap<object, FusedWasm | null>();
+function instanceFor(be: WasmBackendLike): FusedWasm | null {
+  if (!modules.has(be)) {
+    const memory = be.wasm?.asm?.memory;
+    modules.set(be, memory instanceof WebAssembly.Memory && memory.buffer instanceof ArrayBuffer ? instantiateFused(memory) : null);
   }
-  return m;
+  return modules.get(be) ?? null;
+}
+function moduleOf(be: WasmBackendLike): FusedWasm {
+  return instanceFor(be) as FusedWasm;
 }
 
 /** The module's Adam arguments (1 − β computed in float64 and taken as float32, as the op-by-op form's scalars). */
@@ -127,7 +132,7 @@ export function setFusedKernels(on: boolean): boolean {
 
 /** Whether the active backend runs the fused kernels (module comment) and they are on. */
 export function fusedAvailable(): boolean {
-  return enabled && tf.getBackend() === 'wasm';
+  return enabled && tf.getBackend() === 'wasm' && instanceFor(tf.backend() as unknown as WasmBackendLike) !== null;
 }
 
 /**
