@@ -25,7 +25,7 @@
  * Where the results go:
  * - the parameter a matMul reads (x; spred's product W) always into a fresh tensor that the
  *   variable is then assigned: tfjs-backend-wasm caches the packed form of a matMul operand by
- *   tensor, so that tensor's data must never change;
+ *   tensor (written in place, the next matMul would use the stale packed weights);
  * - the moments and spred's factors in place when the variable is the only holder of its data
  *   (tfjs reference count 1, the usual case), which no other tensor can observe; into a fresh
  *   tensor, then assigned, when a clone shares it.
@@ -46,7 +46,6 @@ export interface AdamStepConstants {
 
 /** The group structure of a factored tensor: 0 = 'l1' (U has W's shape), 1 = 'rows' (u ∈ R^{rows×1}), 2 = 'columns' (u ∈ R^{1×cols}). */
 export type FactorKind = 0 | 1 | 2;
-
 
 /** The parts of tfjs-backend-wasm's backend used here. */
 interface WasmBackendLike {
