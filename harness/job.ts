@@ -74,6 +74,11 @@ export interface JobSpec {
   /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
   readonly path?: { readonly id: string; readonly index: number };
   /**
+   * A whole regularization path (a bench plan's `lambdaPath`): the decreasing λ/λ_max the worker
+   * walks with harness/path.ts's executePath, storing one run per λ. `problem.lambda` is the last.
+   */
+  readonly pathRatios?: readonly number[];
+  /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
    */

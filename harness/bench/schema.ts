@@ -38,7 +38,10 @@ const COMPRESSION_ONLY = ['layers', 'structure', 'finetuneEpochs'] as const;
 const TENSOR_ONLY = ['backend'] as const;
 /** The gene-selection family (harness/genes/path.ts GENE_FAMILY) and the fields it does not take. */
 const GENE_FAMILY_NAME = 'gene-selection';
-const GENE_EXCLUDED = ['lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'layers', 'structure', 'finetuneEpochs'] as const;
+const GENE_EXCLUDED = ['lambdaRatios', 'lambdas', 'lambdaPath', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'layers', 'structure', 'finetuneEpochs'] as const;
+
+/** Position in the problem block's allOf of the rule that makes lambdaPath exclusive of lambdaRatios/lambdas. */
+const LAMBDA_PATH_RULE = 1;
 
 /** Schema of one solver parameter's value, from its spec. */
 function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
@@ -77,6 +80,17 @@ export function planSchema(): Schema {
       datasets: { type: 'array', minItems: 1, items: nonEmpty('dataset: builtin name, simulator spec or file path'), description: 'datasets, one instance each' },
       lambdaRatios: { type: 'array', minItems: 1, items: positive('λ / λ_max'), description: 'λ as fractions of λ_max' },
       lambdas: { type: 'array', minItems: 1, items: positive('absolute λ'), description: 'absolute λ values' },
+      lambdaPath: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['count', 'minRatio'],
+        'x-missing': { count: 'give the number of λ values, e.g. "count": 20', minRatio: 'give λ_min/λ_max, e.g. "minRatio": 0.01' },
+        description: 'instead of lambdaRatios/lambdas: a warm-started regularization path per dataset, solver and seed, one run per λ linked by a path id (as `solve --path`; Float64 families only)',
+        properties: {
+          count: posInt('λ values on the path, geometric from λ_max down to minRatio·λ_max'),
+          minRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'λ_min / λ_max' },
+        },
+      },
       standardize: { type: 'boolean', description: 'center and scale the features (default false)' },
       groupSize: posInt('contiguous features per group (grouped families only)'),
       target: nonEmpty('target column of CSV files'),
@@ -116,9 +130,11 @@ export function planSchema(): Schema {
         then: { properties: Object.fromEntries(GENE_EXCLUDED.map((k) => [k, false])) },
         else: { properties: { path: false, methods: false } },
       },
-      // λ as ratios or absolute values: lambdaRatios is required unless lambdas is given.
+      // a λ path makes its own grid (LAMBDA_PATH_RULE: the error formatter names it)
+      { if: { required: ['lambdaPath'] }, then: { properties: { lambdaRatios: false, lambdas: false } }, else: {} },
+      // λ as ratios or absolute values: lambdaRatios is required unless lambdas (or lambdaPath) is given.
       {
-        if: { anyOf: [{ required: ['lambdas'] }, { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] }] },
+        if: { anyOf: [{ required: ['lambdas'] }, { required: ['lambdaPath'] }, { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] }] },
         then: {},
         else: { required: ['lambdaRatios'], 'x-missing': { lambdaRatios: 'give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")' } },
       },
@@ -129,7 +145,7 @@ export function planSchema(): Schema {
       },
       { if: { properties: { family: { const: mlpFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(MLP_ONLY.map((k) => [k, false])) } },
       { if: { properties: { family: { const: nnCompressionFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(COMPRESSION_ONLY.map((k) => [k, false])) } },
-      { if: { properties: { family: { enum: tensorFamilies } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(TENSOR_ONLY.map((k) => [k, false])) } },
+      { if: { properties: { family: { enum: tensorFamilies } }, required: ['family'] }, then: { properties: { lambdaPath: false } }, else: { properties: Object.fromEntries(TENSOR_ONLY.map((k) => [k, false])) } },
     ],
   };
   const stopping = {
@@ -278,6 +294,8 @@ export function explain(e: ErrorObject): string {
       if ((MLP_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${mlpFamily.name} only; remove it`;
       if ((COMPRESSION_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${nnCompressionFamily.name} only; remove it`;
       if ((TENSOR_ONLY as readonly string[]).includes(field)) return `${at} applies to tensor families only; remove it`;
+      if ((field === 'lambdaRatios' || field === 'lambdas') && e.schemaPath.includes(`/allOf/${LAMBDA_PATH_RULE}/`)) return `${at} and lambdaPath are exclusive (the path makes its own λ grid); remove one`;
+      if (field === 'lambdaPath') return `${at} applies to the Float64 families (lasso, logistic, multinomial, group penalties) only; remove it`;
       if (field === 'requires') return `${at} applies to command solvers only (a module plugin or a built-in declares its own); remove it`;
       return `${at} does not apply to this problem family; remove it`;
     }
