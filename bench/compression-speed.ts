@@ -7,12 +7,16 @@
  *   2. l1bench dense step / tf.layers step (a tf.sequential of the same net, Adam(1e-3), softmax +
  *      categoricalCrossentropy, trained with model.fit: what a TensorFlow.js user would write;
  *      target ≤ 0.5).
+ *   With --ops (default on the backends that have them), spred-adam and dense also run with the
+ *   fused Adam kernels turned off (solvers/tensor/fused.ts: setFusedKernels(false)), the op-by-op
+ *   form, in the same rotation: the before/after of the fusion, in absolute ms/step for both.
  *
- *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2]
+ *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2] [--no-ops]
  *
  * A run trains `epochs` epochs; the first is dropped (warm-up) and the rest are timed from
- * callback to callback (l1bench: the per-epoch parameter read is included, as in every run) or
- * by model.fit's wall time per epoch, divided by the steps of the epoch. Printed: medians over
+ * callback to callback (l1bench: the callbacks read no iterate, as the harness's clock is
+ * stopped while it reads one at a trace point) or by model.fit's wall time per epoch, divided by
+ * the steps of the epoch. Printed: medians over
  * rounds of wall ms/step and of process CPU ms/step (wasm runs on the main thread, so CPU time is
  * the less contention-sensitive number on a shared machine), and the ratios of the medians.
  */
@@ -25,7 +29,11 @@ import { loadFashionMnist } from '../problems/datasets/fashion-mnist.ts';
 import type { TensorProblem } from '../problems/tensor/types.ts';
 import { resolveParams } from '../harness/params.ts';
 import { dense } from '../solvers/dense.ts';
+import { plainRule } from '../solvers/tensor/plain.ts';
+import { spredRule } from '../solvers/spred/tensor.ts';
+import type { StepRule } from '../solvers/tensor/loop.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
+import { fusedAvailable, setFusedKernels } from '../solvers/tensor/fused.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +42,7 @@ function arg(name: string, dflt: string): string {
 const backend = arg('backend', 'wasm') as BackendName;
 const dataset = arg('data', 'fashion-mnist-small');
 const rounds = Number(arg('rounds', '5'));
+const nSteps = Number(arg('steps', '200'));
 const epochs = Math.max(2, Number(arg('epochs', '2')));
 const batchSize = 128;
 
@@ -52,11 +61,13 @@ async function l1benchSteps(problem: TensorProblem, solver: Solver, params: Reco
   const steps = Math.ceil(problem.nSamples / batchSize);
   const wall: number[] = [];
   const cpu: number[] = [];
-  await solver.run(problem, resolveParams(solver, { batchSize, ...params }), () => {
+  const cb = (): boolean => {
     wall.push(performance.now());
     cpu.push(cpuMs());
     return wall.length <= epochs;
-  }, { seed, maxIter: epochs });
+  };
+  // an async callback that reads no iterate (the harness reads at trace points with its clock stopped)
+  await solver.run(problem, resolveParams(solver, { batchSize, ...params }), cb, { seed, maxIter: epochs, asyncCallback: async () => cb() });
   const per = (a: number[]): number => median(a.slice(2).map((v, e) => (v - (a[e + 1] as number)) / steps));
   return { wall: per(wall), cpu: per(cpu) };
 }
@@ -90,26 +101,70 @@ const data = loadFashionMnist(dataset);
 const X = tf.tensor2d(data.train.X, [data.train.y.length, 784]);
 const Y = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10).toFloat() as tf.Tensor2D;
 console.log(`compression speed: LeNet-300-100 on ${dataset} (${problem.nSamples} training samples, ${Math.ceil(problem.nSamples / batchSize)} steps/epoch), batch ${batchSize}, backend ${problem.backend}, ${epochs} epochs per run (first dropped), ${rounds} rounds`);
-const res: Record<'spred' | 'dense' | 'layers', { wall: number[]; cpu: number[] }> = { spred: { wall: [], cpu: [] }, dense: { wall: [], cpu: [] }, layers: { wall: [], cpu: [] } };
+const ops = !process.argv.includes('--no-ops') && fusedAvailable();
+type Who = 'spred' | 'dense' | 'layers' | 'spred-ops' | 'dense-ops';
+const who: Who[] = ['spred', 'dense', 'layers', ...(ops ? (['spred-ops', 'dense-ops'] as const) : [])];
+const res = Object.fromEntries(who.map((w) => [w, { wall: [] as number[], cpu: [] as number[] }])) as Record<Who, { wall: number[]; cpu: number[] }>;
 for (let r = 0; r < rounds; r++) {
-  const order = (['spred', 'dense', 'layers'] as const).map((_, i, a) => a[(i + r) % a.length] as 'spred' | 'dense' | 'layers');
+  const order = who.map((_, i, a) => a[(i + r) % a.length] as Who);
   for (const which of order) {
+    const was = setFusedKernels(!which.endsWith('-ops'));
     const m =
-      which === 'spred'
-        ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
-        : which === 'dense'
-          ? await l1benchSteps(problem, dense, { lr: 1e-3 }, r)
-          : await layersSteps(X, Y, r);
+      which === 'layers'
+        ? await layersSteps(X, Y, r)
+        : which.startsWith('spred')
+          ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
+          : await l1benchSteps(problem, dense, { lr: 1e-3 }, r);
+    setFusedKernels(was);
     res[which].wall.push(m.wall);
     res[which].cpu.push(m.cpu);
   }
-  console.log(`round ${r + 1}: wall ms/step spred ${res.spred.wall[r]!.toFixed(2)}, dense ${res.dense.wall[r]!.toFixed(2)}, tf.layers ${res.layers.wall[r]!.toFixed(2)}`);
+  console.log(`round ${r + 1}: wall ms/step ${who.map((w) => `${w} ${res[w].wall[r]!.toFixed(2)}`).join(', ')}`);
 }
-const md = (k: keyof typeof res, f: 'wall' | 'cpu'): number => median(res[k][f]);
-for (const f of ['wall', 'cpu'] as const) {
+const md = (k: Who, f: 'wall' | 'cpu'): number => median(res[k][f]);
+for (const f of rounds > 0 ? (['wall', 'cpu'] as const) : []) {
   console.log(
     `${f.padEnd(4)} ms/step (median of ${rounds}): spred-adam ${md('spred', f).toFixed(2)}, dense ${md('dense', f).toFixed(2)}, tf.layers+fit ${md('layers', f).toFixed(2)};  spred/dense = ${(md('spred', f) / md('dense', f)).toFixed(3)} (target ≤ 1.05), dense/tf.layers = ${(md('dense', f) / md('layers', f)).toFixed(3)} (target ≤ 0.5)`,
   );
+  if (ops) console.log(`${''.padEnd(4)} op-by-op Adam (fusion off): spred-adam ${md('spred-ops', f).toFixed(2)}, dense ${md('dense-ops', f).toFixed(2)}; spred/dense = ${(md('spred-ops', f) / md('dense-ops', f)).toFixed(3)}`);
+}
+
+if (nSteps > 0) {
+  // 3. step-interleaved (module comment)
+  const ctx = { seed: 0, maxIter: 1 };
+  const rules: { who: Who; rule: StepRule }[] = [];
+  for (const w of who.filter((x) => x !== 'layers')) {
+    const was = setFusedKernels(!w.endsWith('-ops'));
+    const rule = w.startsWith('spred')
+      ? spredRule(problem, 'adam', resolveParams(spredAdam, { lr: 1e-3, init: 'balanced', batchSize }), ctx, 'spred-adam')
+      : plainRule(problem, 'adam', resolveParams(dense, { lr: 1e-3, batchSize }), ctx, 'dense');
+    setFusedKernels(was);
+    rules.push({ who: w, rule });
+  }
+  const wall = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
+  const cpu = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
+  const stepsPerEpoch = Math.ceil(problem.nSamples / batchSize);
+  for (let s = 0; s < nSteps + 10; s++) {
+    const batch = problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => (s * batchSize + i) % problem.nSamples));
+    for (let k = 0; k < rules.length; k++) {
+      const { who: w, rule } = rules[(k + s) % rules.length] as { who: Who; rule: StepRule };
+      const was = setFusedKernels(!w.endsWith('-ops'));
+      const w0 = performance.now();
+      const c0 = cpuMs();
+      tf.tidy(() => rule.step(batch, { epoch: Math.floor(s / stepsPerEpoch), step: s, stepsPerEpoch }));
+      if (s >= 10) {
+        (wall.get(w) as number[]).push(performance.now() - w0);
+        (cpu.get(w) as number[]).push(cpuMs() - c0);
+      }
+      setFusedKernels(was);
+    }
+    problem.disposeBatch(batch);
+  }
+  for (const r of rules) r.rule.dispose();
+  const mw = (w: Who): number => median(wall.get(w) as number[]);
+  const mc = (w: Who): number => median(cpu.get(w) as number[]);
+  console.log(`step-interleaved, ${nSteps} steps each (median ms/step): wall spred-adam ${mw('spred').toFixed(2)}, dense ${mw('dense').toFixed(2)}, spred/dense = ${(mw('spred') / mw('dense')).toFixed(3)}; CPU ${mc('spred').toFixed(2)}, ${mc('dense').toFixed(2)}, spred/dense = ${(mc('spred') / mc('dense')).toFixed(3)} (target ≤ 1.05)`);
+  if (ops) console.log(`     op-by-op Adam (fusion off): wall spred-adam ${mw('spred-ops').toFixed(2)}, dense ${mw('dense-ops').toFixed(2)}, spred/dense = ${(mw('spred-ops') / mw('dense-ops')).toFixed(3)}; CPU ${mc('spred-ops').toFixed(2)}, ${mc('dense-ops').toFixed(2)}, spred/dense = ${(mc('spred-ops') / mc('dense-ops')).toFixed(3)}`);
 }
 tf.dispose([X, Y]);
 problem.dispose();

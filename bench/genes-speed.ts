@@ -10,8 +10,10 @@
  * 1. Step ratio: spred-adam (one scalar factor per gene: W1_j = u_j·V_j) against `dense` (Adam on
  *    the network's own parameters, λ ignored), through the one minibatch loop, alternating the
  *    two methods for `rounds` rounds (the order flips every round); each epoch (one full-batch
- *    step) is timed callback to callback (the callbacks read nothing), the first two epochs of
+ *    step) is timed callback to callback (the callbacks read nothing: an asyncCallback that reads no iterate), the first two epochs of
  *    every run dropped. Printed: median wall and process-CPU milliseconds per step and the ratio.
+ *    Unless --no-ops, both also run with the fused Adam kernels off (solvers/tensor/fused.ts,
+ *    the op-by-op form) in the same rotation: the fusion's before/after.
  * 2. One full λ path per method (the protocol of harness/genes/path.ts, `path-count` λ values,
  *    `path-epochs` epochs per λ, warm starts, select + refit): solver seconds and wall seconds.
  * Timings on a shared machine are noisy: compare ratios measured in one process.
@@ -25,6 +27,7 @@ import { findSolver } from '../solvers/index.ts';
 import { resolveParams } from '../harness/params.ts';
 import { loadGeneDataset, runGenePath, splitData } from '../harness/genes/path.ts';
 import { GENE_PATH_DEFAULTS } from '../harness/genes/types.ts';
+import { fusedAvailable, setFusedKernels } from '../solvers/tensor/fused.ts';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,25 +77,35 @@ async function perStep(which: 'spred-adam' | 'dense', seed: number): Promise<{ w
     cpu.push((u.user + u.system) / 1000);
     return stamps.length <= epochs;
   };
-  await solver.run(problem, params, cb, { seed, maxIter: epochs });
+  // the harness's async callback, reading nothing: without one the loop would read x (and spred its factors) at every step
+  await solver.run(problem, params, cb, { seed, maxIter: epochs, asyncCallback: async () => cb() });
   const per = (a: number[]): number[] => a.slice(3).map((v, e) => v - (a[e + 2] as number));
   return { wall: per(stamps), cpu: per(cpu) };
 }
 
-const wall = { 'spred-adam': [] as number[], dense: [] as number[] };
-const cpu = { 'spred-adam': [] as number[], dense: [] as number[] };
+const ops = !process.argv.includes('--no-ops') && fusedAvailable();
+type Who = 'spred-adam' | 'dense' | 'spred-adam-ops' | 'dense-ops';
+const who: Who[] = ['spred-adam', 'dense', ...(ops ? (['spred-adam-ops', 'dense-ops'] as const) : [])];
+const wall = Object.fromEntries(who.map((w) => [w, [] as number[]])) as Record<Who, number[]>;
+const cpu = Object.fromEntries(who.map((w) => [w, [] as number[]])) as Record<Who, number[]>;
 for (let r = 0; r < rounds; r++) {
-  for (const which of r % 2 === 0 ? (['spred-adam', 'dense'] as const) : (['dense', 'spred-adam'] as const)) {
-    const m = await perStep(which, r);
+  for (const which of who.map((_, i, a) => a[(i + r) % a.length] as Who)) {
+    const was = setFusedKernels(!which.endsWith('-ops'));
+    const m = await perStep(which.startsWith('spred') ? 'spred-adam' : 'dense', r);
+    setFusedKernels(was);
     wall[which].push(...m.wall);
     cpu[which].push(...m.cpu);
   }
 }
-const ws = median(wall['spred-adam']);
-const wd = median(wall.dense);
-const cs = median(cpu['spred-adam']);
-const cdn = median(cpu.dense);
-console.log(`step (ms, median of ${wall.dense.length} epochs each) — wall: spred-adam ${ws.toFixed(2)} / dense ${wd.toFixed(2)} = ${(ws / wd).toFixed(3)}; CPU: ${cs.toFixed(2)} / ${cdn.toFixed(2)} = ${(cs / cdn).toFixed(3)}`);
+const line = (s: Who, dn: Who, label: string): void => {
+  const ws = median(wall[s]);
+  const wd = median(wall[dn]);
+  const cs = median(cpu[s]);
+  const cdn = median(cpu[dn]);
+  console.log(`${label} (ms, median of ${wall[dn].length} epochs each) — wall: spred-adam ${ws.toFixed(2)} / dense ${wd.toFixed(2)} = ${(ws / wd).toFixed(3)}; CPU: ${cs.toFixed(2)} / ${cdn.toFixed(2)} = ${(cs / cdn).toFixed(3)}`);
+};
+line('spred-adam', 'dense', 'step');
+if (ops) line('spred-adam-ops', 'dense-ops', 'step, op-by-op Adam (fusion off)');
 problem.dispose();
 
 if (!process.argv.includes('--no-path')) {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AnyProblem, ParamValue, Params, Problem, Solver, Status, TracePoint } from '../problems/types.ts';
 import type { Dataset } from '../problems/dataset.ts';
 import { NNZ_TAUS, nnzKey } from '../problems/types.ts';
-import { findFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
+import { findFamily, isProtocolFamily, isTensorFamily, makeProblem, type LambdaSpec } from '../problems/zoo.ts';
 import { resolveDataset, type FileFormat } from '../problems/datasets/index.ts';
 import { findSolver } from '../solvers/index.ts';
 import { resolveParams, skipReason, solverLabel } from './params.ts';
@@ -17,6 +17,8 @@ import { UserError } from '../problems/errors.ts';
 import type { PluginSource } from '../solvers/plugins.ts';
 import { ensurePlugin } from './plugins.ts';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
 import { median } from './stats.ts';
@@ -72,6 +74,11 @@ export interface JobSpec {
   /** Member of a regularization path (harness/path.ts): its id and λ index (part of the key: a warm-started run differs from a cold one). */
   readonly path?: { readonly id: string; readonly index: number };
   /**
+   * A whole regularization path (a bench plan's `lambdaPath`): the decreasing λ/λ_max the worker
+   * walks with harness/path.ts's executePath, storing one run per λ. `problem.lambda` is the last.
+   */
+  readonly pathRatios?: readonly number[];
+  /**
    * Timed repetitions R (default 1): after one untimed warm-up the run is repeated R times and
    * every repetition's time is stored; its times are the medians. Not part of the key.
    */
@@ -92,6 +99,26 @@ export const WARMUP_MAX_SECONDS = 1;
 export const WARMUP_ITERATIONS_TENSOR = 1;
 /** Share of a job's timeout the warm-up may use (it runs inside the job's budget). */
 export const WARMUP_TIMEOUT_SHARE = 0.1;
+
+let gcFunction: (() => void) | null | undefined;
+/**
+ * A full garbage collection of this thread's heap, before each timed repetition (untimed). In a
+ * worker that has run other jobs, a young-generation collection inside a 20 ms run took up to
+ * 130 ms (measured with --trace-gc in the default suite on 2 cores): a run then timed its
+ * predecessors' garbage. V8's `gc` is reached through --expose-gc set at run time (workers cannot
+ * take V8 flags in execArgv); where that fails the runs go on without it.
+ */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  gcFunction?.();
+}
 
 /** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
@@ -130,8 +157,8 @@ export function loadDataset(spec: ProblemSpec): Dataset {
 
 /** Builds the problem instance of a spec (a gene-selection spec is a λ path: see `executeJob`). */
 export async function buildProblem(spec: ProblemSpec): Promise<AnyProblem> {
-  if (spec.family === GENE_FAMILY) throw new Error(`internal: a ${GENE_FAMILY} job is a λ path, run it with executeJob`);
   const fam = findFamily(spec.family);
+  if (isProtocolFamily(fam)) throw new Error(`internal: a ${fam.name} job is a λ path, run it with executeJob`);
   if (isTensorFamily(fam)) return fam.build(spec);
   const ds = loadDataset(spec);
   return makeProblem(fam, ds, spec.lambda, {
@@ -225,6 +252,10 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
     ...(opts.x0 ? { x0: opts.x0 } : {}),
   };
+  // benchmark mode (warm-up on): each run below starts on a collected heap
+  const settle = (): void => {
+    if (opts.warmup) collectGarbage();
+  };
   if (opts.warmup && solver.warmsItself !== true) {
     // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
     const share = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : Infinity;
@@ -234,6 +265,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
       await runSolver(solver, problem, params, { ...runOpts, timeoutSeconds: Math.min(WARMUP_MAX_SECONDS, share) });
     }
   }
+  settle();
   const outcome = await runSolver(solver, problem, params, { ...runOpts, ...(opts.onTrace ? { onTrace: opts.onTrace } : {}) });
   const outcomes: RunOutcome[] = [outcome];
   const R = Math.max(1, Math.floor(job.repeat ?? 1));
@@ -243,6 +275,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     for (let r = 1; r < R; r++) {
       const last = outcomes[outcomes.length - 1] as RunOutcome;
       if (performance.now() - t0 + last.wallSeconds * 1000 > budgetMs) break;
+      settle();
       const o = await runSolver(solver, problem, params, runOpts);
       outcomes.push(o);
       if (!REPEATABLE.includes(o.status)) break;

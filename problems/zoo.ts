@@ -2,7 +2,8 @@
  * The problem zoo: one explicit list of problem families, Float64 and tensor alike (PROBLEMS).
  * A Float64 family turns a dataset into a datafit + penalty (`makeProblem` adds λ); a tensor
  * family (engine 'tfjs') builds its TensorFlow.js problem from the spec through a lazy import
- * (problems/tensor/families.ts), so that Float64 runs never load TensorFlow.js.
+ * (problems/tensor/families.ts), so that Float64 runs never load TensorFlow.js; a protocol
+ * family (engine 'protocol', gene-selection) is a λ path over those, run by the harness.
  *
  * - lasso:        F(w) = (1/2n)‖y − Xw‖² + λ‖w‖₁,             λ_max = ‖Xᵀy‖∞/n
  * - group-lasso:  F(w) = (1/2n)‖y − Xw‖² + λ Σ_g ‖w_g‖₂,       λ_max = max_g ‖X_gᵀy‖₂/n
@@ -186,13 +187,43 @@ export const nnCompressionFamily: TensorFamily = {
   checkData: checkNetworkData,
 };
 
-export type AnyFamily = ProblemFamily | TensorFamily;
+/**
+ * A family whose job is a protocol over other families rather than one problem at one λ: its
+ * runner lives in the harness (gene-selection: harness/genes/path.ts, started by executeJob),
+ * so it has no `build`; a job names a method and a split (its seed) and runs a whole λ path.
+ */
+export interface ProtocolFamily {
+  readonly engine: 'protocol';
+  readonly name: string;
+  readonly description: string;
+  /** Class labels (binary or multiclass; the protocol reads either). */
+  readonly task: Task;
+  readonly grouped: false;
+  /** What its methods may require: the union over the families it runs on (checked per built problem). */
+  readonly capabilities: readonly Capability[];
+}
 
-/** The one explicit list of problem families, Float64 and tensor. */
-export const PROBLEMS: readonly AnyFamily[] = [lassoFamily, logisticFamily, multinomialFamily, multinomialGroupFamily, groupLassoFamily, mlpFamily, nnCompressionFamily];
+export const geneSelectionFamily: ProtocolFamily = {
+  engine: 'protocol',
+  name: 'gene-selection',
+  description:
+    'gene selection: a warm-started λ path per (method, split): cd → L1 / group-L1 logistic (Float64); other methods → network with linear and/or MLP heads, one group per gene (TensorFlow.js); select + refit',
+  task: 'multiclass',
+  grouped: false,
+  capabilities: [...new Set<Capability>([...GLM, ...NETWORK])],
+};
+
+export type AnyFamily = ProblemFamily | TensorFamily | ProtocolFamily;
+
+/** The one explicit list of problem families: Float64, tensor, and the gene-selection protocol. */
+export const PROBLEMS: readonly AnyFamily[] = [lassoFamily, logisticFamily, multinomialFamily, multinomialGroupFamily, groupLassoFamily, mlpFamily, nnCompressionFamily, geneSelectionFamily];
 
 export function isTensorFamily(f: AnyFamily): f is TensorFamily {
   return f.engine === 'tfjs';
+}
+
+export function isProtocolFamily(f: AnyFamily): f is ProtocolFamily {
+  return f.engine === 'protocol';
 }
 
 export function findFamily(name: string): AnyFamily {

@@ -11,8 +11,8 @@
  *   one with the best validation accuracy (ties: fewer genes), then its test accuracy — λ is
  *   chosen on validation data, never on test data; mean ± std over the splits that have such a λ
  *   (their count is shown when some split has none).
- * - Recall on simulations at ≤ 20 genes: in each split the last λ of the path (the largest set)
- *   with 1 ≤ |S| ≤ 20, recall |S ∩ T|/|T| and precision |S ∩ T|/|S| there; mean ± std.
+ * - Recall on simulations at ≤ 20 genes: in each split the λ of the path with the largest set
+ *   1 ≤ |S| ≤ 20 (ties: the later λ), recall |S ∩ T|/|T| and precision |S ∩ T|/|S| there; mean ± std.
  * - Most often picked genes: the selected set at each run's reported point (best validation
  *   accuracy of the penalized model), counted over splits, with the dataset's feature names.
  */
@@ -130,10 +130,11 @@ export function pointAtBudget(points: readonly GenePoint[], G: number, refit: bo
   return best;
 }
 
-/** The last point of the path with 1 ≤ |S| ≤ G (the largest set within the budget), or null. */
+/** The point of the path with the largest set 1 ≤ |S| ≤ G (ties: the later point), or null. */
 export function lastWithin(points: readonly GenePoint[], G: number): GenePoint | null {
+  // the largest set within the budget (ties: the later point), whichever way the path ran
   let out: GenePoint | null = null;
-  for (const p of points) if (p.genes >= 1 && p.genes <= G) out = p;
+  for (const p of points) if (p.genes >= 1 && p.genes <= G && (out === null || p.genes >= out.genes)) out = p;
   return out;
 }
 

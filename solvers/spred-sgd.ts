@@ -10,7 +10,12 @@
  * 2L|x_i| plus λ, and B is the scale ‖x*‖ for which a quadratic of curvature L drops by f(0);
  * the rule is invariant to rescaling X and y, and on Gaussian and standardized designs it sits a
  * factor 2–4 below the step where gradient descent on g stops converging. Without a Lipschitz
- * constant, lr = 1e-3. A step that is too large ends as `diverged` (NaN or blow-up), never a throw.
+ * constant, lr = 1e-3. g's curvature grows with the scale of x, which B only guesses: on
+ * unstandardized data (R lars's test design, |x*| ≈ 84) the rule is several times too long and
+ * gradient descent diverged at iteration 55. So the automatic step (full batch, no momentum) is
+ * safeguarded: a step after which g rose is undone and the rate halved from then on
+ * (solvers/optimizers/sgd.ts); where g never rises the iterates are the unguarded ones. A given
+ * lr is taken as is: a step that is too large ends as `diverged` (NaN or blow-up), never a throw.
  */
 import type { AnyProblem, Callback, Params, Problem, RunContext, Solver } from '../problems/types.ts';
 import { FLOAT64_TAU, INIT_PARAMS, runSpredFloat64 } from './spred/transform.ts';
@@ -33,7 +38,7 @@ export const spredSgd: Solver = {
   defaultTau: FLOAT64_TAU,
   params: {
     ...INIT_PARAMS,
-    lr: { type: 'number', default: 0, min: 0, doc: 'learning rate; 0 = auto: on the Float64 engine 1/(L·√(2f(0)/L) + λ) from the datafit Lipschitz constant L (1e-3 when unknown), on TensorFlow.js that engine\'s default' },
+    lr: { type: 'number', default: 0, min: 0, doc: 'learning rate; 0 = auto: on the Float64 engine 1/(L·√(2f(0)/L) + λ) from the datafit Lipschitz constant L (1e-3 when unknown), halved whenever a full-batch step without momentum raised the objective (that step undone); on TensorFlow.js that engine\'s default' },
     momentum: { type: 'number', default: 0, min: 0, max: 0.999, doc: 'heavy-ball momentum μ (PyTorch form: v ← μv + g, θ ← θ − lr·v)' },
     schedule: {
       type: 'string',
@@ -58,6 +63,7 @@ export const spredSgd: Solver = {
       momentum: Number(params['momentum'] ?? 0),
       schedule: String(params['schedule'] ?? 'constant') as Schedule,
       batchSize: Number(params['batchSize'] ?? 0),
+      safeguard: !(given > 0),
     };
     runSpredFloat64(problem, params, callback, ctx, 'spred-sgd', (obj, theta0, rng) => new Sgd(obj, theta0, opts, rng));
   },

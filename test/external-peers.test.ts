@@ -123,6 +123,21 @@ t.test('multinomial: sklearn-saga and glmnet reach cd’s certified optimum; glm
   }
 });
 
+t.test('glmnet grouped at 0.01·λ_max on wine: a tolerance it cannot reach ends its sequence, not the run', async (t) => {
+  // glmnet stops converging within maxit at thresh ~1e-17 here; its own matrix(fit$a0[...]) call
+  // then failed with an R error and the whole run was recorded `error`
+  if (!available(t, glmnet, glmnetOk)) return;
+  const problem = makeProblem(multinomialGroupFamily, resolveDatasetForTest(), { kind: 'ratio', ratio: 0.01 });
+  const ref = await run(cd, problem, 1e-12);
+  t.equal(ref.status, 'converged');
+  const o = await run(glmnet, problem, 1e-10);
+  t.not(o.status, 'error', `glmnet: ${o.status} ${o.reason ?? ''}`);
+  t.ok(o.iterations >= 10, `${o.iterations} certified solutions, loosest tolerance first`);
+  const F = o.final?.objective ?? NaN;
+  const Fs = ref.final?.objective ?? NaN;
+  t.ok(F - Fs <= 1e-9 * Math.abs(Fs) && F - Fs >= -1e-12 * Math.abs(Fs), `glmnet F = ${F} vs cd ${Fs}`);
+});
+
 t.test('skips: a model the peer does not fit, and a missing interpreter with the install hint', async (t) => {
   const ds = resolveDatasetForTest();
   const problem = makeProblem(multinomialFamily, ds, { kind: 'ratio', ratio: 0.1 });

@@ -46,6 +46,11 @@ t.test('selection: groups with norm > τ; precision and recall; the geometric pa
   t.equal(path[0], 2);
   t.ok(Math.abs((path[4] as number) - 0.02) < 1e-15);
   for (let k = 1; k < 5; k++) t.ok(Math.abs((path[k] as number) / (path[k - 1] as number) - 0.01 ** 0.25) < 1e-12, 'constant ratio');
+  // from maxRatio·λ_max: λ_k = 2·4·(0.01/4)^{k/4}
+  const high = lambdaPath(2, 5, 0.01, 4);
+  t.equal(high[0], 8);
+  t.ok(Math.abs((high[4] as number) - 0.02) < 1e-15);
+  for (let k = 1; k < 5; k++) t.ok(Math.abs((high[k] as number) / (high[k - 1] as number) - (0.01 / 4) ** 0.25) < 1e-12, 'constant ratio from maxRatio');
 });
 
 t.test('linear baseline: gene norms are |w_j| (binary) and row norms of W (multiclass)', async (t) => {
@@ -76,9 +81,9 @@ t.test('linear baseline: gene norms are |w_j| (binary) and row norms of W (multi
   t.same(empty, { val: acc(d.split.val), test: acc(d.split.test) });
 });
 
-function cdJob(warm: boolean): JobSpec {
+function cdJob(warm: boolean, direction: 'down' | 'up' = 'down'): JobSpec {
   return {
-    problem: { family: 'gene-selection', dataset: 'sim-genes:n=120,p=300,k=5,mode=linear,seed=4', lambda: { kind: 'ratio', ratio: 0.05 }, genes: { count: 6, minRatio: 0.05, warm } },
+    problem: { family: 'gene-selection', dataset: 'sim-genes:n=120,p=300,k=5,mode=linear,seed=4', lambda: { kind: 'ratio', ratio: 0.05 }, genes: { count: 6, minRatio: 0.05, warm, direction } },
     solver: 'cd',
     params: {},
     seed: 1,
@@ -114,4 +119,23 @@ t.test('warm-started path = cold starts at every λ on the convex linear baselin
   t.equal(ex.protocol, 'gene-selection');
   t.same(ex.trueSupport, [0, 60, 120, 180, 240]);
   t.ok(ex.best.index >= 0 && ex.best.names.every((s: string) => /^x\d+$/.test(s)));
+});
+
+t.test("direction 'up': the same λ values in reverse order, the same optimum and genes at each (convex baseline)", async (t) => {
+  const down = await runGenePath(cdJob(true));
+  const up = await runGenePath(cdJob(true, 'up'));
+  t.equal(up.run.status, 'converged', String(up.run.reason));
+  t.equal(up.trace.length, down.trace.length);
+  const K = down.trace.length;
+  up.trace.forEach((u, k) => {
+    const d = down.trace[K - 1 - k];
+    const eu = JSON.parse(u.extras as string);
+    const ed = JSON.parse(d?.extras as string);
+    t.equal(eu.lambda, ed.lambda, `λ at up index ${k} = λ at down index ${K - 1 - k}`);
+    const F = d?.objective as number;
+    t.ok(Math.abs((u.objective as number) - F) <= 1e-10 * Math.abs(F), `F: ${u.objective} vs ${F}`);
+    t.same(eu.selected, ed.selected, `same genes at λ = ${eu.lambda.toExponential(3)}`);
+  });
+  t.ok(JSON.parse(up.trace[0]?.extras as string).genes >= JSON.parse(up.trace[K - 1]?.extras as string).genes, 'dense end first');
+  t.equal(up.run.lambda_ratio, 1, "the run row's λ is the path's last: λ_max going up");
 });

@@ -15,6 +15,8 @@ import { resolveParams } from '../harness/params.ts';
 import { cd } from '../solvers/cd.ts';
 import { proxSgd } from '../solvers/prox-sgd.ts';
 import { proxAdam } from '../solvers/prox-adam.ts';
+import { proxWeighted } from '../solvers/tensor/plain.ts';
+import type { TensorParamInfo } from '../problems/tensor/types.ts';
 import { gmp, gmpSparsity, gmpSteps, pruneThreshold } from '../solvers/gmp.ts';
 import { dense } from '../solvers/dense.ts';
 import { subgradAdam } from '../solvers/subgrad-adam.ts';
@@ -92,6 +94,62 @@ t.test('prox-adam: two steps worked by hand on a 2-D tensor lasso', async (t) =>
     t.equal(got[1], 0, `step ${k + 1}: w[1] is exactly 0 (|z| below its threshold)`);
   }
   prob.dispose();
+});
+
+t.test("prox-adam's group prox in a diagonal metric: bisection in Float64, KKT, the zero rule", async (t) => {
+  // rows of W ∈ R^{R×C} are the groups; x = argmin ½Σ d_i(x_i − z_i)² + t‖x_G‖₂ per row
+  const R = 40;
+  const C = 12;
+  const info: TensorParamInfo = { name: 'W', shape: [R, C], rows: R, cols: C, size: R * C, offset: 0, penalized: true, penalty: 'rows', role: 'weight', initStd: 1 };
+  const rng = new Rng(11);
+  const z = Float32Array.from({ length: R * C }, () => rng.normal() * 0.05);
+  // metric entries over 7 decades, one "dead" coordinate (d = ε) in every third row
+  const d = Float32Array.from({ length: R * C }, (_, k) => (k % C === 0 && Math.floor(k / C) % 3 === 0 ? 1e-8 : 10 ** (-6 + 6 * rng.uniform())));
+  // t halfway between the 20th and 21st smallest ‖d_G ⊙ z_G‖, so that about half the rows are zeroed
+  const wnorms = Array.from({ length: R }, (_, r) => Math.hypot(...Array.from({ length: C }, (_, c) => (z[r * C + c] as number) * (d[r * C + c] as number)))).sort((a, b) => a - b);
+  const thr = ((wnorms[19] as number) + (wnorms[20] as number)) / 2;
+  const out = tf.tidy(() => proxWeighted(info, tf.tensor2d(z, [R, C]), tf.tensor2d(d, [R, C]), thr));
+  const x = Float64Array.from(await out.data());
+  out.dispose();
+  let zeros = 0;
+  let worst = 0;
+  let worstKkt = 0;
+  for (let r = 0; r < R; r++) {
+    const zr = Array.from(z.subarray(r * C, (r + 1) * C), Number);
+    const dr = Array.from(d.subarray(r * C, (r + 1) * C), Number);
+    const xr = Array.from(x.subarray(r * C, (r + 1) * C));
+    const wn = Math.hypot(...zr.map((v, i) => v * (dr[i] as number)));
+    if (wn <= thr) {
+      // zero exactly when ‖d ⊙ z‖ ≤ t (0 ∈ d ⊙ (0 − z) + t·B)
+      t.ok(xr.every((v) => v === 0), `row ${r}: ‖d⊙z‖ = ${wn.toExponential(3)} ≤ t, zeroed`);
+      zeros++;
+      continue;
+    }
+    // reference: x_i = z_i r/(r + t/d_i), r the root of Σ z_i²/(r + t/d_i)² = 1 by bisection on [0, ‖z‖]
+    const phi = (q: number): number => zr.reduce((s, v, i) => s + (v * v) / (q + thr / (dr[i] as number)) ** 2, 0) - 1;
+    let lo = 0;
+    let hi = Math.hypot(...zr);
+    for (let k = 0; k < 200; k++) {
+      const mid = (lo + hi) / 2;
+      if (phi(mid) > 0) lo = mid;
+      else hi = mid;
+    }
+    const root = (lo + hi) / 2;
+    const ref = zr.map((v, i) => (v * root) / (root + thr / (dr[i] as number)));
+    const scale = Math.hypot(...ref);
+    worst = Math.max(worst, Math.hypot(...xr.map((v, i) => v - (ref[i] as number))) / scale);
+    // KKT of the float32 result: d ⊙ (x − z) + t x/‖x‖ = 0, relative to t
+    const nx = Math.hypot(...xr);
+    worstKkt = Math.max(worstKkt, Math.hypot(...xr.map((v, i) => (dr[i] as number) * (v - (zr[i] as number)) + (thr * v) / nx)) / thr);
+  }
+  t.ok(zeros > 0 && zeros < R, `both cases occur (${zeros} of ${R} rows zeroed)`);
+  t.ok(worst <= 1e-5, `nonzero rows = the Float64 bisection root within 1e-5 relative (worst ${worst.toExponential(2)})`);
+  t.ok(worstKkt <= 1e-3, `KKT residual ≤ 1e-3·t (worst ${worstKkt.toExponential(2)}·t)`);
+  // a row with one dead coordinate (d = ε) keeps its other coordinates: averaging the per-coordinate
+  // threshold t/d over the row (t/ε ≈ 2e4) would have wiped it
+  const deadRows = Array.from({ length: R }, (_, r) => r).filter((r) => r % 3 === 0 && x.subarray(r * C, (r + 1) * C).some((v) => v !== 0));
+  t.ok(deadRows.length > 0, `rows with a dead coordinate survive (${deadRows.length})`);
+  for (const r of deadRows) t.ok(Math.abs(x[r * C] as number) <= 1e-3 * Math.abs(z[r * C] as number), `row ${r}: the dead coordinate itself is shrunk to ~0`);
 });
 
 t.test('gmp: the cubic schedule, and pruned weights stay exactly 0', async (t) => {

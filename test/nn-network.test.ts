@@ -197,3 +197,33 @@ t.test('one full-batch spred-sgd step on tensors = θ − η·∇g from the Floa
   t.ok(err <= 1e-5, `max |tensor step − Float64 step| = ${err.toExponential(2)}`);
   prob.dispose();
 });
+
+t.test('weight decay μ on the unpenalized weight matrices: f gains (μ/2)Σ‖W‖², ∇ gains μW there only', async (t) => {
+  const mu = 0.3;
+  const opts = { data, hidden: [5], linearHead: true, scope: 'inputs' as const, lambda: 0.01 };
+  const plain = await makeNetworkProblem(opts);
+  const decayed = await makeNetworkProblem({ ...opts, decay: mu });
+  t.not(decayed.instanceHash, plain.instanceHash, 'μ is part of the instance');
+  const x = plain.initialParams(4);
+  const g0 = new Float64Array(plain.dim);
+  const g1 = new Float64Array(plain.dim);
+  const f0 = await plain.valueAndGradient(x, g0);
+  const f1 = await decayed.valueAndGradient(x, g1);
+  // W1 (penalized rows), b1, W2 (decayed), b2: only W2 is an unpenalized weight matrix
+  const w2 = decayed.params.find((q) => q.name === 'W2')!;
+  t.same(decayed.params.map((q) => `${q.name}:${q.penalty}:${q.role}`), ['W1:rows:weight', 'b1:none:bias', 'W2:none:weight', 'b2:none:bias']);
+  let sq = 0;
+  for (let i = w2.offset; i < w2.offset + w2.size; i++) sq += (x[i] as number) ** 2;
+  const fx = Math.fround(f0);
+  t.ok(Math.abs(f1 - f0 - (mu / 2) * sq) <= 1e-6 * Math.max(1, Math.abs(fx)), `f_μ − f_0 = ${f1 - f0} vs (μ/2)‖W2‖² = ${(mu / 2) * sq}`);
+  let worst = 0;
+  for (let i = 0; i < plain.dim; i++) {
+    const inW2 = i >= w2.offset && i < w2.offset + w2.size;
+    const expected = (g0[i] as number) + (inW2 ? mu * (x[i] as number) : 0);
+    worst = Math.max(worst, Math.abs((g1[i] as number) - expected));
+  }
+  t.ok(worst <= 1e-6, `∇f_μ = ∇f_0 + μW2 on W2's coordinates, unchanged elsewhere (max deviation ${worst.toExponential(2)})`);
+  await t.rejects(makeNetworkProblem({ ...opts, decay: -1 }), /weight decay must be finite and ≥ 0/);
+  plain.dispose();
+  decayed.dispose();
+});

@@ -8,6 +8,7 @@ import type { Matrix } from '../problems/types.ts';
 import { Rng } from '../problems/rng.ts';
 import { matvec, rmatvec } from '../problems/linalg.ts';
 import { larsPath, type LarsBreakpoint } from '../solvers/lars.ts';
+import { R_LARS_BETA, R_LARS_COLUMNS, R_LARS_Y } from './fixtures/lars-r.ts';
 
 function gaussian(n: number, p: number, seed: number): { X: Matrix; y: Float64Array } {
   const rng = new Rng(seed);
@@ -126,4 +127,53 @@ t.test('a duplicate column is skipped, not added (singular Gram)', async (t) => 
   const both = path.some((b) => b.active.includes(10) && b.active.includes(jmax));
   t.notOk(both, 'a column and its duplicate are never both active');
   checkPath(t, Xd, y, path, target);
+});
+
+t.test('the path equals R lars’s published path (scikit-learn’s test_lasso_lars_vs_R_implementation data)', async (t) => {
+  const X: Matrix = { n: 5, p: 5, data: Float64Array.from(R_LARS_COLUMNS.flat()) };
+  const y = Float64Array.from(R_LARS_Y);
+  // R's path ends at λ = 0 (least squares, n = p): ours at 1e-16·λ_max
+  const path = larsPath(X, y, 1e-16 * lambdaMax(X, y));
+  t.equal(path.length, 10, 'ten breakpoints, as R');
+  t.same(path.map((b) => b.event), ['start', 'add', 'add', 'add', 'add', 'drop', 'drop', 'add', 'add', 'end']);
+  let worst = 0;
+  path.forEach((bp, k) => {
+    for (let j = 0; j < 5; j++) worst = Math.max(worst, Math.abs((bp.w[j] as number) - (R_LARS_BETA[j]?.[k] as number)));
+  });
+  // |w| reaches 84 (unstandardized design); R's values carry 15 significant digits
+  t.ok(worst <= 1e-11, `max |w_k − R_k| over the 10 breakpoints = ${worst.toExponential(2)}`);
+});
+
+t.test('path invariants on a wider design (n = 80, p = 600: most columns are screened out at most steps)', async (t) => {
+  const { X, y } = gaussian(80, 600, 5);
+  const target = 0.02 * lambdaMax(X, y);
+  const path = larsPath(X, y, target);
+  t.ok(path.length > 40, `${path.length} breakpoints`);
+  checkPath(t, X, y, path, target);
+});
+
+t.test('the plain-loop kernels (an X beyond wasm’s 2 GiB) follow the same path as the wasm ones', async (t) => {
+  const { X, y } = gaussian(80, 600, 5);
+  const target = 0.02 * lambdaMax(X, y);
+  const a = larsPath(X, y, target);
+  const b = larsPath(X, y, target, true);
+  t.equal(b.length, a.length, `${a.length} breakpoints both`);
+  t.same(b.map((x) => x.event), a.map((x) => x.event), 'the same events');
+  let worst = 0;
+  a.forEach((bp, k) => {
+    const o = b[k] as LarsBreakpoint;
+    worst = Math.max(worst, Math.abs(bp.lambda - o.lambda));
+    for (let j = 0; j < X.p; j++) worst = Math.max(worst, Math.abs((bp.w[j] as number) - (o.w[j] as number)));
+  });
+  t.ok(worst <= 1e-10, `max difference ${worst.toExponential(2)} (λ and w)`);
+  checkPath(t, X, y, b, target);
+  // and R's path with the plain loops
+  const Xr: Matrix = { n: 5, p: 5, data: Float64Array.from(R_LARS_COLUMNS.flat()) };
+  const yr = Float64Array.from(R_LARS_Y);
+  const pr = larsPath(Xr, yr, 1e-16 * lambdaMax(Xr, yr), true);
+  let wr = 0;
+  pr.forEach((bp, k) => {
+    for (let j = 0; j < 5; j++) wr = Math.max(wr, Math.abs((bp.w[j] as number) - (R_LARS_BETA[j]?.[k] as number)));
+  });
+  t.ok(pr.length === 10 && wr <= 1e-11, `R's path: max |w_k − R_k| = ${wr.toExponential(2)}`);
 });

@@ -55,6 +55,11 @@ export interface ProblemBlock {
   readonly maxIter?: number;
   /** gene-selection only: the λ path and selection settings (harness/genes/types.ts). */
   readonly path?: Partial<GenePathSpec>;
+  /**
+   * Instead of lambdaRatios/lambdas: a warm-started regularization path per (dataset, solver
+   * instance, seed), `count` λ geometric from λ_max down to minRatio·λ_max, one run per λ (as `solve --path`).
+   */
+  readonly lambdaPath?: { readonly count: number; readonly minRatio: number };
   /** gene-selection only: the config's solvers that run on these datasets (default: all). */
   readonly methods?: readonly string[];
 }

@@ -30,6 +30,7 @@ import { balancedShard } from './shards.ts';
 import { GENE_FAMILY } from '../genes/path.ts';
 import { GENE_PATH_DEFAULTS } from '../genes/types.ts';
 import { DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
+import { geometricRatios, pathId } from '../path.ts';
 
 /** Most jobs one plan may hold (before deduplication and --filter). */
 export const MAX_PLAN_JOBS = 100_000;
@@ -39,7 +40,7 @@ export const MAX_PLAN_INSTANCES = 10_000;
 /** Jobs and instances a config plans (upper bounds: duplicates are counted), computed without expanding it. */
 export function planSize(config: BenchConfig): { jobs: number; instances: number } {
   let instances = 0;
-  for (const b of config.problems) instances += b.datasets.length * (b.lambdaRatios.length + b.lambdas.length);
+  for (const b of config.problems) instances += b.datasets.length * (b.lambdaPath ? b.lambdaPath.count : b.lambdaRatios.length + b.lambdas.length);
   let perInstance = 0;
   for (const s of config.solvers) {
     let combos = 1;
@@ -77,6 +78,8 @@ export interface PlannedInstance {
   readonly maxIterCap: number | null;
   /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
   readonly methods?: readonly string[];
+  /** A λ of a block's `lambdaPath` on one dataset: the group's id and the path's ratios (one path job per solver instance and seed). */
+  readonly pathGroup?: { readonly id: string; readonly ratios: readonly number[] };
 }
 
 export interface PlannedJob {
@@ -89,6 +92,13 @@ export interface PlannedJob {
   readonly title: string;
   /** Capability mismatch predicted from the family's capabilities, or null. */
   readonly skip: string | null;
+  /** A path job: the instances of its λ values, in order (instanceId is the last). */
+  readonly pathInstanceIds?: readonly string[];
+}
+
+/** The instances a job needs (a path job: one per λ). */
+export function jobInstances(job: PlannedJob): readonly string[] {
+  return job.pathInstanceIds ?? [job.instanceId];
 }
 
 export interface Plan {
@@ -177,10 +187,13 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
     });
     return out;
   }
-  const lambdas = [
-    ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
-    ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
-  ];
+  const pathRatios = block.lambdaPath ? geometricRatios(block.lambdaPath.count, block.lambdaPath.minRatio) : null;
+  const lambdas = pathRatios
+    ? pathRatios.map((ratio) => ({ kind: 'ratio' as const, ratio }))
+    : [
+        ...block.lambdaRatios.map((ratio) => ({ kind: 'ratio' as const, ratio })),
+        ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
+      ];
   block.datasets.forEach((dataset, d) => {
     for (const lambda of lambdas) {
       const spec: ProblemSpec = {
@@ -210,6 +223,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         convex: familyCaps(block.family).has('convex'),
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
+        ...(pathRatios ? { pathGroup: { id: JSON.stringify([index, dataset]), ratios: pathRatios } } : {}),
       });
     }
   });
@@ -236,13 +250,30 @@ function resolveAuto(backend: string, autoBackend: string | undefined): string {
   return backend === 'auto' && autoBackend !== undefined ? autoBackend : backend;
 }
 
+/** The job key of member `index` of a path job, as harness/path.ts's executePath builds it. */
+export function pathMemberKey(job: JobSpec, index: number): string {
+  const { pathRatios, ...base } = job;
+  const ratios = pathRatios ?? [];
+  return jobKey({ ...base, problem: { ...base.problem, lambda: { kind: 'ratio', ratio: ratios[index] as number } }, path: { id: pathId(base, ratios), index } });
+}
+
 /** Expands a config into jobs (see the module comment). */
 export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   checkPlanSize(config);
   const instances: PlannedInstance[] = [];
   const seenInstance = new Set<string>();
+  // lambdaPath blocks: the λ instances of each (block, dataset), in path order
+  const pathGroups = new Map<string, PlannedInstance[]>();
+  // instances of plain blocks (an instance may be both a plain one and a λ of a path)
+  const plainIds = new Set<string>();
   config.problems.forEach((block, i) => {
     for (const inst of instancesOf(block, i, opts.autoBackend)) {
+      if (!inst.pathGroup) plainIds.add(inst.id);
+      if (inst.pathGroup) {
+        const g = pathGroups.get(inst.pathGroup.id);
+        if (g) g.push(inst);
+        else pathGroups.set(inst.pathGroup.id, [inst]);
+      }
       if (seenInstance.has(inst.id)) continue;
       seenInstance.add(inst.id);
       instances.push(inst);
@@ -251,7 +282,11 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
   const solvers = config.solvers.flatMap(solverInstances);
   const jobs: PlannedJob[] = [];
   const seenKey = new Set<string>();
-  for (const inst of instances) {
+  // one unit of work: a single instance, or a path (its λ instances, the job's spec is the last λ)
+  const units: { inst: PlannedInstance; path: PlannedInstance[] | null }[] = [];
+  for (const inst of instances) if (plainIds.has(inst.id)) units.push({ inst, path: null });
+  for (const g of pathGroups.values()) units.push({ inst: g[g.length - 1] as PlannedInstance, path: g });
+  for (const { inst, path } of units) {
     const caps = familyCaps(inst.spec.family);
     for (const s of solvers) {
       if (inst.methods && !inst.methods.includes(s.block.name)) continue;
@@ -271,17 +306,22 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
           suite: config.name,
           ...(s.plugin ? { plugin: s.plugin } : {}),
           repeat: s.block.repeat ?? config.repeat,
+          ...(path ? { pathRatios: inst.pathGroup?.ratios ?? [] } : {}),
         };
-        const title = `${inst.title} ${s.label} seed=${seed}`;
+        const ratios = job.pathRatios ?? [];
+        const title = path
+          ? `${inst.spec.family}/${inst.spec.dataset} path ${ratios.length}×λ (λmax → ${ratios[ratios.length - 1]}·λmax) ${s.label} seed=${seed}`
+          : `${inst.title} ${s.label} seed=${seed}`;
         if (opts.filter !== undefined && !title.includes(opts.filter)) continue;
-        const key = jobKey(job);
+        // a path job is done when its last λ is recorded: its key is that member's (as executePath keys it)
+        const key = path ? pathMemberKey(job, ratios.length - 1) : jobKey(job);
         if (seenKey.has(key)) continue;
         seenKey.add(key);
-        jobs.push({ key, job, label: s.label, instanceId: inst.id, title, skip });
+        jobs.push({ key, job, label: s.label, instanceId: inst.id, title, skip, ...(path ? { pathInstanceIds: path.map((p) => p.id) } : {}) });
       }
     }
   }
-  const used = new Set(jobs.map((j) => j.instanceId));
+  const used = new Set(jobs.flatMap((j) => jobInstances(j)));
   const plan: Plan = { name: config.name, jobs, instances: instances.filter((i) => used.has(i.id)), referenceTimeout: config.referenceTimeout };
   return opts.shard ? shardPlan(plan, opts.shard) : plan;
 }

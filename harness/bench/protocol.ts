@@ -21,6 +21,8 @@ export interface RunTask {
   readonly kind: 'run';
   readonly job: JobSpec;
   readonly reference: ReferenceInput | null;
+  /** A path job (job.pathRatios): the reference of each λ, in order. */
+  readonly pathReferences?: readonly (ReferenceInput | null)[];
   readonly port: MessagePort;
   /**
    * A flag in shared memory, set to non-zero by the pool to ask the run to stop at its next
@@ -71,6 +73,8 @@ export interface ReferenceAttempt {
 
 export type WorkerResult =
   | { readonly kind: 'run'; readonly run: NewRun; readonly trace: NewTrace[]; readonly repetitions?: readonly NewRepetition[] }
+  /** A path job: one run per λ, each with its own job key (harness/path.ts). */
+  | { readonly kind: 'path'; readonly rows: readonly { readonly run: NewRun; readonly trace: NewTrace[]; readonly repetitions: readonly NewRepetition[] }[] }
   | {
       readonly kind: 'reference';
       readonly instanceHash: string;

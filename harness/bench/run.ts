@@ -24,7 +24,7 @@ import { GENE_FAMILY, loadGeneDataset } from '../genes/path.ts';
 import { UserError } from '../../problems/errors.ts';
 import { openStore, type NewRepetition, type NewRun, type NewTrace } from '../store/index.ts';
 import type { BenchConfig } from './config.ts';
-import { expandPlan, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';
+import { expandPlan, jobInstances, shardPlan, type Plan, type PlannedInstance, type PlannedJob, type Shard } from './plan.ts';
 import { shardFromFile, type ShardFile } from './shards.ts';
 import { BenchPool, type Streamed, type TaskOutcome } from './pool.ts';
 import type { ReferenceInput } from './protocol.ts';
@@ -230,25 +230,27 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const tensorHashes = new Set<string>();
 
   // Which instances still need a reference before their runs. (Loops, not push(...xs): a plan
-  // of 10⁵ jobs must not overflow the call stack.)
-  const byInstance = new Map<string, PlannedJob[]>();
+  // of 10⁵ jobs must not overflow the call stack.) A path job needs the reference of each of its
+  // λ instances (jobInstances): it waits until all of them are settled.
+  const needed = new Map<string, PlannedJob[]>();
   for (const j of pending) {
-    const list = byInstance.get(j.instanceId);
-    if (list) list.push(j);
-    else byInstance.set(j.instanceId, [j]);
+    if (j.skip !== null) {
+      ready.push(j);
+      continue;
+    }
+    for (const id of jobInstances(j)) {
+      const list = needed.get(id);
+      if (list) list.push(j);
+      else needed.set(id, [j]);
+    }
   }
-  const pushAll = (to: PlannedJob[], from: readonly PlannedJob[]): void => {
-    for (const j of from) to.push(j);
-  };
+  const unsettled = new Map<PlannedJob, number>();
   for (const inst of plan.instances) {
-    const jobs = byInstance.get(inst.id) ?? [];
-    if (jobs.length === 0) continue;
-    const runnable = jobs.filter((j) => j.skip === null);
-    pushAll(ready, jobs.filter((j) => j.skip !== null));
+    const jobs = needed.get(inst.id);
+    if (!jobs) continue;
     const info = infos.get(inst.id);
-    if (!inst.convex || !info || runnable.length === 0) {
+    if (!inst.convex || !info) {
       refs.set(inst.id, null);
-      pushAll(ready, runnable);
       continue;
     }
     const cached = opts.force ? undefined : await store.getReference(info.instanceHash);
@@ -265,12 +267,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         crossCheck: null,
         note: cached.certified === 1 ? null : 'cached reference is not certified',
       });
-      pushAll(ready, runnable);
     } else {
       refQueue.push(inst);
-      waiting.set(inst.id, runnable);
+      waiting.set(inst.id, jobs);
+      for (const j of jobs) unsettled.set(j, (unsettled.get(j) ?? 0) + 1);
     }
   }
+  for (const j of pending) if (j.skip === null && !unsettled.has(j)) ready.push(j);
   // Skipped pairs first (instant), then runs in plan order.
   ready.sort((a, b) => Number(b.skip !== null) - Number(a.skip !== null));
 
@@ -307,19 +310,27 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     checkDone();
   };
 
-  const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[], reps: readonly NewRepetition[] = []): void => {
+  const recordRun = (job: PlannedJob, run: NewRun, trace: NewTrace[], reps: readonly NewRepetition[] = [], ownKey = false): void => {
     records.push({ key: job.key, title: job.title, status: run.status, reason: run.reason ?? null, wallSeconds: run.wall_seconds ?? null, solverSeconds: run.solver_seconds ?? null });
     // (a gene-selection run's objective is one λ of a path: no best-seen reference for it)
     if (run.engine === 'tfjs' && run.instance_hash && run.family !== GENE_FAMILY) tensorHashes.add(run.instance_hash);
     if (run.status === 'error' || run.status === 'timeout' || run.status === 'diverged') progress.note(`${run.status}: ${job.title}: ${run.reason ?? ''}`);
     // the plan's key (computed once in this process) is the row's, whatever a worker computed
-    const row: NewRun = { ...run, job_key: job.key };
-    write(() => (opts.force ? store.supersedeRun(row, trace, reps) : store.recordRun(row, trace, reps)));
+    const row: NewRun = ownKey ? run : { ...run, job_key: job.key };
+    write(() => (opts.force || ownKey ? store.supersedeRun(row, trace, reps) : store.recordRun(row, trace, reps)));
   };
 
+  // jobs finished (a path job records one run per λ)
+  let jobsDone = 0;
   const onRunOutcome = (job: PlannedJob, o: TaskOutcome): void => {
     if (o.state === 'cancelled') return;
+    jobsDone++;
     if (o.state === 'done') {
+      if (o.result.kind === 'path') {
+        // one run per λ, each under its own key (executePath's): a rerun of a partly recorded path supersedes
+        for (const r of o.result.rows) recordRun(job, r.run, r.trace, r.repetitions, true);
+        return;
+      }
       if (o.result.kind !== 'run') throw new Error('internal: a run task returned a reference result');
       recordRun(job, o.result.run, o.result.trace, o.result.repetitions ?? []);
     } else if (o.state === 'timeout') {
@@ -339,7 +350,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         if (out.note) progress.note(`reference ${inst.title}: ${out.note}`);
       }
       refs.set(inst.id, out && out.objective !== null ? { objective: out.objective, kind: out.certified ? 'certified' : 'best-seen' } : null);
-      pushAll(ready, waiting.get(inst.id) ?? []);
+      for (const j of waiting.get(inst.id) ?? []) {
+        const left = (unsettled.get(j) ?? 1) - 1;
+        if (left > 0) unsettled.set(j, left);
+        else {
+          unsettled.delete(j);
+          ready.push(j);
+        }
+      }
       waiting.delete(inst.id);
     };
     if (o.state === 'cancelled') return;
@@ -378,7 +396,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         inflight++;
         busy.cpu++;
         const cross = inst.spec.family === 'lasso' ? REFERENCE_CROSS_CHECK : [];
-        progress.update(records.length, `reference ${inst.title}`);
+        progress.update(jobsDone, `reference ${inst.title}`);
         void (pools.cpu as BenchPool)
           .run(
             { kind: 'reference', spec: inst.spec, solvers: REFERENCE_SOLVERS, crossCheck: cross, tol: REFERENCE_TOL, maxIter: REFERENCE_MAX_ITER, timeoutSeconds: config.referenceTimeout },
@@ -399,15 +417,24 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       const lane = laneOfJob(job);
       inflight++;
       busy[lane]++;
-      progress.update(records.length, job.title);
+      progress.update(jobsDone, job.title);
       void (pools[lane] as BenchPool)
         // the budget is the run's timeout per timed repetition (the short warm-up runs inside it: job.ts)
-        .run({ kind: 'run', job: job.job, reference: refs.get(job.instanceId) ?? null }, job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * (job.job.repeat ?? 1))
+        .run(
+          {
+            kind: 'run',
+            job: job.job,
+            reference: refs.get(job.instanceId) ?? null,
+            ...(job.pathInstanceIds ? { pathReferences: job.pathInstanceIds.map((id) => refs.get(id) ?? null) } : {}),
+          },
+          // a path job: the budget of each of its λ
+          job.job.timeoutSeconds === null ? null : job.job.timeoutSeconds * (job.job.repeat ?? 1) * (job.job.pathRatios?.length ?? 1),
+        )
         .then((o) => {
           inflight--;
           busy[lane]--;
           onRunOutcome(job, o);
-          progress.update(records.length, job.title);
+          progress.update(jobsDone, job.title);
           pump();
         });
     }
@@ -453,7 +480,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     planned: plan.jobs.length,
     alreadyDone,
     records,
-    notRun: pending.length - records.length,
+    notRun: pending.length - jobsDone,
     references,
     bestSeen,
     interrupted,

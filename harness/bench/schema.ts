@@ -38,7 +38,10 @@ const COMPRESSION_ONLY = ['layers', 'structure', 'finetuneEpochs'] as const;
 const TENSOR_ONLY = ['backend'] as const;
 /** The gene-selection family (harness/genes/path.ts GENE_FAMILY) and the fields it does not take. */
 const GENE_FAMILY_NAME = 'gene-selection';
-const GENE_EXCLUDED = ['lambdaRatios', 'lambdas', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'layers', 'structure', 'finetuneEpochs'] as const;
+const GENE_EXCLUDED = ['lambdaRatios', 'lambdas', 'lambdaPath', 'standardize', 'groupSize', 'target', 'hidden', 'mlpPenalty', 'layers', 'structure', 'finetuneEpochs'] as const;
+
+/** Position in the problem block's allOf of the rule that makes lambdaPath exclusive of lambdaRatios/lambdas. */
+const LAMBDA_PATH_RULE = 1;
 
 /** Schema of one solver parameter's value, from its spec. */
 function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
@@ -56,8 +59,8 @@ function paramSchema(name: string, solver: string, p: ParamSpec): Schema {
 
 /** The plan JSON Schema. */
 export function planSchema(): Schema {
-  // gene-selection (harness/genes/) is a λ path over the zoo's families, not one of them
-  const families = [...PROBLEMS.map((f) => f.name), GENE_FAMILY_NAME];
+  // gene-selection (harness/genes/) is the zoo's protocol family: a λ path over the others
+  const families = PROBLEMS.map((f) => f.name);
   const tensorFamilies = [...PROBLEMS.filter((f) => isTensorFamily(f)).map((f) => f.name), GENE_FAMILY_NAME];
   const grouped = PROBLEMS.filter((f) => f.grouped).map((f) => f.name);
   // the built-ins, then the plugin solvers loaded in this process (plan `plugins`, `--plugin`, command entries)
@@ -77,6 +80,17 @@ export function planSchema(): Schema {
       datasets: { type: 'array', minItems: 1, items: nonEmpty('dataset: builtin name, simulator spec or file path'), description: 'datasets, one instance each' },
       lambdaRatios: { type: 'array', minItems: 1, items: positive('λ / λ_max'), description: 'λ as fractions of λ_max' },
       lambdas: { type: 'array', minItems: 1, items: positive('absolute λ'), description: 'absolute λ values' },
+      lambdaPath: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['count', 'minRatio'],
+        'x-missing': { count: 'give the number of λ values, e.g. "count": 20', minRatio: 'give λ_min/λ_max, e.g. "minRatio": 0.01' },
+        description: 'instead of lambdaRatios/lambdas: a warm-started regularization path per dataset, solver and seed, one run per λ linked by a path id (as `solve --path`; Float64 families only)',
+        properties: {
+          count: posInt('λ values on the path, geometric from λ_max down to minRatio·λ_max'),
+          minRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'λ_min / λ_max' },
+        },
+      },
       standardize: { type: 'boolean', description: 'center and scale the features (default false)' },
       groupSize: posInt('contiguous features per group (grouped families only)'),
       target: nonEmpty('target column of CSV files'),
@@ -95,6 +109,7 @@ export function planSchema(): Schema {
         properties: {
           count: posInt('λ values on the path, λ_max down to minRatio·λ_max, geometric'),
           minRatio: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'λ_min / λ_max' },
+          maxRatio: { type: 'number', minimum: 1, description: 'λ_0 / λ_max: where the path starts (default 1; networks may keep genes at λ_max)' },
           tau: { type: 'number', minimum: 0, description: 'a gene is selected when the norm of its group exceeds τ' },
           heads: { type: 'string', enum: ['linear', 'mlp', 'both'], description: 'network heads: linear softmax, MLP, or both' },
           hidden: posInt('hidden width of the MLP head'),
@@ -102,6 +117,8 @@ export function planSchema(): Schema {
           val: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'validation fraction of each class' },
           test: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'test fraction of each class' },
           warm: { type: 'boolean', description: 'warm-start each λ from the previous solution (default true)' },
+          direction: { type: 'string', enum: ['down', 'up'], description: 'path order: down (sparse to dense, default) or up (dense to sparse, LassoNet’s)' },
+          decay: { type: 'number', minimum: 0, description: 'weight decay on the network’s unpenalized weight matrices (the MLP head behind the input layer)' },
         },
       },
       methods: { type: 'array', minItems: 1, items: { type: 'string', enum: solverNames, 'x-noun': 'solver' }, description: 'the config’s solvers that run on these datasets (gene-selection only; default: all)' },
@@ -113,9 +130,11 @@ export function planSchema(): Schema {
         then: { properties: Object.fromEntries(GENE_EXCLUDED.map((k) => [k, false])) },
         else: { properties: { path: false, methods: false } },
       },
-      // λ as ratios or absolute values: lambdaRatios is required unless lambdas is given.
+      // a λ path makes its own grid (LAMBDA_PATH_RULE: the error formatter names it)
+      { if: { required: ['lambdaPath'] }, then: { properties: { lambdaRatios: false, lambdas: false } }, else: {} },
+      // λ as ratios or absolute values: lambdaRatios is required unless lambdas (or lambdaPath) is given.
       {
-        if: { anyOf: [{ required: ['lambdas'] }, { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] }] },
+        if: { anyOf: [{ required: ['lambdas'] }, { required: ['lambdaPath'] }, { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] }] },
         then: {},
         else: { required: ['lambdaRatios'], 'x-missing': { lambdaRatios: 'give λ as fractions of λ_max, e.g. [0.1, 0.01] (or absolute "lambdas")' } },
       },
@@ -126,7 +145,7 @@ export function planSchema(): Schema {
       },
       { if: { properties: { family: { const: mlpFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(MLP_ONLY.map((k) => [k, false])) } },
       { if: { properties: { family: { const: nnCompressionFamily.name } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(COMPRESSION_ONLY.map((k) => [k, false])) } },
-      { if: { properties: { family: { enum: tensorFamilies } }, required: ['family'] }, then: {}, else: { properties: Object.fromEntries(TENSOR_ONLY.map((k) => [k, false])) } },
+      { if: { properties: { family: { enum: tensorFamilies } }, required: ['family'] }, then: { properties: { lambdaPath: false } }, else: { properties: Object.fromEntries(TENSOR_ONLY.map((k) => [k, false])) } },
     ],
   };
   const stopping = {
@@ -275,6 +294,8 @@ export function explain(e: ErrorObject): string {
       if ((MLP_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${mlpFamily.name} only; remove it`;
       if ((COMPRESSION_ONLY as readonly string[]).includes(field)) return `${at} applies to family ${nnCompressionFamily.name} only; remove it`;
       if ((TENSOR_ONLY as readonly string[]).includes(field)) return `${at} applies to tensor families only; remove it`;
+      if ((field === 'lambdaRatios' || field === 'lambdas') && e.schemaPath.includes(`/allOf/${LAMBDA_PATH_RULE}/`)) return `${at} and lambdaPath are exclusive (the path makes its own λ grid); remove one`;
+      if (field === 'lambdaPath') return `${at} applies to the Float64 families (lasso, logistic, multinomial, group penalties) only; remove it`;
       if (field === 'requires') return `${at} applies to command solvers only (a module plugin or a built-in declares its own); remove it`;
       return `${at} does not apply to this problem family; remove it`;
     }

@@ -129,7 +129,7 @@ export function makeShards(plan: Plan, count: number, measured?: ReadonlyMap<str
   const shards: ShardEntry[] = [];
   for (let s = 0; s < count; s++) {
     const jobs = plan.jobs.filter((_, p) => where[p] === s);
-    const touched = new Set(jobs.filter((j) => j.skip === null).map((j) => j.instanceId));
+    const touched = new Set(jobs.filter((j) => j.skip === null).flatMap((j) => j.pathInstanceIds ?? [j.instanceId]));
     const refs = [...touched].reduce((a, id) => a + (byId.has(id) ? referenceBudget(byId.get(id) as PlannedInstance, referenceTimeout) : 0), 0);
     shards.push({
       index: s + 1,
@@ -144,7 +144,8 @@ export function makeShards(plan: Plan, count: number, measured?: ReadonlyMap<str
 /** The plan restricted to the given job keys (in plan order) and the instances they touch. */
 export function restrictPlan(plan: Plan, keys: ReadonlySet<string>): Plan {
   const jobs = plan.jobs.filter((j) => keys.has(j.key));
-  const used = new Set(jobs.map((j) => j.instanceId));
+  // (a path job touches one instance per λ)
+  const used = new Set(jobs.flatMap((j) => j.pathInstanceIds ?? [j.instanceId]));
   return { name: plan.name, jobs, instances: plan.instances.filter((i) => used.has(i.id)), referenceTimeout: plan.referenceTimeout };
 }
 

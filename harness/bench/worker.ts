@@ -18,6 +18,7 @@ import { findSolver } from '../../solvers/index.ts';
 import type { TracePoint } from '../../problems/types.ts';
 import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
 import { GENE_FAMILY, runGenePath } from '../genes/path.ts';
+import { executePath } from '../path.ts';
 
 /** Runs one pool task. Solver failures come back as rows; only invalid specs throw. */
 export async function runJob(task: WorkerTask): Promise<WorkerResult> {
@@ -49,6 +50,13 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
       (run) => post(task, { type: 'started', run }),
     );
     return { kind: 'run', run: r.run, trace: r.trace, repetitions: r.repetitions };
+  }
+  if (job.pathRatios) {
+    // a bench plan's lambdaPath: the members are built and stored exactly as `solve --path` does
+    post(task, { type: 'building' });
+    const { pathRatios, ...base } = job;
+    const results = await executePath(base, pathRatios, { references: task.pathReferences ?? [] });
+    return { kind: 'path', rows: results.map((r) => ({ run: r.run, trace: r.trace, repetitions: r.repetitions ?? [] })) };
   }
   const { solver, params } = resolveJobSolver(job);
   const label = solverLabel(solver, params);

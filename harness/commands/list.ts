@@ -9,8 +9,6 @@ import { pluginSource, sourceName } from '../../solvers/plugins.ts';
 import { collect, loadPluginModule } from '../plugins.ts';
 import { PROBLEMS } from '../../problems/zoo.ts';
 import { describeDatasets } from '../../problems/datasets/index.ts';
-import { familyCaps } from '../bench/plan.ts';
-import { GENE_FAMILY } from '../genes/path.ts';
 import { planLanes, type LanePlan } from '../bench/lanes.ts';
 import { describeAdapter } from '../../problems/tensor/names.ts';
 
@@ -25,15 +23,9 @@ export function describeLanes(l: LanePlan): string {
   ].join('\n');
 }
 
-/** Every problem family (the zoo's one list, Float64 and tensor) with the capabilities it offers. */
+/** Every problem family (the zoo's one list: Float64, tensor, gene-selection) with the capabilities it offers. */
 export function familyCapabilities(): { name: string; description: string; caps: ReadonlySet<Capability> }[] {
-  const out = PROBLEMS.map((f) => ({ name: f.name, description: f.description, caps: new Set(f.capabilities) }));
-  out.push({
-    name: GENE_FAMILY,
-    description: 'gene selection: a warm-started λ path per (method, split): cd → L1 / group-L1 logistic (Float64); other methods → network with linear and/or MLP heads, one group per gene (TensorFlow.js); select + refit',
-    caps: new Set(familyCaps(GENE_FAMILY)),
-  });
-  return out;
+  return PROBLEMS.map((f) => ({ name: f.name, description: f.description, caps: new Set(f.capabilities) }));
 }
 
 export function registerList(program: Command): void {

@@ -25,6 +25,8 @@ import { collect, loadPluginModule } from '../plugins.ts';
 import { pluginSource } from '../../solvers/plugins.ts';
 import { checkRatios, executePath, geometricRatios } from '../path.ts';
 import { BACKEND_CHOICES, DEFAULT_BACKEND } from '../../problems/tensor/names.ts';
+import { GENE_FAMILY } from '../genes/path.ts';
+import { findSolver } from '../../solvers/index.ts';
 
 interface SolveFlags {
   problem: string;
@@ -36,7 +38,7 @@ interface SolveFlags {
   solver: string;
   param: string[];
   tol: string;
-  maxIter: string;
+  maxIter?: string;
   timeout?: string;
   tau?: string;
   seed: string;
@@ -54,6 +56,7 @@ interface SolveFlags {
   quiet?: boolean;
   path?: string;
   pathMinRatio?: string;
+  heads?: string;
   repeat: string;
   lockWait?: string;
 }
@@ -65,7 +68,7 @@ export function registerSolve(program: Command): void {
   program
     .command('solve')
     .description('solve one problem instance with one solver and certify the result')
-    .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp | nn-compression')
+    .requiredOption('--problem <name>', 'problem family: lasso | logistic | multinomial | multinomial-group | group-lasso | mlp | nn-compression | gene-selection (a λ path for one method and split: --path, --path-min-ratio, --seed = split)')
     .requiredOption('--data <spec>', 'dataset: a builtin name (diabetes, breast-cancer, wine, digits), sim-lasso:n=100,p=200,…, or a .csv/.csv.gz/LIBSVM file')
     .option('--target <column>', 'CSV column holding y (default: a column named y or target)')
     .addOption(new Option('--format <format>', 'data file format when the extension does not say (default: sniffed from the content)').choices([...FILE_FORMATS]))
@@ -76,7 +79,7 @@ export function registerSolve(program: Command): void {
     .requiredOption('--solver <name>', 'solver (see `l1bench list`)')
     .option('--param <k=v>', 'solver parameter, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--tol <t>', 'stop when the relative duality gap (or the KKT violation where there is no gap) ≤ t', '1e-10')
-    .option('--max-iter <n>', 'iteration (epoch) budget', '100000')
+    .option('--max-iter <n>', 'iteration (epoch) budget (default 100000; gene-selection: per λ, default 100 epochs, cd 200 Newton steps)')
     .option('--timeout <seconds>', `wall-clock budget in seconds (at most ${MAX_TIMEOUT_SECONDS}, 7 days)`)
     .option('--tau <t>', "support threshold |x_i| > τ (default: the solver's own, 0 for exact-zero solvers)")
     .option('--seed <n>', 'seed for randomized solvers and simulated data', '0')
@@ -84,7 +87,8 @@ export function registerSolve(program: Command): void {
     .option('--group-size <k>', 'contiguous groups of k features (group penalties)')
     .option('--groups <file>', 'JSON file of groups: an array of arrays of 0-based column indices')
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend for tensor problems (auto: webgpu on a hardware GPU, else wasm)').choices([...BACKEND_CHOICES]).default(DEFAULT_BACKEND))
-    .option('--hidden <n>', 'hidden units (mlp problem)', '32')
+    .option('--hidden <n>', 'hidden units (mlp problem; gene-selection: of the MLP head)', '32')
+    .option('--heads <h>', 'gene-selection network heads: linear | mlp | both (default both)')
     .option('--layers <widths>', 'hidden widths, comma-separated (nn-compression; default 300,100 = LeNet-300-100)')
     .addOption(new Option('--structure <s>', "nn-compression penalty: 'weight' (elementwise L1) or 'neuron' (a group per hidden neuron)").choices(['weight', 'neuron']))
     .option('--finetune-epochs <n>', 'nn-compression: epochs of threshold + fine-tune after the solve (default 0)')
@@ -145,6 +149,7 @@ async function solve(flags: SolveFlags): Promise<number> {
   for (const f of flags.plugin) await loadPluginModule(f);
   const plugin = pluginSource(flags.solver);
   checkGroupFlags(flags);
+  if (flags.problem === GENE_FAMILY) return solveGenes(flags, flags.plugin.length > 0);
   const ratioList = flags.lambdaRatio !== undefined && flags.lambdaRatio.includes(',') ? checkRatios(flags.lambdaRatio.split(',').map((v) => num(v, '--lambda-ratio'))) : null;
   if (flags.path !== undefined && (flags.lambda !== undefined || ratioList !== null)) throw new UserError('--path makes its own λ grid: drop --lambda / the --lambda-ratio list (or give the list alone)');
   if (flags.pathMinRatio !== undefined && flags.path === undefined) throw new UserError('--path-min-ratio goes with --path K');
@@ -175,7 +180,7 @@ async function solve(flags: SolveFlags): Promise<number> {
     params: parseParamFlags(flags.param),
     seed: seedOf(flags.seed),
     tol: num(flags.tol, '--tol', { positive: true }),
-    maxIter: num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
+    maxIter: num(flags.maxIter ?? '100000', '--max-iter', { integer: true, positive: true }),
     timeoutSeconds: flags.timeout === undefined ? null : checkTimeout(num(flags.timeout, '--timeout', { positive: true }), '--timeout'),
     ...(tau !== undefined ? { tau } : {}),
     ...(plugin ? { plugin } : {}),
@@ -302,6 +307,47 @@ async function solvePath(flags: SolveFlags, job: JobSpec, ratios: readonly numbe
   } finally {
     await store?.close();
   }
+}
+
+/** `solve --problem gene-selection`: the protocol's path for one method and split (harness/genes/cli.ts). */
+async function solveGenes(flags: SolveFlags, plugin: boolean): Promise<number> {
+  const misplaced = [
+    ['--lambda', flags.lambda],
+    ['--lambda-ratio', flags.lambdaRatio],
+    ['--out', flags.out],
+    ['--layers', flags.layers],
+    ['--structure', flags.structure],
+    ['--finetune-epochs', flags.finetuneEpochs],
+    ['--standardize', flags.standardize],
+    ['--target', flags.target],
+    ['--format', flags.format],
+    ['--plugin', plugin ? 'yes' : undefined],
+  ].filter(([, v]) => v !== undefined);
+  if (misplaced.length > 0) {
+    throw new UserError(`${misplaced.map(([k]) => k).join(', ')} ${misplaced.length > 1 ? 'do' : 'does'} not apply to --problem gene-selection (it runs its own λ path from λ_max: set it with --path K and --path-min-ratio r)`);
+  }
+  if (flags.repeat !== '1') throw new UserError('--repeat does not apply to --problem gene-selection (one timed pass along the path)');
+  const { solveGeneSelection } = await import('../genes/cli.ts');
+  const lockWait = flags.lockWait === undefined ? undefined : num(flags.lockWait, '--lock-wait');
+  return solveGeneSelection({
+    data: flags.data,
+    solver: findSolver(flags.solver).name,
+    params: parseParamFlags(flags.param),
+    split: seedOf(flags.seed),
+    tol: num(flags.tol, '--tol', { positive: true }),
+    maxIter: flags.maxIter === undefined ? null : num(flags.maxIter, '--max-iter', { integer: true, positive: true }),
+    timeoutSeconds: flags.timeout === undefined ? null : checkTimeout(num(flags.timeout, '--timeout', { positive: true }), '--timeout'),
+    ...(flags.path !== undefined ? { count: num(flags.path, '--path', { integer: true, positive: true }) } : {}),
+    ...(flags.pathMinRatio !== undefined ? { minRatio: num(flags.pathMinRatio, '--path-min-ratio') } : {}),
+    ...(flags.tau !== undefined ? { tau: num(flags.tau, '--tau') } : {}),
+    hidden: num(flags.hidden, '--hidden', { integer: true, positive: true }),
+    ...(flags.heads !== undefined ? { heads: flags.heads } : {}),
+    backend: flags.backend,
+    db: flags.db,
+    ...(lockWait !== undefined ? { lockWait } : {}),
+    quiet: flags.quiet ?? false,
+    suite: SOLVE_SUITE,
+  });
 }
 
 /** Writes the JSON result of a solve (a UserError if the path is not writable). */

@@ -8,7 +8,8 @@
  *   heads=both:    the seed paper's model, W1 ∈ R^{p×(C + h)}: the first C columns are the linear
  *                  head, the rest feed the MLP head, f = ½ (CE(Z_lin) + CE(Z));
  *   F(θ) = f(θ) + λ Σ_j ‖W1[j, :]‖₂   (one group per gene across both heads; biases and later
- *   layers unpenalized), f the mean softmax cross-entropy over the training samples.
+ *   layers unpenalized), f the mean softmax cross-entropy over the training samples, plus the
+ *   weight decay (μ/2)Σ‖W_l‖² on the later weight matrices (μ = `decay`; the refit too).
  * spred factors each row as u_j · V_j (the group transform); prox methods block-soft-threshold it.
  *
  * Gene j's norm is ‖W1[j, :]‖₂. Prediction is the model's own (networkScores: both heads average
@@ -105,6 +106,7 @@ export async function networkModel(d: GeneSplitData, spec: GenePathSpec, opts: N
       scope: 'inputs',
       ...l,
       seed: opts.seed,
+      decay: spec.decay,
       backend: opts.backend as BackendName,
       family: 'gene-selection',
       instanceKey: { heads: spec.heads },

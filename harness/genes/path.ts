@@ -2,10 +2,14 @@
  * The gene-selection protocol: one job = one method on one stratified split r of one dataset,
  * run along a geometric λ path,
  *
- *   λ_k = λ_max · minRatio^{k/(K−1)},  k = 0 … K−1   (K = count; one λ = λ_max·minRatio when K = 1),
+ *   λ_k = λ_max · maxRatio · (minRatio/maxRatio)^{k/(K−1)},  k = 0 … K−1   (K = count; one λ =
+ *   λ_max·minRatio when K = 1; maxRatio = 1 by default: from λ_max, a scale on networks, where a
+ *   trained model can keep genes at λ_max and a path must start higher to reach small sets),
  *
- * each λ warm-started from the previous solution (`warm`; otherwise from the method's default
- * start), for at most `maxIter` iterations (epochs) per λ under the harness clock (runner.ts).
+ * run in that order (`direction` 'down', sparse to dense) or reversed ('up', dense to sparse, as
+ * LassoNet does), each λ warm-started from the previous solution (`warm`; otherwise from the
+ * method's default start), for at most `maxIter` iterations (epochs) per λ under the harness
+ * clock (runner.ts).
  * At every λ the protocol records, with the clock stopped:
  *   - the selected genes S = {j : ‖θ_j‖₂ > τ}, θ_j the group of gene j (linear: its coefficient
  *     or its row of W; network: its row of the first layer W1, both heads), and |S|;
@@ -23,7 +27,7 @@
  * trace row per λ (k = its index on the path; time = cumulative solver seconds; objective, kkt
  * and gap of that λ's final iterate; nnz = |S|; test_metric = penalized test accuracy; extras =
  * the JSON object of `PathPoint`). The run row carries the last λ of the path (λ, λ/λ_max =
- * minRatio, objective, kkt, gap, nnz) and, as test_metric, the penalized test accuracy at the
+ * minRatio going down, maxRatio going up, objective, kkt, gap, nnz) and, as test_metric, the penalized test accuracy at the
  * reported point; its extras hold the path settings and both reported points (with their genes'
  * names).
  */
@@ -34,6 +38,7 @@ import { UserError } from '../../problems/errors.ts';
 import type { Dataset } from '../../problems/dataset.ts';
 import { DATASETS, resolveDataset } from '../../problems/datasets/index.ts';
 import { findSolver } from '../../solvers/index.ts';
+import { geneSelectionFamily } from '../../problems/zoo.ts';
 import { resolveParams, skipReason, solverLabel } from '../params.ts';
 import { errorMessage, runSolver } from '../runner.ts';
 import type { NewRun, NewTrace } from '../store/index.ts';
@@ -42,8 +47,8 @@ import { standardizeByTrain, stratifiedSplit } from './splits.ts';
 import { linearModel } from './linear.ts';
 import { GENE_PATH_DEFAULTS, type GenePathSpec, type GeneSplitData, type PathModel } from './types.ts';
 
-/** The family name of gene-selection jobs. */
-export const GENE_FAMILY = 'gene-selection';
+/** The family name of gene-selection jobs (the zoo's protocol family). */
+export const GENE_FAMILY = geneSelectionFamily.name;
 
 /** Solvers of the linear baseline (Float64 engine); every other solver trains the network. */
 export const LINEAR_METHODS: readonly string[] = ['cd'];
@@ -88,9 +93,10 @@ export function precisionRecall(selected: Int32Array, truth: Int32Array): { prec
 }
 
 /** The geometric path λ_k (module comment). */
-export function lambdaPath(lambdaMax: number, count: number, minRatio: number): number[] {
+export function lambdaPath(lambdaMax: number, count: number, minRatio: number, maxRatio = 1): number[] {
   if (count === 1) return [lambdaMax * minRatio];
-  return Array.from({ length: count }, (_, k) => lambdaMax * minRatio ** (k / (count - 1)));
+  // λ_max·maxRatio·(minRatio/maxRatio)^{k/(K−1)}
+  return Array.from({ length: count }, (_, k) => lambdaMax * maxRatio * (minRatio / maxRatio) ** (k / (count - 1)));
 }
 
 /** Task of a dataset spec (binary or multiclass) from the dataset list; files are read as multiclass. */
@@ -204,7 +210,8 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
     engine: LINEAR_METHODS.includes(job.solver) ? 'float64' : 'tfjs',
   };
   onStarted?.(row);
-  const lambdas = dense ? [model.lambdaMax * spec.minRatio] : lambdaPath(model.lambdaMax, spec.count, spec.minRatio);
+  const down = lambdaPath(model.lambdaMax, spec.count, spec.minRatio, spec.maxRatio);
+  const lambdas = dense ? [model.lambdaMax * spec.minRatio] : spec.direction === 'up' ? down.reverse() : down;
   const points: PathPoint[] = [];
   const trace: NewTrace[] = [];
   let solverSeconds = 0;
@@ -314,7 +321,7 @@ export async function runGenePath(job: JobSpec, onTrace?: (t: NewTrace) => void,
     // the row's λ, objective, kkt, gap and nnz are those of the path's last λ (fixed by the
     // spec, so the regression gate compares like with like); test_metric is the reported point's
     lambda: lambdas[lambdas.length - 1] ?? null,
-    lambda_ratio: dense ? null : spec.minRatio,
+    lambda_ratio: dense || lambdas.length === 0 ? null : (lambdas[lambdas.length - 1] as number) / model.lambdaMax,
     objective: last?.objective ?? null,
     kkt: last?.kkt ?? null,
     gap: last?.gap ?? null,

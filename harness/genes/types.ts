@@ -13,10 +13,12 @@ export const HEADS: readonly Heads[] = ['linear', 'mlp', 'both'];
 
 /** The λ path and selection settings of a gene-selection job (part of its key). */
 export interface GenePathSpec {
-  /** Number of λ values on the path, λ_k = λ_max · minRatio^{k/(count−1)}, k = 0 … count−1. */
+  /** Number of λ values on the path, λ_k = λ_max·maxRatio·(minRatio/maxRatio)^{k/(count−1)}, k = 0 … count−1. */
   readonly count: number;
   /** λ_min / λ_max. */
   readonly minRatio: number;
+  /** λ_0 / λ_max (≥ 1; λ_max is a scale on networks: see path.ts). */
+  readonly maxRatio: number;
   /** Selection threshold: gene j is selected when the norm of its group exceeds τ. */
   readonly tau: number;
   /** Network heads (the linear baseline `cd` ignores it). */
@@ -30,11 +32,26 @@ export interface GenePathSpec {
   readonly test: number;
   /** Warm-start each λ from the previous solution (false: every λ from the default start). */
   readonly warm: boolean;
+  /**
+   * Order of the path: 'down' from λ_0 = maxRatio·λ_max to the smallest λ (sparse to dense), or
+   * 'up' from the smallest λ to the largest (dense to sparse, LassoNet's order: a network near
+   * W1 = 0 is linear in its inputs, so genes that act only through interactions have no gradient
+   * there and a path from the sparse end never lets them in; from the dense end they are kept
+   * while the model still uses them).
+   */
+  readonly direction: 'down' | 'up';
+  /**
+   * Weight decay μ on the network's unpenalized weight matrices (the MLP head's later layers;
+   * problems/tensor/network.ts): without it the MLP head is scale-degenerate under the input
+   * penalty. The linear baseline ignores it.
+   */
+  readonly decay: number;
 }
 
 export const GENE_PATH_DEFAULTS: GenePathSpec = {
   count: 15,
   minRatio: 0.01,
+  maxRatio: 1,
   tau: 1e-3,
   heads: 'both',
   hidden: 32,
@@ -42,6 +59,8 @@ export const GENE_PATH_DEFAULTS: GenePathSpec = {
   val: 0.16,
   test: 0.2,
   warm: true,
+  direction: 'down',
+  decay: 0,
 };
 
 /** The data of one split: standardized with training statistics, classes 0 … C−1. */

@@ -12,6 +12,13 @@
  *   f(θ) = CE(Z)                       (MLP head only)
  *   f(θ) = ½ (CE(Z_lin) + CE(Z))       (both heads: each head's logits get their own cross-entropy)
  *   F(θ) = f(θ) + λ Ω(θ),
+ * optionally with weight decay μ ≥ 0 (`decay`) on the weight matrices Ω leaves unpenalized (never
+ * on biases): f(θ) gains (μ/2) Σ_{unpenalized W} ‖W‖²_F. With scope 'inputs' this is what makes
+ * the penalty meaningful: relu is positively homogeneous, so scaling the first layer (W1, b1) by
+ * c and the next layer's weights by 1/c leaves the MLP head's output unchanged while λΩ shrinks
+ * by c; without μ the infimum drives W1's MLP columns to 0 without selecting anything. The
+ * authors' gene network (zihao-wang/spred, non-linear/routines.py) likewise puts weight decay on
+ * the MLP behind the sparse input layer.
  *
  * Parameters (flat layout, in this order): W1 = W₀, b1 = b₀, W2, b2, …, W_{L+1}, b_{L+1}; a weight
  * matrix W ∈ R^{in×out} is row-major. The first layer is ONE tensor for both heads, so a row of W1
@@ -53,7 +60,7 @@ import { UserError } from '../errors.ts';
 import { initDevice, type BackendChoice } from './backend.ts';
 import { readScalar } from './read.ts';
 import { assembleTensorProblem, layoutParams, lossAndGradient, penaltyDualNorm, type ParamDecl, type TensorModel } from './base.ts';
-import type { ParamPenalty, TensorBatch, TensorProblem } from './types.ts';
+import type { ParamPenalty, TensorBatch, TensorParamInfo, TensorProblem } from './types.ts';
 import type { ClassSplit, SplitData } from '../datasets/splits.ts';
 
 /** Initial bias of every hidden layer (module comment). */
@@ -86,6 +93,8 @@ export interface NetworkOptions {
   readonly family?: string;
   /** Extra fields of the instance key (e.g. the split that made `data`). */
   readonly instanceKey?: Record<string, string | number | boolean>;
+  /** Weight decay μ ≥ 0 on the unpenalized weight matrices (module comment; default 0). */
+  readonly decay?: number;
 }
 
 /** The network's structure, as the solvers and the protocol see it. */
@@ -238,6 +247,20 @@ export function networkLoss(shape: NetworkShape): (params: readonly tf.Tensor[],
   };
 }
 
+/**
+ * f + (μ/2) Σ ‖W‖²_F over the unpenalized weight matrices (module comment); `loss` itself when
+ * μ = 0 or there are none. The decay term's gradient μW comes from tfjs autodiff.
+ */
+export function withDecay(loss: (params: readonly tf.Tensor[], batch: TensorBatch) => tf.Scalar, infos: readonly TensorParamInfo[], decay: number): (params: readonly tf.Tensor[], batch: TensorBatch) => tf.Scalar {
+  const decayed = infos.flatMap((p, i) => (p.role === 'weight' && p.penalty === 'none' ? [i] : []));
+  if (!(decay > 0) || decayed.length === 0) return loss;
+  return (params, batch) => {
+    // f + (μ/2) Σ_W ‖W‖²
+    const sq = decayed.map((i) => tf.sum(tf.square(params[i] as tf.Tensor)));
+    return tf.add(loss(params, batch), tf.mul(tf.addN(sq), decay / 2)) as tf.Scalar;
+  };
+}
+
 /** Class scores whose argmax is the prediction (module comment), for inputs X (n×p). Call inside tf.tidy. */
 export function networkScores(shape: NetworkShape, params: readonly tf.Tensor[], X: tf.Tensor2D): tf.Tensor2D {
   const L = shape.hidden.length;
@@ -306,7 +329,9 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
 
   const shape: NetworkShape = { p, classes: C, hidden, linearHead, linearColumns: linearHead ? C : 0 };
   const params = layoutParams(networkParams(shape, scope, structure));
-  const loss = networkLoss(shape);
+  const decay = opts.decay ?? 0;
+  if (!(decay >= 0) || !Number.isFinite(decay)) throw new UserError(`${family}: weight decay must be finite and ≥ 0, got ${decay}`);
+  const loss = withDecay(networkLoss(shape), params, decay);
   const nTrain = data.train.y.length;
   const makeBatch = (idx: Int32Array): TensorBatch => makeClassBatch(data.train, p, C, idx);
   const fullBatch = makeBatch(Int32Array.from({ length: nTrain }, (_, i) => i));
@@ -361,7 +386,7 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
     throw new UserError(`${family}: λ resolves to ${lambda} (λ_max = ${lambdaMax}); λ must be positive and finite`);
   }
   const instanceHash = createHash('sha256')
-    .update(JSON.stringify({ family, data: data.hash, lambda: lambda.toString(), hidden, linearHead, scope, structure, classes: C, seed, ...(opts.instanceKey ?? {}) }))
+    .update(JSON.stringify({ family, data: data.hash, lambda: lambda.toString(), hidden, linearHead, scope, structure, classes: C, seed, ...(decay > 0 ? { decay } : {}), ...(opts.instanceKey ?? {}) }))
     .digest('hex');
   const meta: ProblemMeta = {
     dataset: data.name,
@@ -376,6 +401,7 @@ export async function makeNetworkProblem(opts: NetworkOptions): Promise<TensorPr
       linearHead,
       scope,
       structure,
+      ...(decay > 0 ? { decay } : {}),
       classes: C,
       nTrain,
       nTest: test ? test.y.length : 0,

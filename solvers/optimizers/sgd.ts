@@ -11,6 +11,12 @@
  * - `constant`:      η_t = lr;
  * - `inverse-sqrt`:  η_t = lr / √(t + 1);
  * - `step`:          η_t = lr · STEP_FACTOR^⌊t / STEP_EVERY⌋  (halved every 100 epochs).
+ *
+ * Safeguard (`safeguard`, full batch without momentum only): gradient descent with a step below
+ * 2/(the curvature along it) decreases φ at every step, so a step after which φ rose (by more than
+ * round-off, SAFEGUARD_SLACK relative, or to a non-finite value) was too long: it is undone and
+ * every later step is taken at half the rate (η_t · 2^−h after h such halvings, at most
+ * MAX_HALVINGS). Runs whose φ never rises take exactly the unguarded iterates.
  */
 import type { Rng } from '../../problems/rng.ts';
 import { EpochBatches, requireBatches, type Optimizer, type SmoothObjective } from './types.ts';
@@ -20,6 +26,10 @@ export const SCHEDULES: readonly Schedule[] = ['constant', 'inverse-sqrt', 'step
 /** The `step` schedule multiplies the rate by STEP_FACTOR every STEP_EVERY epochs. */
 export const STEP_EVERY = 100;
 export const STEP_FACTOR = 0.5;
+/** A rise of φ by more than this (relative) counts as a too-long step under the safeguard. */
+export const SAFEGUARD_SLACK = 1e-10;
+/** Most halvings of the rate the safeguard makes (then a growing φ runs on and diverges). */
+export const MAX_HALVINGS = 60;
 
 export interface SgdOptions {
   /** Base learning rate lr > 0. */
@@ -29,6 +39,8 @@ export interface SgdOptions {
   readonly schedule: Schedule;
   /** 0 = full batch; > 0 = minibatches of this size (needs `batchGradient`). */
   readonly batchSize: number;
+  /** Undo a step after which φ rose and halve the rate from then on (full batch, momentum 0; see the module comment). */
+  readonly safeguard?: boolean;
 }
 
 /** η_t for epoch t. */
@@ -50,11 +62,15 @@ export class Sgd implements Optimizer {
   private readonly batches: EpochBatches | null = null;
   private readonly batchGrad: ((theta: Float64Array, b: Int32Array, out: Float64Array) => number) | null = null;
   private epoch = 0;
+  /** Safeguard state: the point before the last step, its φ and gradient; the halvings so far. */
+  private readonly guard: { theta: Float64Array; grad: Float64Array; value: number } | null = null;
+  halvings = 0;
 
   constructor(private readonly obj: SmoothObjective, theta0: Float64Array, private readonly opts: SgdOptions, rng: Rng) {
     this.theta = Float64Array.from(theta0);
     this.grad = new Float64Array(obj.dim);
     this.velocity = new Float64Array(obj.dim);
+    if (opts.safeguard && opts.batchSize === 0 && opts.momentum === 0) this.guard = { theta: new Float64Array(obj.dim), grad: new Float64Array(obj.dim), value: NaN };
     if (opts.batchSize > 0) {
       const { n, batch } = requireBatches(obj, opts.batchSize, 'SGD');
       this.batches = new EpochBatches(n, opts.batchSize, rng);
@@ -69,8 +85,22 @@ export class Sgd implements Optimizer {
   step(): boolean {
     const eta = scheduledRate(this.opts.lr, this.opts.schedule, this.epoch);
     if (this.batches === null || this.batchGrad === null) {
-      this.obj.valueAndGradient(this.theta, this.grad);
-      this.update(eta);
+      const value = this.obj.valueAndGradient(this.theta, this.grad);
+      const guard = this.guard;
+      if (guard) {
+        const rose = this.epoch > 0 && !(value <= guard.value + SAFEGUARD_SLACK * Math.abs(guard.value));
+        if (rose && this.halvings < MAX_HALVINGS) {
+          // the last step was too long: back to where it started, at half the rate from now on
+          this.theta.set(guard.theta);
+          this.grad.set(guard.grad);
+          this.halvings++;
+        } else {
+          guard.theta.set(this.theta);
+          guard.grad.set(this.grad);
+          guard.value = value;
+        }
+      }
+      this.update(eta * 0.5 ** this.halvings);
     } else {
       for (const b of this.batches.shuffle()) {
         this.batchGrad(this.theta, b, this.grad);

@@ -47,7 +47,8 @@ import { UserError } from '../../problems/errors.ts';
 import type { SmoothObjective } from '../optimizers/types.ts';
 import { Lbfgs } from '../optimizers/lbfgs.ts';
 import { num, runMinibatchLoop, str, type StepRule } from '../tensor/loop.ts';
-import { makeStepper } from '../tensor/optim.ts';
+import { makeStepper, TensorAdam } from '../tensor/optim.ts';
+import { fusedAdamStep, fusedAvailable, fusedSpredAdamStep, type FactoredVars } from '../tensor/fused.ts';
 
 export type SpredTensorMethod = 'sgd' | 'adam' | 'lbfgs';
 
@@ -231,6 +232,9 @@ async function readTheta(layout: FactorLayout, vars: readonly tf.Variable[], the
 /**
  * The spred step rule for the minibatch loop: products W = U ⊙ V (u·V for groups), ∇f from the
  * problem's loss at W, the chain rule of the module comment with the L2 term, then the stepper.
+ * With Adam on a backend that runs the fused kernels (solvers/tensor/fused.ts), the chain rule,
+ * Adam on both factors and the next step's product are one pass per tensor, and the products are
+ * kept between steps (the same float32 values: fusedRule).
  */
 export function spredRule(problem: TensorProblem, method: 'sgd' | 'adam', params: Params, ctx: RunContext, who: string): StepRule & { readonly layout: FactorLayout; readonly vars: readonly tf.Variable[] } {
   const layout = new FactorLayout(problem);
@@ -240,6 +244,14 @@ export function spredRule(problem: TensorProblem, method: 'sgd' | 'adam', params
   const { vars, owner } = makeVariables(layout, theta0);
   const stepper = makeStepper(method, vars, params, who);
   const theta = new Float64Array(layout.dim);
+  const common = {
+    layout,
+    vars,
+    async extras() {
+      return { imbalance: layout.imbalance(await readTheta(layout, vars, theta)) };
+    },
+  };
+  if (stepper instanceof TensorAdam && fusedAvailable()) return { ...common, ...fusedRule(problem, vars, owner, stepper, lambda) };
   const products = (): tf.Tensor[] => {
     const W: tf.Tensor[] = [];
     for (let k = 0; k < vars.length; k++) {
@@ -254,8 +266,7 @@ export function spredRule(problem: TensorProblem, method: 'sgd' | 'adam', params
     return W;
   };
   return {
-    layout,
-    vars,
+    ...common,
     current: products,
     step(batch, clock) {
       const W = products();
@@ -280,12 +291,54 @@ export function spredRule(problem: TensorProblem, method: 'sgd' | 'adam', params
       }
       stepper.apply(vars, grads, clock);
     },
-    async extras() {
-      return { imbalance: layout.imbalance(await readTheta(layout, vars, theta)) };
-    },
     dispose() {
       stepper.dispose();
       tf.dispose(vars);
+    },
+  };
+}
+
+/**
+ * The fused spred-Adam step (solvers/tensor/fused.ts): per factored tensor one kernel computes
+ * g_U, g_V from ∇_W f, Adam on both factors, and W = U ⊙ V, which is kept in a variable for the
+ * next forward pass (so the product is formed once per step, not once in the forward pass and
+ * again in the chain rule); free tensors take the fused plain Adam step. Same float32 result as
+ * the op-by-op rule.
+ */
+function fusedRule(problem: TensorProblem, vars: readonly tf.Variable[], owner: readonly Block[], adam: TensorAdam, lambda: number): Pick<StepRule, 'current' | 'step' | 'dispose'> {
+  const kindOf = { l1: 0, rows: 1, columns: 2 } as const;
+  const slots: ({ free: number } | FactoredVars)[] = [];
+  for (let k = 0; k < vars.length; k++) {
+    const b = owner[k] as Block;
+    if (b.kind === 'free') {
+      slots.push({ free: k });
+      continue;
+    }
+    const u = vars[k] as tf.Variable;
+    const V = vars[k + 1] as tf.Variable;
+    const W = tf.tidy(() => tf.variable(tf.mul(u, V).reshape([...b.info.shape]), false));
+    const [mu, vu] = adam.moments(k);
+    const [mV, vV] = adam.moments(k + 1);
+    slots.push({ kind: kindOf[b.kind], rows: b.info.rows, cols: b.info.cols, u, V, W, mu, vu, mV, vV });
+    k++;
+  }
+  const W = slots.map((s) => ('free' in s ? (vars[s.free] as tf.Variable) : s.W));
+  return {
+    current: () => [...W],
+    step(batch) {
+      const gW = tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(W);
+      const c = adam.nextStep();
+      slots.forEach((s, j) => {
+        const g = gW[j] as tf.Tensor;
+        if ('free' in s) {
+          const [m, v] = adam.moments(s.free);
+          fusedAdamStep(vars[s.free] as tf.Variable, g, m, v, c);
+        } else fusedSpredAdamStep(s, g, lambda, c);
+      });
+    },
+    dispose() {
+      adam.dispose();
+      tf.dispose([...vars, ...slots.flatMap((s) => ('free' in s ? [] : [s.W]))]);
     },
   };
 }

@@ -58,7 +58,7 @@ function groupAxis(info: TensorParamInfo): 0 | 1 | null {
  * prox_{tΩ_T}(z) for tensor `info`, t a per-coordinate tensor or a scalar:
  *   'l1':     S_t(z) = sign(z)·max(|z| − t, 0);
  *   groups:   z_G·max(1 − t_G/‖z_G‖, 0), t_G = mean of t over G (exact when t is constant on G,
- *             as in prox-sgd; prox-adam's diagonal metric is averaged over the group);
+ *             as in prox-sgd; a diagonal metric on groups is proxWeighted's);
  *   'none':   z.
  */
 export function proxTensor(info: TensorParamInfo, z: tf.Tensor, t: tf.Tensor | number): tf.Tensor {
@@ -81,4 +81,43 @@ export function subgradTensor(info: TensorParamInfo, w: tf.Tensor): tf.Tensor {
   const w2 = w.reshape([info.rows, info.cols]);
   // w_G / max(‖w_G‖, 1e-30) (tf.divNoNan is ~100× slower on wasm)
   return tf.div(w2, tf.maximum(tf.sqrt(tf.sum(tf.square(w2), axis, true)), 1e-30)).reshape([...info.shape]);
+}
+
+/** Newton steps of the group prox in a diagonal metric (proxWeighted; the test measures 2e-6 relative to bisection with 4–5). */
+export const WEIGHTED_PROX_NEWTON_STEPS = 5;
+
+/**
+ * The prox of tΩ_T in the diagonal metric diag(d) (d > 0 per coordinate, t a scalar):
+ *   x = argmin_x ½ Σ_i d_i (x_i − z_i)² + t Ω_T(x).
+ *   'l1':   x_i = S_{t/d_i}(z_i) (separable: proxTensor with the per-coordinate threshold t/d);
+ *   groups: x_G = 0 when ‖d_G ⊙ z_G‖₂ ≤ t; otherwise stationarity d_i(x_i − z_i) + t x_i/‖x_G‖ = 0
+ *           gives x_i = z_i · r/(r + t/d_i), r = ‖x_G‖₂ the root of
+ *             φ(r) = Σ_{i∈G} z_i²/(r + t/d_i)² − 1        (decreasing and convex in r ≥ 0),
+ *           found by WEIGHTED_PROX_NEWTON_STEPS Newton steps r ← r + φ(r)/(2 Σ_i z_i²/(r + t/d_i)³)
+ *           from r₀ = max(‖d_G ⊙ z_G‖ − t, 0)/max_{i∈G} d_i, a lower bound of the root (so the
+ *           iterates increase monotonically to it; r₀ = 0 stays 0 for a zeroed group).
+ * The weighted group prox and its Newton root-finding are those of Deleu & Bengio, "Structured
+ * Sparsity Inducing Adaptive Optimizers for Deep Learning" (arXiv 2102.03869, 2021), who use it
+ * for proximal Adam with d = √v̂ + ε. A fixed step count keeps it free of synchronous reads.
+ */
+export function proxWeighted(info: TensorParamInfo, z: tf.Tensor, d: tf.Tensor, t: number): tf.Tensor {
+  if (info.penalty === 'none') return z;
+  if (info.penalty === 'l1') return proxTensor(info, z, tf.div(t, d));
+  const axis = groupAxis(info) as 0 | 1;
+  const z2 = z.reshape([info.rows, info.cols]);
+  const d2 = d.reshape([info.rows, info.cols]);
+  const zsq = tf.square(z2);
+  // a_i = t/d_i;  r₀ = max(‖d ⊙ z‖ − t, 0)/max d
+  const a = tf.div(t, d2);
+  let r = tf.div(tf.relu(tf.sub(tf.sqrt(tf.sum(tf.square(tf.mul(d2, z2)), axis, true)), t)), tf.max(d2, axis, true));
+  for (let k = 0; k < WEIGHTED_PROX_NEWTON_STEPS; k++) {
+    const den = tf.add(r, a);
+    const q = tf.div(zsq, tf.square(den));
+    // φ = Σ q − 1,  −φ'/2 = Σ q/den;  r ← max(r + φ/(−φ'), 0)
+    const phi = tf.sub(tf.sum(q, axis, true), 1);
+    const slope = tf.maximum(tf.mul(tf.sum(tf.div(q, den), axis, true), 2), 1e-30);
+    r = tf.relu(tf.add(r, tf.div(phi, slope)));
+  }
+  // x_i = z_i · r/(r + t/d_i)
+  return tf.mul(z2, tf.div(r, tf.add(r, a))).reshape([...info.shape]);
 }

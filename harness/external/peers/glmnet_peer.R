@@ -68,6 +68,18 @@ fit_at <- function(lambda, thresh) {
          thresh = thresh, maxit = maxit, type.multinomial = tm)
 }
 
+# A fit that does not converge within maxit passes at its thresh (seen on multinomial-group/wine at
+# 0.01·λ_max from thresh ~1e-17 on) makes glmnet drop that λ, and with a single λ its own
+# matrix(fit$a0[seq(lmu * nc)], ...) then fails with an R error. NULL for such a fit (the message
+# on stderr): black-box mode ends its tolerance sequence there, with the solutions already given;
+# path mode reports an error message.
+try_fit <- function(lambda, thresh) {
+  tryCatch(fit_at(lambda, thresh), error = function(e) {
+    message(sprintf("glmnet: no solution at thresh %g within maxit = %d passes (%s)", thresh, maxit, conditionMessage(e)))
+    NULL
+  })
+}
+
 # coefficients of the k-th λ of a fit, as l1bench's x
 coefs <- function(fit, k) {
   if (fam == "multinomial") return(unlist(lapply(fit$beta, function(b) as.numeric(b[, k]))))
@@ -83,17 +95,27 @@ if (!is.null(h$lambdas) && length(h$lambdas) > 0) {
   thresh <- max((if (!is.null(h$params$pathTol)) as.numeric(h$params$pathTol) else 1e-10)^2, 1e-24)
   invisible(fit_at(lambdas[seq_len(min(2, length(lambdas)))], thresh))  # warm-up
   t0 <- now()
-  fit <- fit_at(lambdas, thresh)
+  fit <- try_fit(lambdas, thresh)
   t <- now() - t0
-  if (length(fit$lambda) != length(lambdas)) stop(sprintf("glmnet returned %d of %d path points", length(fit$lambda), length(lambdas)))
+  if (is.null(fit)) {
+    cat(sprintf("{\"type\":\"error\",\"message\":\"glmnet found no solution on the path at thresh %g within maxit = %d passes\"}\n", thresh, maxit))
+    quit(save = "no", status = 0)
+  }
+  if (length(fit$lambda) != length(lambdas)) stop(sprintf("glmnet returned %d of %d path points (no convergence within maxit = %d passes at the next λ)", length(fit$lambda), length(lambdas), maxit))
   for (k in seq_along(lambdas)) emit(sprintf("\"type\":\"solution\",\"lambda\":%.17g,\"time\":%.17g", lambdas[k], t), coefs(fit, k))
 } else {
   tols <- as.numeric(h$tolerances)
-  invisible(fit_at(h$lambda, tols[1]))  # untimed warm-up fit
+  invisible(try_fit(h$lambda, tols[1]))  # untimed warm-up fit
+  emitted <- 0
   for (tol in tols) {
     t0 <- now()
-    fit <- fit_at(h$lambda, tol)
+    fit <- try_fit(h$lambda, tol)
     t <- now() - t0
+    if (is.null(fit)) {
+      if (emitted == 0) cat(sprintf("{\"type\":\"error\",\"message\":\"glmnet found no solution at thresh %g within maxit = %d passes\"}\n", tol, maxit))
+      break
+    }
     emit(sprintf("\"type\":\"solution\",\"tol\":%.17g,\"time\":%.17g", tol, t), coefs(fit, 1))
+    emitted <- emitted + 1
   }
 }
