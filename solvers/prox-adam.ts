@@ -30,7 +30,7 @@ export const proxAdam: Solver = {
       // the prox of lr·λΩ in the metric d = √v̂ + ε
       post: (i, z, denom) => {
         const info = p.params[i];
-        return info && info.penalty !== 'none' ? proxWeighted(info, z, denom as Tensor, lrLambda) : z;
+        return info && info.penalty !== 'none' ? proxWeighted(info, z, denom() as Tensor, lrLambda) : z;
       },
     });
     await runMinibatchLoop(p, rule, params, ctx.seed, callback, ctx.asyncCallback);

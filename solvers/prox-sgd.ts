@@ -41,7 +41,7 @@ export const proxSgd: Solver = {
         // x ← prox_{ηλΩ}(z), η = this step's rate
         post: (i, z, eta) => {
           const info = p.params[i];
-          return info && info.penalty !== 'none' ? proxTensor(info, z, (eta as number) * p.lambda) : z;
+          return info && info.penalty !== 'none' ? proxTensor(info, z, (eta() as number) * p.lambda) : z;
         },
       });
       await runMinibatchLoop(p, rule, tp, ctx.seed, callback, ctx.asyncCallback);

@@ -21,6 +21,8 @@ import type { TensorProblem } from '../problems/tensor/types.ts';
 import { fusedAdamStep, fusedAvailable, fusedSpredAdamStep, setFusedKernels, type FactoredVars } from '../solvers/tensor/fused.ts';
 import { dense } from '../solvers/dense.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
+import { proxAdam } from '../solvers/prox-adam.ts';
+import { gmp } from '../solvers/gmp.ts';
 
 const d = simulateMlpData({ n: 200, p: 12, informative: 4, classes: 3, seed: 5 });
 const nTr = 160;
@@ -95,6 +97,13 @@ t.test('spred-adam, elementwise L1 on every weight: fused equals op-by-op', asyn
 t.test('spred-adam on groups: neurons (columns) and input features (rows, with a linear head)', async (t) => {
   await compare(t, 'spred neurons', { structure: 'neuron' }, spredAdam, {}, GROUPS);
   await compare(t, 'spred inputs', { scope: 'inputs', linearHead: true }, spredAdam, {}, GROUPS);
+});
+
+t.test('Adam with a finishing step: prox-adam (L1, groups) and gmp (masks) on the fused z equal op-by-op', async (t) => {
+  await compare(t, 'prox-adam l1', {}, proxAdam, {}, EXACT);
+  await compare(t, 'prox-adam neurons', { structure: 'neuron' }, proxAdam, {}, EXACT);
+  await compare(t, 'prox-adam inputs', { scope: 'inputs', linearHead: true }, proxAdam, {}, EXACT);
+  await compare(t, 'gmp', {}, gmp, { sparsity: 0.8, pruneStart: 0, pruneEnd: 0.5 }, EXACT);
 });
 
 t.test('shared data is not written in place: the clone keeps its values, the update is the same', async (t) => {

@@ -11,8 +11,10 @@
  * SGD with heavy-ball momentum in PyTorch's form: b ← μb + g, z = x − η_t b (η_t by schedule and
  * epoch, solvers/optimizers/sgd.ts), x ← post(z, η_t).
  *
- * Adam without `post` runs fused on the wasm backend (solvers/tensor/fused.ts: one SIMD pass per
- * tensor instead of ~13 tfjs ops, bit for bit the same values); with `post`, or elsewhere, op by op.
+ * Adam runs fused on the wasm backend (solvers/tensor/fused.ts: one SIMD pass per tensor instead
+ * of ~13 tfjs ops, bit for bit the same values), `post` then applied to the fused z with
+ * √v̂ + ε formed only if the method asks for it; elsewhere op by op. So prox-adam and gmp pay
+ * for their own step only, not for an unfused Adam the dense and spred baselines do not pay.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../../problems/types.ts';
@@ -25,10 +27,11 @@ import { fusedAdamStep, fusedAvailable, type AdamStepConstants } from './fused.t
 export const ADAM_DEFAULTS = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
 
 /**
- * Finishes the step of variable i: z is the plain update, `scale` the per-coordinate (Adam:
- * √v̂ + ε tensor) or scalar (SGD: η_t) quantity the method needs; returns the new value.
+ * Finishes the step of variable i: z is the plain update, `scale()` the per-coordinate (Adam:
+ * √v̂ + ε tensor) or scalar (SGD: η_t) quantity the method needs (formed when called); returns
+ * the new value (z itself: unchanged).
  */
-export type PostStep = (i: number, z: tf.Tensor, scale: tf.Tensor | number) => tf.Tensor;
+export type PostStep = (i: number, z: tf.Tensor, scale: () => tf.Tensor | number) => tf.Tensor;
 
 export interface TensorStepper {
   apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], clock: StepClock, post?: PostStep): void;
@@ -63,28 +66,35 @@ export class TensorAdam implements TensorStepper {
     return [this.m[i] as tf.Variable, this.v[i] as tf.Variable];
   }
   /**
-   * One step of every variable. Without `post`, on a backend with the fused kernel
-   * (solvers/tensor/fused.ts), each variable is updated in one pass: the same float32 result.
+   * One step of every variable. On a backend with the fused kernel (solvers/tensor/fused.ts),
+   * each variable's Adam update is one pass (the same float32 result), then `post` on it.
    */
   apply(vars: readonly tf.Variable[], grads: readonly tf.Tensor[], _clock: StepClock, post?: PostStep): void {
     const c = this.nextStep();
-    const fused = !post && fusedAvailable();
+    const fused = fusedAvailable();
+    const { beta1, beta2, eps, step, c2 } = c;
     tf.tidy(() => {
       vars.forEach((x, i) => {
         const g = grads[i] as tf.Tensor;
         const m = this.m[i] as tf.Variable;
         const v = this.v[i] as tf.Variable;
+        // √v̂ + ε from the updated v, the same ops (and bits) as the op-by-op form's
+        const denomOf = (): tf.Tensor => tf.add(tf.sqrt(tf.mul(v, c2)), eps);
         if (fused) {
+          // x ← z in one pass (m, v updated), then the method's own finish on it
           fusedAdamStep(x, g, m, v, c);
+          if (post) {
+            const out = post(i, x, denomOf);
+            if (out !== x) x.assign(out);
+          }
           return;
         }
-        const { beta1, beta2, eps, step, c2 } = c;
         // m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  z = x − lr/(1−β₁ᵗ) · m / (√(v/(1−β₂ᵗ)) + ε)
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const denom = tf.add(tf.sqrt(tf.mul(v, c2)), eps);
+        const denom = denomOf();
         const z = tf.sub(x, tf.div(tf.mul(m, step), denom));
-        x.assign(post ? post(i, z, denom) : z);
+        x.assign(post ? post(i, z, () => denom) : z);
       });
     });
   }
@@ -118,7 +128,7 @@ export class TensorSgd implements TensorStepper {
           b.assign(tf.add(tf.mul(b, this.momentum), g));
           z = tf.sub(x, tf.mul(b, eta));
         }
-        x.assign(post ? post(i, z, eta) : z);
+        x.assign(post ? post(i, z, () => eta) : z);
       });
     });
   }
