@@ -17,8 +17,6 @@ import { UserError } from '../problems/errors.ts';
 import type { PluginSource } from '../solvers/plugins.ts';
 import { ensurePlugin } from './plugins.ts';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { NewRepetition, NewRun, NewTrace } from './store/index.ts';
 import { contentJobKey } from './keys.ts';
 import { median } from './stats.ts';
@@ -86,39 +84,24 @@ export interface JobSpec {
 }
 
 /**
- * The untimed warm-up before a job's timed runs. On the Float64 engine it is the whole run, cut
- * at WARMUP_MAX_SECONDS (or WARMUP_TIMEOUT_SHARE of the job's timeout, if less): every code path
- * the timed run takes (the late active-set phase of cd, the gap checks) is compiled by V8 before
- * the clock starts. Five iterations were not enough: cd on a group problem took 0.13 s cold, then
- * 0.018 and 0.026 s, against 0.010 s warm. A run longer than the cap gains little from more:
- * its compile time is a small share of it. On the tensor engine it is one iteration (an epoch;
- * the first-call cost there is kernel set-up, paid once). Solvers that warm themselves up in
- * their own process (`Solver.warmsItself`: external commands) get none.
+ * The untimed warm-up before a job's timed runs. On the Float64 engine: whole runs, repeated
+ * until WARMUP_RUNS of them or WARMUP_SECONDS of warm-up in all (each cut at WARMUP_SECONDS, or
+ * at WARMUP_TIMEOUT_SHARE of the job's timeout if less). One warm-up run was not enough: V8
+ * optimizes a solver's functions after enough calls, in a background thread, and re-optimizes
+ * after each deoptimization (a new shape of an argument, a new closure at a call site), so cd on
+ * logistic/breast-cancer (a fresh `solve --repeat`, 100 warm-up runs printed) took 0.055, 0.038,
+ * 0.025, then 0.002–0.006 s, and 0.0012 s steady from about the 15th run on, with rare 0.03 s
+ * runs (a major GC, and the re-optimization after it) later. Two benchmarks differed up to 4×
+ * on such runs with one warm-up run. A run longer than the budget gains little from more: its
+ * compile time is a small share of it. On the tensor engine it is one iteration (an epoch; the
+ * first-call cost there is kernel set-up, paid once). Solvers that warm themselves up in their
+ * own process (`Solver.warmsItself`: external commands) get none.
  */
-export const WARMUP_MAX_SECONDS = 1;
+export const WARMUP_SECONDS = 1;
+export const WARMUP_RUNS = 100;
 export const WARMUP_ITERATIONS_TENSOR = 1;
 /** Share of a job's timeout the warm-up may use (it runs inside the job's budget). */
 export const WARMUP_TIMEOUT_SHARE = 0.1;
-
-let gcFunction: (() => void) | null | undefined;
-/**
- * A full garbage collection of this thread's heap, before each timed repetition (untimed). In a
- * worker that has run other jobs, a young-generation collection inside a 20 ms run took up to
- * 130 ms (measured with --trace-gc in the default suite on 2 cores): a run then timed its
- * predecessors' garbage. V8's `gc` is reached through --expose-gc set at run time (workers cannot
- * take V8 flags in execArgv); where that fails the runs go on without it.
- */
-export function collectGarbage(): void {
-  if (gcFunction === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-    } catch {
-      gcFunction = null;
-    }
-  }
-  gcFunction?.();
-}
 
 /** Content key of a job: data bytes, preprocessing, solver, params, seed, stopping, suite and code (see keys.ts). */
 export function jobKey(job: JobSpec): string {
@@ -196,7 +179,7 @@ export interface ExecuteOptions {
   readonly x0?: Float64Array;
   /** Cooperative stop, asked at every callback (runner.ts RunOptions.shouldStop). */
   readonly shouldStop?: () => boolean;
-  /** Run the solver once, untimed, before the timed runs (WARMUP_MAX_SECONDS; default false). */
+  /** Warm the solver up, untimed, before the timed runs (WARMUP_RUNS, WARMUP_SECONDS; default false). */
   readonly warmup?: boolean;
 }
 
@@ -204,6 +187,8 @@ export { median } from './stats.ts';
 
 /** Statuses after which a run is repeated for timing (a complete, normal run). */
 const REPEATABLE: readonly Status[] = ['converged', 'max_iter', 'stalled'];
+/** The trace sink of runs whose points nobody streams (warm-up, repetitions after the first). */
+const NO_TRACE = (_point: TracePoint): void => {};
 
 /**
  * The trace of R repetitions of one deterministic run: the first repetition's points with the
@@ -242,6 +227,10 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
   }
   const ref = opts.reference ?? null;
   const t0 = performance.now();
+  // Every run of this job (warm-up and timed) gets options of one shape, the same keys in the
+  // same order (conditional spreads made the repetitions' object differ from the first run's, and
+  // each change of shape cost a deoptimization inside the timed run: cd on logistic/breast-cancer
+  // took 0.002 s, then 0.035 and 0.030 s, then 0.004 s from there on).
   const runOpts = {
     tol: job.tol,
     maxIter: job.maxIter,
@@ -249,24 +238,28 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     tau,
     seed: job.seed,
     reference: ref ? ref.objective : null,
-    ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
-    ...(opts.x0 ? { x0: opts.x0 } : {}),
+    shouldStop: opts.shouldStop,
+    x0: opts.x0,
+    onTrace: NO_TRACE,
   };
-  // benchmark mode (warm-up on): each run below starts on a collected heap
-  const settle = (): void => {
-    if (opts.warmup) collectGarbage();
-  };
+  const timed = (first: boolean) => ({ ...runOpts, onTrace: first && opts.onTrace ? opts.onTrace : NO_TRACE });
   if (opts.warmup && solver.warmsItself !== true) {
-    // untimed, discarded: the first call of a solver in a fresh process runs cold (JIT)
+    // untimed, discarded: the first calls of a solver in a process run cold (JIT)
     const share = job.timeoutSeconds ? WARMUP_TIMEOUT_SHARE * job.timeoutSeconds : Infinity;
     if (problem.engine === 'tfjs') {
-      await runSolver(solver, problem, params, { ...runOpts, maxIter: Math.min(WARMUP_ITERATIONS_TENSOR, job.maxIter), timeoutSeconds: Number.isFinite(share) ? share : 0 });
+      await runSolver(solver, problem, params, { ...timed(false), maxIter: Math.min(WARMUP_ITERATIONS_TENSOR, job.maxIter), timeoutSeconds: Number.isFinite(share) ? share : 0 });
     } else {
-      await runSolver(solver, problem, params, { ...runOpts, timeoutSeconds: Math.min(WARMUP_MAX_SECONDS, share) });
+      const budget = Math.min(WARMUP_SECONDS, share);
+      const start = performance.now();
+      for (let w = 0; w < WARMUP_RUNS; w++) {
+        const left = budget - (performance.now() - start) / 1000;
+        if (w > 0 && left <= 0) break;
+        const o = await runSolver(solver, problem, params, { ...timed(false), timeoutSeconds: w === 0 ? budget : left });
+        if (!REPEATABLE.includes(o.status)) break;
+      }
     }
   }
-  settle();
-  const outcome = await runSolver(solver, problem, params, { ...runOpts, ...(opts.onTrace ? { onTrace: opts.onTrace } : {}) });
+  const outcome = await runSolver(solver, problem, params, timed(true));
   const outcomes: RunOutcome[] = [outcome];
   const R = Math.max(1, Math.floor(job.repeat ?? 1));
   // the pool's budget is R × timeout from the start: a repetition that might not fit is not started
@@ -275,8 +268,7 @@ export async function executeJob(job: JobSpec, opts: ExecuteOptions = {}): Promi
     for (let r = 1; r < R; r++) {
       const last = outcomes[outcomes.length - 1] as RunOutcome;
       if (performance.now() - t0 + last.wallSeconds * 1000 > budgetMs) break;
-      settle();
-      const o = await runSolver(solver, problem, params, runOpts);
+      const o = await runSolver(solver, problem, params, timed(false));
       outcomes.push(o);
       if (!REPEATABLE.includes(o.status)) break;
     }

@@ -227,12 +227,14 @@ export async function runSolver(
 
   resumeAt = performance.now();
   try {
+    // one shape for every run's context (absent values undefined, not absent keys): a solver
+    // optimized on one shape deoptimizes, inside a timed run, on the next
     const end = await solver.run(problem, params, callback, {
       seed: opts.seed,
       maxIter: opts.maxIter,
       asyncCallback,
-      ...(opts.x0 ? { x0: opts.x0 } : {}),
-      ...(timeoutMs < Infinity ? { timeoutSeconds: timeoutMs / 1000 } : {}),
+      x0: opts.x0,
+      timeoutSeconds: timeoutMs < Infinity ? timeoutMs / 1000 : undefined,
     });
     if (k >= 0 && status === null && !ownClock) solverMs += performance.now() - resumeAt;
     if (end && typeof end.stopped === 'string') solverStop = end.stopped;
