@@ -283,6 +283,22 @@ function solveSpd(M: Float64Array, z: Float64Array, K: number): boolean {
 }
 
 /** The coordinates of units list[0..m−1] (themselves for l1, the groups' members for group-l1) into out; returns the count. */
+/**
+ * Block Lipschitz constants of the groups, lip[g] = λ_max(X_gᵀX_g/n) (blockLipschitz); the
+ * coefficients of a group with zero columns are set to 0 (its optimum). Returns the largest
+ * group size.
+ */
+function groupLipschitz(X: Matrix, groups: readonly Int32Array[], w: Float64Array, lip: Float64Array): number {
+  let maxSize = 1;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi] as Int32Array;
+    lip[gi] = blockLipschitz(X, g);
+    if (g.length > maxSize) maxSize = g.length;
+    if (lip[gi] === 0) for (let a = 0; a < g.length; a++) w[g[a] as number] = 0;
+  }
+  return maxSize;
+}
+
 function unitCoords(groups: readonly Int32Array[], grouped: boolean, list: Int32Array, m: number, out: Int32Array): number {
   if (!grouped) {
     out.set(list.subarray(0, m));
@@ -591,12 +607,7 @@ export function runQuadraticCd(problem: Problem, params: Params, callback: Callb
   const lip = new Float64Array(units);
   let maxSize = 1;
   if (grouped) {
-    for (let gi = 0; gi < units; gi++) {
-      const g = groups[gi] as Int32Array;
-      lip[gi] = blockLipschitz(X, g);
-      if (g.length > maxSize) maxSize = g.length;
-      if (lip[gi] === 0) for (let a = 0; a < g.length; a++) w[g[a] as number] = 0;
-    }
+    maxSize = groupLipschitz(X, groups, w, lip);
   } else {
     const { data } = X;
     for (let j = 0; j < p; j++) {
@@ -723,14 +734,7 @@ function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, 
   const units = grouped ? groups.length : p;
   const lip = new Float64Array(units);
   let maxSize = 1;
-  if (grouped) {
-    for (let gi = 0; gi < units; gi++) {
-      const g = groups[gi] as Int32Array;
-      lip[gi] = blockLipschitz(X, g);
-      if (g.length > maxSize) maxSize = g.length;
-      if (lip[gi] === 0) for (let a = 0; a < g.length; a++) w[g[a] as number] = 0;
-    }
-  }
+  if (grouped) maxSize = groupLipschitz(X, groups, w, lip);
   const invn = 1 / n;
   /** c_j = x_jᵀr/n for l1 (and l_j = ‖x_j‖²/n when `norms`); returns |c_j|. */
   const corrL1 = (j: number, norms: boolean): number => {
