@@ -290,6 +290,12 @@ export interface Solver {
    * skipped. Absent: the harness warms the solver up (harness/job.ts).
    */
   readonly warmsItself?: boolean;
+  /**
+   * The method never reads λ (the dense reference network, magnitude pruning): its training is
+   * the same at every λ, only the F its trace records differs. A plan block with several λ runs
+   * it at the block's first λ only (harness/bench/plan.ts), so a λ grid does not repeat it.
+   */
+  readonly ignoresLambda?: boolean;
 }
 
 /**

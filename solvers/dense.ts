@@ -12,6 +12,7 @@ export const dense: Solver = {
   name: 'dense',
   description: 'the dense network: Adam on f with λ = 0 (reference for NN compression and selection; TensorFlow.js)',
   requires: ['tensor-engine', 'sample-mean'],
+  ignoresLambda: true,
   params: { ...TENSOR_ADAM_PARAMS },
   async run(problem: AnyProblem, params: Params, callback: Callback, ctx: RunContext): Promise<void> {
     const { runMinibatchLoop } = await import('./tensor/loop.ts');

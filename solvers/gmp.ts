@@ -44,6 +44,7 @@ export const gmp: Solver = {
   name: 'gmp',
   description: 'gradual magnitude pruning (Zhu & Gupta 2017): dense Adam, cubic sparsity schedule, masks fixed after the last pruning step; no λ (TensorFlow.js)',
   requires: ['tensor-engine', 'sample-mean'],
+  ignoresLambda: true,
   params: {
     ...TENSOR_ADAM_PARAMS,
     sparsity: { type: 'number', default: 0.9, min: 0, max: 1, doc: 'final sparsity s_f of every pruned weight matrix' },

@@ -78,3 +78,23 @@ t.test('plan: --timeout overrides, --filter selects by title', async (t) => {
   t.equal(plan.instances.length, 1, 'only instances with jobs are kept');
   t.not(plan.jobs[0]?.key, expandPlan(config, { filter: 'sim-lasso:n=20,p=10 λ=0.1·λmax cd' }).jobs[0]?.key, 'the timeout is part of the key');
 });
+
+t.test('plan: a λ-free solver (dense, gmp) runs at each block’s first λ only; the L1 methods at every λ', async (t) => {
+  const c = parseConfig(
+    {
+      name: 'plan-lambda-free',
+      seeds: [0, 1],
+      problems: [{ family: 'nn-compression', datasets: ['digits'], lambdas: [1e-4, 1e-3, 1e-2], layers: [8] }],
+      solvers: [{ name: 'dense' }, { name: 'gmp', grid: { sparsity: [0.8, 0.9] } }, { name: 'prox-adam' }],
+    },
+    'plan-lambda-free',
+  );
+  const plan = expandPlan(c);
+  const count = (name: string): number => plan.jobs.filter((j) => j.job.solver === name).length;
+  t.equal(count('dense'), 2, 'dense: 1 λ × 2 seeds');
+  t.equal(count('gmp'), 4, 'gmp: 1 λ × 2 sparsities × 2 seeds');
+  t.equal(count('prox-adam'), 6, 'prox-adam: 3 λ × 2 seeds');
+  const lambdaOf = (j: (typeof plan.jobs)[number]): unknown => (j.job.problem.lambda.kind === 'absolute' ? j.job.problem.lambda.value : null);
+  t.same([...new Set(plan.jobs.filter((j) => j.job.solver !== 'prox-adam').map(lambdaOf))], [1e-4], 'the λ-free runs sit at the first λ');
+  t.ok(findSolver('dense').ignoresLambda && findSolver('gmp').ignoresLambda && !findSolver('prox-adam').ignoresLambda);
+});

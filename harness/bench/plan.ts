@@ -3,7 +3,8 @@
  * seed), each with its deterministic key (`jobKey`), plus the distinct problem instances.
  *
  * jobs = Σ_problem-blocks |datasets| · (|lambdaRatios| + |lambdas|) · Σ_solvers Π_k |grid_k| · |seeds|
- * (duplicates — the same key twice — are kept once). A solver whose declared requirements the
+ * (duplicates — the same key twice — are kept once; a solver that `ignoresLambda` — dense, gmp — runs
+ * at each block's first λ per dataset only, as its training is the same at every λ). A solver whose declared requirements the
  * family does not offer is planned as `skip` with the reason; it is still recorded (as `skipped`).
  *
  * The order of `jobs` is deterministic: instances in config order (problem blocks, then datasets,
@@ -76,6 +77,8 @@ export interface PlannedInstance {
   readonly where: string;
   /** Cap on every solver's iteration budget (the problem block's maxIter). */
   readonly maxIterCap: number | null;
+  /** Position of the instance's λ in its block's λ list (0: the first; λ-free solvers run there only). */
+  readonly lambdaIndex: number;
   /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
   readonly methods?: readonly string[];
   /** A λ of a block's `lambdaPath` on one dataset: the group's id and the path's ratios (one path job per solver instance and seed). */
@@ -182,6 +185,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         convex: false,
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
+        lambdaIndex: 0,
         ...(block.methods ? { methods: block.methods } : {}),
       });
     });
@@ -195,7 +199,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         ...block.lambdas.map((value) => ({ kind: 'absolute' as const, value })),
       ];
   block.datasets.forEach((dataset, d) => {
-    for (const lambda of lambdas) {
+    for (const [lambdaIndex, lambda] of lambdas.entries()) {
       const spec: ProblemSpec = {
         family: block.family,
         dataset,
@@ -223,6 +227,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         convex: familyCaps(block.family).has('convex'),
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
+        lambdaIndex,
         ...(pathRatios ? { pathGroup: { id: JSON.stringify([index, dataset]), ratios: pathRatios } } : {}),
       });
     }
@@ -236,13 +241,14 @@ interface SolverInstance {
   readonly params: Params;
   readonly label: string;
   readonly requires: readonly Capability[];
+  readonly ignoresLambda: boolean;
 }
 
 function solverInstances(block: SolverBlock): SolverInstance[] {
   const solver = findSolver(block.name);
   return expandGrid(block.params, block.grid).map((given) => {
     const params = resolveParams(solver, given);
-    return { block, plugin: pluginSource(block.name), params, label: solverLabel(solver, params), requires: solver.requires };
+    return { block, plugin: pluginSource(block.name), params, label: solverLabel(solver, params), requires: solver.requires, ignoresLambda: solver.ignoresLambda === true };
   });
 }
 
@@ -291,6 +297,7 @@ export function expandPlan(config: BenchConfig, opts: PlanOptions = {}): Plan {
     for (const s of solvers) {
       if (inst.methods && !inst.methods.includes(s.block.name)) continue;
       if (s.block.families && !s.block.families.includes(inst.spec.family)) continue;
+      if (s.ignoresLambda && !path && inst.lambdaIndex > 0) continue;
       const missing = s.requires.filter((c) => !caps.has(c));
       const skip = missing.length ? `${s.block.name} requires ${missing.join(', ')}, which problem '${inst.spec.family}' does not provide` : null;
       for (const seed of s.block.seeds ?? config.seeds) {
