@@ -249,6 +249,8 @@ export interface TensorProblemLike {
   readonly adapter: AdapterInfo | null;
   /** F(x) = f(x) + λΩ(x), x the flat parameter vector (read with await: no synchronous reads). */
   objective(x: Float64Array): Promise<number>;
+  /** Frees the problem's tensors on the backend (its data); the problem is unusable afterwards. */
+  dispose(): void;
   /** KKT violation of x, entries with |x_i| ≤ τ read as zeros (τ = 0: exact zeros only). */
   kkt(x: Float64Array, tau?: number): Promise<number>;
   /** Number of penalized parameters with |x_i| > tau. */

@@ -17,7 +17,7 @@ import { proxSgd } from '../solvers/prox-sgd.ts';
 import { proxAdam } from '../solvers/prox-adam.ts';
 import { proxWeighted } from '../solvers/tensor/plain.ts';
 import type { TensorParamInfo } from '../problems/tensor/types.ts';
-import { gmp, gmpSparsity, gmpSteps, pruneThreshold } from '../solvers/gmp.ts';
+import { gmp, gmpSparsity, gmpSteps, lampScores, pruneThreshold } from '../solvers/gmp.ts';
 import { dense } from '../solvers/dense.ts';
 import { subgradAdam } from '../solvers/subgrad-adam.ts';
 import { spredAdam } from '../solvers/spred-adam.ts';
@@ -189,6 +189,36 @@ t.test('gmp: the cubic schedule, and pruned weights stay exactly 0', async (t) =
   const last = xs[xs.length - 1]!;
   const acc = await prob.testMetric!(last);
   t.ok(acc > 0.5, `pruned to 80% the net still classifies: test accuracy ${acc.toFixed(3)}`);
+
+  // scope=global: one threshold over every weight matrix, round(0.8·Σ|W|) zeros overall; the
+  // layers end at different sparsities, and every surviving |w| is above every pruned one's
+  // threshold at the last pruning step (the masks are fixed after it)
+  const gxs: Float64Array[] = [];
+  const gParams = resolveParams(gmp, { batchSize: 32, lr: 0.01, sparsity: 0.8, pruneStart: 0, pruneEnd: 0.5, pruneSteps: 4, scope: 'global' });
+  await gmp.run(prob, gParams, (it) => {
+    gxs.push(Float64Array.from(it.x()));
+    return gxs.length <= epochs;
+  }, { seed: 1, maxIter: epochs });
+  const total = weights.reduce((s, q) => s + q.size, 0);
+  const gz = zerosOf(gxs[5]!);
+  const zeros = gz.reduce((s, z) => s + z.size, 0);
+  t.ok(zeros >= Math.round(0.8 * total) && zeros <= Math.round(0.8 * total) + 2, `global: ${zeros} of ${total} weights exactly 0 (round(0.8·${total}) = ${Math.round(0.8 * total)})`);
+  const fractions = weights.map((q, l) => gz[l]!.size / q.size);
+  t.ok(Math.max(...fractions) - Math.min(...fractions) > 0.01, `global: the layers' sparsities differ (${fractions.map((f) => f.toFixed(3)).join(', ')})`);
+  for (let e = 6; e < gxs.length; e++) t.ok(zerosOf(gxs[e]!).every((z, l) => z.size === gz[l]!.size && [...gz[l]!].every((i) => z.has(i))), `global, epoch ${e}: mask fixed`);
+
+  // scope=lamp: w = (−2, 1, 3, 0): sorted |w| 0 ≤ 1 ≤ 2 ≤ 3, suffix sums of w² 14, 14, 13, 9
+  t.same(Array.from(lampScores(Float32Array.from([-2, 1, 3, 0]))), [4 / 13, 1 / 14, 1, 0].map(Math.fround), 'LAMP scores by hand');
+  const lxs: Float64Array[] = [];
+  await gmp.run(prob, resolveParams(gmp, { ...gParams, scope: 'lamp' }), (it) => {
+    lxs.push(Float64Array.from(it.x()));
+    return lxs.length <= epochs;
+  }, { seed: 1, maxIter: epochs });
+  const lz = zerosOf(lxs[5]!);
+  const lzeros = lz.reduce((s, z) => s + z.size, 0);
+  t.ok(lzeros >= Math.round(0.8 * total) && lzeros <= Math.round(0.8 * total) + 2, `lamp: ${lzeros} of ${total} weights exactly 0`);
+  t.ok(weights.every((q, l) => lz[l]!.size < q.size), `lamp: no layer emptied (${weights.map((q, l) => `${lz[l]!.size}/${q.size}`).join(', ')})`);
+  for (let e = 6; e < lxs.length; e++) t.ok(zerosOf(lxs[e]!).every((z, l) => z.size === lz[l]!.size && [...lz[l]!].every((i) => z.has(i))), `lamp, epoch ${e}: mask fixed`);
   prob.dispose();
 });
 

@@ -9,13 +9,20 @@
  * Used by test/bench-timeout.test.ts; never set it otherwise.
  * Likewise `L1BENCH_TEST_OOM=NAME` makes a run job of that solver allocate JS objects until the
  * worker's heap limit kills it (test/fault-bench.test.ts: the job is recorded `error`, out of memory).
+ *
+ * A worker runs many jobs, so every job releases what its problem holds outside the JS heap (a
+ * tensor problem's training and test tensors on the tfjs backend) when it ends, whatever its
+ * outcome. A tensor job records the backend's allocated bytes before its problem was built and
+ * after it was released (`extras.backendBytes` = { before, after }): equal from job to job in one
+ * worker, and `after` = `before` within a job (test/worker-release.test.ts).
  */
 import { buildProblem, executeJob, failedRow, resolveJobSolver, traceRow, type JobSpec } from '../job.ts';
 import { skipReason, solverLabel } from '../params.ts';
 import { errorMessage } from '../runner.ts';
 import { ensurePlugin } from '../plugins.ts';
 import { findSolver } from '../../solvers/index.ts';
-import type { TracePoint } from '../../problems/types.ts';
+import type { AnyProblem, TracePoint } from '../../problems/types.ts';
+import { findFamily, isTensorFamily } from '../../problems/zoo.ts';
 import type { PortMessage, ReferenceAttempt, ReferenceTask, RunTask, WorkerResult, WorkerTask } from './protocol.ts';
 import { GENE_FAMILY, runGenePath } from '../genes/path.ts';
 import { executePath } from '../path.ts';
@@ -62,6 +69,8 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
   const label = solverLabel(solver, params);
   const started = new Date().toISOString();
   post(task, { type: 'building' });
+  const tensor = isTensorFamily(findFamily(job.problem.family));
+  const before = tensor ? await backendBytes() : null;
   let problem;
   try {
     problem = await buildProblem(job.problem);
@@ -98,8 +107,29 @@ async function runTask(task: RunTask): Promise<WorkerResult> {
   // one untimed warm-up on this instance, then the job's timed repetitions (job.repeat)
   const stop = task.stop;
   const shouldStop = stop ? (): boolean => Atomics.load(stop, 0) !== 0 : undefined;
-  const result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true, ...(shouldStop ? { shouldStop } : {}) });
-  return { kind: 'run', run: result.run, trace: result.trace, repetitions: result.repetitions };
+  let result;
+  try {
+    result = await executeJob(job, { problem, reference: task.reference, onTrace, warmup: true, ...(shouldStop ? { shouldStop } : {}) });
+  } finally {
+    releaseProblem(problem);
+  }
+  const run = before === null ? result.run : { ...result.run, extras: JSON.stringify({ ...(result.run.extras ? (JSON.parse(result.run.extras) as object) : {}), backendBytes: { before, after: await backendBytes() } }) };
+  return { kind: 'run', run, trace: result.trace, repetitions: result.repetitions };
+}
+
+/**
+ * Frees a problem's memory outside the JS heap: a tensor problem's tensors on the tfjs backend
+ * (a Fashion-MNIST problem holds ~410 MB of them; kept, they filled the wasm heap's 4 GB after
+ * about eight jobs of one worker and every later job failed with "memory access out of bounds").
+ */
+function releaseProblem(problem: AnyProblem): void {
+  if (problem.engine === 'tfjs') problem.dispose();
+}
+
+/** The tfjs backend's allocated bytes (tf.memory().numBytes). */
+async function backendBytes(): Promise<number> {
+  const tf = await import('@tensorflow/tfjs');
+  return tf.memory().numBytes;
 }
 
 async function referenceTask(task: ReferenceTask): Promise<WorkerResult> {
