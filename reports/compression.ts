@@ -99,6 +99,8 @@ const std = (v: readonly number[]): number => {
 export interface CompressionPoint {
   readonly dataset: string;
   readonly solver: string;
+  /** The curve the point belongs to: the solver, or for gmp with a non-default pruning scope `gmp (lamp)` / `gmp (global)`. */
+  readonly series: string;
   /** Solver configuration and λ (gmp has no λ). */
   readonly method: string;
   readonly seeds: number;
@@ -110,6 +112,11 @@ export interface CompressionPoint {
   /** Nonzero fraction per weight matrix (mean over seeds). */
   readonly layers: readonly { name: string; density: number }[];
   readonly perStepMs: number | null;
+}
+
+function seriesName(r: CompressionRun): string {
+  const scope = r.solver === 'gmp' ? /scope=(\w+)/.exec(r.label)?.[1] : undefined;
+  return scope && scope !== 'layer' ? `gmp (${scope})` : r.solver;
 }
 
 function methodName(r: CompressionRun): string {
@@ -141,6 +148,7 @@ export function compressionPoints(runs: readonly CompressionRun[]): CompressionP
       out.push({
         dataset: first.dataset,
         solver: first.solver,
+        series: seriesName(first),
         method: methodName(first),
         seeds: g.length,
         stage,
@@ -153,14 +161,14 @@ export function compressionPoints(runs: readonly CompressionRun[]): CompressionP
       });
     }
   }
-  return out.sort((a, b) => a.solver.localeCompare(b.solver) || a.compression - b.compression);
+  return out.sort((a, b) => a.series.localeCompare(b.series) || a.compression - b.compression);
 }
 
 /** The accuracy–compression chart (module comment) of one dataset. */
 export function compressionSpec(points: readonly CompressionPoint[], opts: { width?: number; height?: number; title?: string } = {}): Record<string, unknown> | null {
   const rows = points
     .filter((p) => p.solver !== 'dense' && Number.isFinite(p.compression))
-    .map((p) => ({ method: p.solver, config: p.method, stage: p.stage, x: p.compression, acc: p.accuracy, lo: p.accuracy - p.accuracyStd, hi: p.accuracy + p.accuracyStd, sparsity: p.sparsity, seeds: p.seeds }));
+    .map((p) => ({ method: p.series, config: p.method, stage: p.stage, x: p.compression, acc: p.accuracy, lo: p.accuracy - p.accuracyStd, hi: p.accuracy + p.accuracyStd, sparsity: p.sparsity, seeds: p.seeds }));
   const denseAcc = points.filter((p) => p.solver === 'dense' && p.stage === 'trained').map((p) => p.accuracy);
   if (rows.length === 0 && denseAcc.length === 0) return null;
   const x = { field: 'x', type: 'quantitative', title: 'compression ratio (weights: total / nonzero, log)', scale: { type: 'log' }, axis: LOG_AXIS };
@@ -198,12 +206,12 @@ export const SPARSITY_LEVELS: readonly number[] = [0.9, 0.95, 0.98, 0.99];
 
 /** Best point per method at each sparsity level (module comment). */
 export function sparsityTable(points: readonly CompressionPoint[]): { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] {
-  const methods = [...new Set(points.map((p) => p.solver))].filter((m) => m !== 'dense');
+  const methods = [...new Set(points.map((p) => p.series))].filter((m) => m !== 'dense');
   const out: { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] = [];
   for (const m of methods) {
     for (const level of SPARSITY_LEVELS) {
       const best = (stage: CompressionPoint['stage']): CompressionPoint | null =>
-        points.filter((p) => p.solver === m && p.stage === stage && p.sparsity >= level).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
+        points.filter((p) => p.series === m && p.stage === stage && p.sparsity >= level).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
       out.push({ method: m, level, trained: best('trained'), fineTuned: best('fine-tuned') });
     }
   }

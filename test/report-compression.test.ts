@@ -35,6 +35,7 @@ const config = parseConfig(
     solvers: [
       { name: 'dense', families: only, params: { batchSize: 64 } },
       { name: 'gmp', families: only, params: { batchSize: 64, pruneStart: 0, pruneEnd: 0.5 }, grid: { sparsity: [0.5, 0.9] }, seeds: [0] },
+      { name: 'gmp', families: only, params: { batchSize: 64, pruneStart: 0, pruneEnd: 0.5, scope: 'lamp' }, seeds: [0] },
       { name: 'prox-adam', families: only, params: { batchSize: 64, lr: 0.01 } },
       { name: 'cd', seeds: [0] },
     ],
@@ -50,10 +51,10 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.equal(rows.filter((r) => r.family === 'lasso').length, 1, "solver blocks naming families: only cd runs on the lasso (no 'skipped' rows of NN methods there)");
   t.equal(rows.filter((r) => r.family === 'nn-compression' && r.solver === 'cd').length, 1, 'cd on the network: one skipped row');
   const runs = await loadCompressionRuns(db);
-  t.equal(runs.length, 2 + 2 + 2, 'dense ×2 seeds, gmp ×2 sparsities, prox-adam ×2 seeds');
+  t.equal(runs.length, 2 + 2 + 1 + 2, 'dense ×2 seeds, gmp ×2 sparsities, gmp (lamp), prox-adam ×2 seeds');
   const points = compressionPoints(runs);
   const trained = points.filter((p) => p.stage === 'trained');
-  t.equal(trained.length, 4, 'dense, gmp 0.5, gmp 0.9, prox-adam λ');
+  t.equal(trained.length, 5, 'dense, gmp 0.5, gmp 0.9, gmp (lamp) 0.9, prox-adam λ');
   // mean ± std over the two dense seeds, from the raw records
   const denseRuns = runs.filter((r) => r.solver === 'dense');
   const accs = denseRuns.map((r) => r.protocol.compression.finetune.before.testAccuracy as number);
@@ -62,7 +63,7 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.ok(Math.abs(d.accuracy - (accs[0]! + accs[1]!) / 2) < 1e-12, 'mean accuracy over seeds');
   t.ok(Math.abs(d.accuracyStd - Math.abs(accs[0]! - accs[1]!) / Math.SQRT2) < 1e-12, 'sample std of two values = |a − b|/√2');
   // the label leaves out defaults: gmp[…,sparsity=0.5] and gmp[…] (sparsity 0.9, the default)
-  const g9 = trained.find((p) => p.solver === 'gmp' && !p.method.includes('sparsity='))!;
+  const g9 = trained.find((p) => p.series === 'gmp' && !p.method.includes('sparsity='))!;
   // gmp zeroes round(0.9·|W|) weights per layer: W1 64×8 → 461 of 512, W2 8×10 → 72 of 80
   t.ok(Math.abs(g9.sparsity - (461 + 72) / 592) < 1e-12, `gmp at 0.9: sparsity ${g9.sparsity} = 533/592`);
   t.ok(Math.abs(g9.compression - 1 / (1 - g9.sparsity)) < 1e-9, 'compression = total/nnz = 1/(1 − sparsity)');
@@ -71,6 +72,12 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   const gmpAt90 = table.find((r) => r.method === 'gmp' && r.level === 0.9)!;
   t.equal(gmpAt90.trained?.method, g9.method, 'at ≥ 90% the table picks the gmp point that reaches it (533/592 ≥ 0.9)');
   t.equal(table.find((r) => r.method === 'gmp' && r.level === 0.99)!.trained, null, 'no point reaches 99%');
+  // LAMP: its own curve and table rows, one threshold over both layers: round(0.9·592) = 533 zeros overall
+  const lamp = trained.find((p) => p.series === 'gmp (lamp)')!;
+  t.ok(lamp && lamp.method.includes('scope=lamp'), `the LAMP run is its own series (${lamp?.method})`);
+  t.ok(Math.abs(lamp.sparsity - 533 / 592) < 1e-12, `gmp (lamp) at 0.9: sparsity ${lamp.sparsity} = 533/592 overall`);
+  t.equal(table.find((r) => r.method === 'gmp (lamp)' && r.level === 0.9)?.trained?.method, lamp.method, 'the table has a gmp (lamp) row');
+  t.ok((compressionSpec(points)!.data as { values: { method: string }[] }).values.some((v) => v.method === 'gmp (lamp)'), 'and the chart a gmp (lamp) curve');
   const spec = compressionSpec(points)!;
   t.ok(JSON.stringify(spec).includes('"type":"log"'), 'log compression axis');
   const rep = await renderReport({ db, out: join(dir, 'report') });
