@@ -120,17 +120,14 @@ export const gmp: Solver = {
         target = gmpSparsity(clock.step, sf, schedule.t0, n, schedule.dt);
         const values: Float32Array[] = [];
         for (const i of pruned) values.push((await (rule.vars[i] as InstanceType<typeof tf.Variable>).data()) as Float32Array);
-        // the pruning scores: |w| (layer, global) or the LAMP scores; one threshold over all unless 'layer'
-        const scores = scope === 'lamp' ? values.map(lampScores) : values;
+        // the pruning scores, |w| or LAMP's; the mask keeps score > threshold (per layer, or one over all)
+        const scores = values.map((v) => (scope === 'lamp' ? lampScores(v) : Float32Array.from(v, Math.abs)));
         const sharedThr = scope === 'layer' ? 0 : pruneThreshold(concat(scores), target);
         for (const [q, i] of pruned.entries()) {
           const w = rule.vars[i] as InstanceType<typeof tf.Variable>;
-          const thr = scope === 'layer' ? pruneThreshold(values[q] as Float32Array, target) : sharedThr;
           const score = scores[q] as Float32Array;
-          const mask =
-            scope === 'lamp'
-              ? tf.tensor(Float32Array.from(score, (v) => (v > thr ? 1 : 0)), w.shape, 'float32')
-              : tf.tidy(() => tf.cast(tf.greater(tf.abs(w), thr), 'float32'));
+          const thr = scope === 'layer' ? pruneThreshold(score, target) : sharedThr;
+          const mask = tf.tensor(Float32Array.from(score, (v) => (v > thr ? 1 : 0)), w.shape, 'float32');
           const old = masks.get(i);
           if (old) {
             old.assign(mask);
