@@ -24,7 +24,14 @@
  * `--cd k=v,…` runs l1bench's cd with those parameters (e.g. `--cd strategy=active` for the
  * previous default) in the lasso-cd, logistic and path rows.
  *
- *   npx tsx bench/peers-speed.ts [--repeats 5] [--clock wall|cpu] [--only lasso-cd,lasso-lars,logistic,path] [--cd k=v,…]
+ * cd and lars keep, per thread, the wasm copy of the last design they solved (with its float32
+ * copy and column norms, solvers/kernels/columns.ts), so a repeated solve on the same array —
+ * every round here, a path's next λ — skips building them. `--cold` gives each of our lasso
+ * rounds (cd, lars) a fresh copy of the design, made outside the timing, so every timed solve
+ * pays for those copies as a one-off solve in a fresh process would (its page faults included
+ * only when the thread has no released memory large enough).
+ *
+ *   npx tsx bench/peers-speed.ts [--repeats 5] [--clock wall|cpu] [--only lasso-cd,lasso-lars,logistic,path] [--cd k=v,…] [--cold]
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -52,6 +59,7 @@ function arg(name: string, dflt: string): string {
 const repeats = Math.max(5, Number(arg('repeats', '5')));
 const only = new Set(arg('only', 'lasso-cd,lasso-lars,logistic,path').split(','));
 const cpuClock = arg('clock', 'wall') === 'cpu';
+const cold = process.argv.includes('--cold');
 /** cd's parameters (`--cd k=v,…`; default: the solver's defaults). */
 const cdArgs: Record<string, string> = Object.fromEntries(
   arg('cd', '')
@@ -161,20 +169,22 @@ async function sideBySide(name: string, goal: number, ours: () => number | Promi
   console.log(`${name}: ours ${median(a).toFixed(4)} s, peer ${median(b).toFixed(4)} s, ratio ${m.toFixed(2)} (goal ≤ ${goal})`);
 }
 
-console.log(`clock: ${cpuClock ? 'process CPU seconds (both sides)' : 'wall seconds'}; cd parameters ${JSON.stringify(resolveParams(cd, cdArgs))}`);
+console.log(`clock: ${cpuClock ? 'process CPU seconds (both sides)' : 'wall seconds'}; cd parameters ${JSON.stringify(resolveParams(cd, cdArgs))}${cold ? '; --cold: a fresh copy of the lasso design for each of our rounds' : ''}`);
 console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on this machine (timings are noisy under load)\n`);
 const py = findPython();
 const rs = findRscript();
 
 const lassoDs = simulateLasso({ n: 500, p: 5000, k: 50, seed: 0 });
 const lasso = makeProblem(lassoFamily, lassoDs, { kind: 'ratio', ratio: 0.05 });
+/** The lasso instance for one of our rounds: itself, or with `--cold` on a fresh copy of its design. */
+const lassoRound = (): Problem => (cold ? makeProblem(lassoFamily, { ...lassoDs, X: { ...lassoDs.X, data: lassoDs.X.data.slice() } }, { kind: 'ratio', ratio: 0.05 }) : lasso);
 const FsLasso = only.has('lasso-cd') || only.has('lasso-lars') ? await reference(lasso) : NaN;
 
 if (only.has('lasso-cd') && 'exe' in py) {
-  await sideBySide('lasso 500×5000 0.05·λmax: cd / sklearn Lasso', 0.5, () => timeToTarget(cd, lasso, FsLasso, cdArgs), () => peerTime('sklearn-cd', [py.exe, peerScript('sklearn_peer.py'), 'cd'], lasso, FsLasso));
+  await sideBySide('lasso 500×5000 0.05·λmax: cd / sklearn Lasso', 0.5, () => timeToTarget(cd, lassoRound(), FsLasso, cdArgs), () => peerTime('sklearn-cd', [py.exe, peerScript('sklearn_peer.py'), 'cd'], lasso, FsLasso));
 }
 if (only.has('lasso-lars') && 'exe' in py) {
-  await sideBySide('lasso 500×5000 0.05·λmax: lars / sklearn LassoLars', 1.0, () => timeToTarget(lars, lasso, FsLasso), () => peerTime('sklearn-lars', [py.exe, peerScript('sklearn_peer.py'), 'lars'], lasso, FsLasso));
+  await sideBySide('lasso 500×5000 0.05·λmax: lars / sklearn LassoLars', 1.0, () => timeToTarget(lars, lassoRound(), FsLasso), () => peerTime('sklearn-lars', [py.exe, peerScript('sklearn_peer.py'), 'lars'], lasso, FsLasso));
 }
 if (only.has('logistic') && 'exe' in py) {
   const logi = makeProblem(logisticFamily, gaussianLogistic(200, 1000, 10, 0), { kind: 'ratio', ratio: 0.05 });

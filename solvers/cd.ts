@@ -10,7 +10,9 @@
  * Least squares epochs (`strategy`; 'auto', the default, is 'workingset' from 500 coordinates or
  * groups up, else 'active'):
  * - 'workingset': celer / skglm working sets ranked by the dual point, max(wsStart, 2·nnz) units,
- *   gap-safe screening, and the strong rule's set on a warm start (paths);
+ *   gap-safe screening, and the strong rule's set on a warm start (paths); for l1 in wasm SIMD
+ *   kernels over a copy of X kept for the next solve on the same design, each outer pass over
+ *   X's float32 copy with the units that decide the gap recomputed in float64;
  * - 'active' (glmnet-style): a full sweep, then sweeps over the nonzero coordinates only until
  *   they settle, then a full sweep again;
  * - 'cyclic': full sweeps only.

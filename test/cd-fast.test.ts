@@ -6,7 +6,9 @@
  *   and support) on lasso and group lasso, with and without screening;
  * - the lazy-Gram updates (`gram=true`) agree with the residual updates (objectives to 1e-12);
  * - the warm-started working-set path (strong rule at each λ) equals cold solves at every λ;
- * - on a column scaled by 1e6 the working-set solver still certifies a relative gap ≤ 1e-12.
+ * - on a column scaled by 1e6 the working-set solver still certifies a relative gap ≤ 1e-12;
+ * - the working-set selection's quickselect equals sorting; the wasm sweep (`lassoCdSweepSpace`)
+ *   takes the plain sweep's steps (to round-off).
  */
 import t from 'tap';
 import type { Dataset } from '../problems/dataset.ts';
@@ -18,7 +20,8 @@ import { runSolver, type RunOutcome } from '../harness/runner.ts';
 import { resolveParams } from '../harness/params.ts';
 import { executePath, geometricRatios } from '../harness/path.ts';
 import { cd } from '../solvers/cd.ts';
-import { blockLipschitz, gapSafeScreened } from '../solvers/kernels/cd-quadratic.ts';
+import { blockLipschitz, gapSafeScreened, kthSmallest, lassoCdSweep, lassoCdSweepSpace } from '../solvers/kernels/cd-quadratic.ts';
+import { columnSpace } from '../solvers/kernels/columns.ts';
 
 /** Gaussian design with correlated neighbours (x_j += 0.5·x_{j−1}), y = Xβ + noise, β on `k` spread columns. */
 function dataset(n: number, p: number, k: number, seed: number): Dataset {
@@ -207,4 +210,53 @@ t.test('workingset on a column scaled by 1e6 reaches a relative gap ≤ 1e-12 (K
   const ref = await solve(problem, { strategy: 'cyclic' }, 1e-12);
   const F = ref.final?.objective as number;
   t.ok(Math.abs((ws.final?.objective as number) - F) <= 1e-12 * F, `F = ${ws.final?.objective} vs cyclic ${F}`);
+});
+
+t.test('kthSmallest equals the k-th entry of the sorted array (ties, repeats, any k)', async (t) => {
+  const rng = new Rng(3);
+  let bad = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    const m = 1 + Math.floor(rng.uniform() * 60);
+    const a = Float64Array.from({ length: m + 5 }, () => (trial % 3 === 0 ? Math.floor(rng.uniform() * 4) : rng.normal()));
+    const sorted = a.subarray(0, m).slice().sort();
+    const k = Math.floor(rng.uniform() * m);
+    const b = a.slice();
+    if (kthSmallest(b, m, k) !== sorted[k]) bad++;
+    if (b.subarray(m).some((v, i) => v !== a[m + i])) bad++; // only a[0..m−1] is reordered
+  }
+  t.equal(bad, 0, 'all 300 cases');
+});
+
+t.test('the wasm sweep takes the plain sweep\'s steps: same w and r to round-off over 20 epochs', async (t) => {
+  const ds = dataset(37, 60, 6, 4);
+  const { n, p, data } = ds.X;
+  const l = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (data[j * n + i] as number) ** 2;
+    l[j] = s / n;
+  }
+  const lambda = 0.05;
+  const sp = columnSpace(ds.X, 8 * (n + 1) + 4 * p + 64);
+  t.equal(sp.kind, 'wasm-simd');
+  const order = sp.i32(p);
+  for (let j = 0; j < p; j++) order[j] = (j * 7) % p;
+  const r1 = Float64Array.from(ds.y);
+  const r2 = sp.f64(n);
+  r2.set(ds.y);
+  const step = sp.f64(1);
+  const w1 = new Float64Array(p);
+  const w2 = new Float64Array(p);
+  let worst = 0;
+  let changes = 0;
+  for (let e = 0; e < 20; e++) {
+    const c1 = lassoCdSweep(ds.X, w1, r1, l, lambda, order, p);
+    const c2 = lassoCdSweepSpace(sp, n, w2, r2, l, lambda, order, p, step);
+    if (Math.abs(c1 - c2) > 1e-6 * c1) changes++;
+    for (let j = 0; j < p; j++) worst = Math.max(worst, Math.abs((w1[j] as number) - (w2[j] as number)) / 1e-10);
+  }
+  sp.release();
+  t.ok(worst <= 1, `worst |Δw| ${(worst * 1e-10).toExponential(2)} ≤ 1e-10 after 20 epochs`);
+  t.equal(changes, 0, 'every epoch reports the same largest change (to 1e-6)');
+  t.ok(w1.some((v) => v !== 0), 'the sweeps moved w');
 });

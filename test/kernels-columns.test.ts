@@ -150,3 +150,66 @@ t.test('a released wasm memory serves the thread’s next space (X copied afresh
   t.ok(Math.abs((out[0] as number) - s) <= 1e-13, 'the kernels read the new design');
   b.release();
 });
+
+t.test('a released memory keeps its copy of X for the same array; a new array or one rewritten in place is copied afresh', async (t) => {
+  const X = design(30, 20, 5);
+  const a = columnSpace(X, 1024);
+  a.X[0] = 12345; // mark the copy: a kept copy still carries the mark
+  a.release();
+  const b = columnSpace(X, 1024);
+  t.equal(b.X[0], 12345, 'the same array: the copy is kept (not re-read)');
+  b.release();
+  const same = { n: 30, p: 20, data: X.data.slice() };
+  const c = columnSpace(same, 1024);
+  t.equal(c.X[0], X.data[0], 'an equal array that is another object: copied');
+  c.release();
+  X.data.fill(2); // rewritten in place
+  const d = columnSpace(X, 1024);
+  t.same(Array.from(d.X), Array.from(X.data), 'the same array rewritten in place: copied again');
+  d.release();
+});
+
+t.test('dotsF32 = float64 sums over fl32(X) (within n·u·Σ|terms|) for every n mod 2 and k mod 4; no float32 copy where an entry does not fit or with the plain loops', async (t) => {
+  const rng = new Rng(21);
+  let worst = 0;
+  for (const n of [1, 2, 3, 7, 64, 131]) {
+    for (const k of [0, 1, 3, 4, 5, 9]) {
+      const X = design(n, 11, 100 * n + k);
+      const sp = columnSpace(X, 8 * (n + k) + 4 * k + 256, false, true);
+      t.ok(sp.x32 > 0, 'a float32 copy');
+      const cols = sp.i32(k);
+      for (let q = 0; q < k; q++) cols[q] = Math.floor(rng.uniform() * 11);
+      const v = sp.f64(n);
+      for (let i = 0; i < n; i++) v[i] = rng.normal();
+      const out = sp.f64(k);
+      sp.dotsF32(sp.x32, n, cols.byteOffset, k, v.byteOffset, out.byteOffset);
+      for (let q = 0; q < k; q++) {
+        let s = 0;
+        let m = 0;
+        for (let i = 0; i < n; i++) {
+          const x = Math.fround(X.data[(cols[q] as number) * n + i] as number);
+          s += x * (v[i] as number);
+          m += Math.abs(x * (v[i] as number));
+        }
+        worst = Math.max(worst, Math.abs((out[q] as number) - s) / (2 * n * Number.EPSILON * m + 1e-300));
+      }
+      sp.release();
+    }
+  }
+  t.ok(worst <= 1, `worst ${worst.toFixed(3)} of the bound`);
+  const big = design(4, 3, 1);
+  big.data[5] = 2 ** 128;
+  const sb = columnSpace(big, 256, false, true);
+  t.equal(sb.x32, -1, 'an entry ≥ 2¹²⁷: no float32 copy');
+  sb.release();
+  const sj = columnSpace(design(4, 3, 2), 256, true, true);
+  t.equal(sj.x32, -1, 'plain loops: no float32 copy');
+  // the copy follows X: rewritten in place, the float32 copy is rebuilt too
+  const X = design(5, 4, 3);
+  const a = columnSpace(X, 256, false, true);
+  a.release();
+  X.data.fill(0.5);
+  const b = columnSpace(X, 256, false, true);
+  t.same(Array.from(new Float32Array(b.buffer, b.x32, 20)), new Array<number>(20).fill(0.5), 'rebuilt float32 copy');
+  b.release();
+});

@@ -21,6 +21,7 @@
  */
 import type { Callback, IterateView, Matrix, Params, Problem, RunContext } from '../../problems/types.ts';
 import { startingPoint } from './start.ts';
+import { columnSpace, type ColumnSpace } from './columns.ts';
 
 /** r = y − Xw (in place, returns r). */
 export function residual(X: Matrix, y: Float64Array, w: Float64Array, r: Float64Array): Float64Array {
@@ -34,6 +35,39 @@ export function residual(X: Matrix, y: Float64Array, w: Float64Array, r: Float64
     for (let i = 0; i < n; i++) r[i] = (r[i] as number) - wj * (data[off + i] as number);
   }
   return r;
+}
+
+/**
+ * `lassoCdSweep` on a column space (the same steps): ρ_j from the wasm `dots` kernel on one
+ * column, r −= Δw_j·X_j by `combine`; order and r must live in the space, `step` is one double
+ * of it (the kernel's coefficient).
+ */
+export function lassoCdSweepSpace(space: ColumnSpace, n: number, w: Float64Array, r: Float64Array, l: Float64Array, lambda: number, order: Int32Array, m: number, step: Float64Array): number {
+  const { dots, combine } = space;
+  const invn = 1 / n;
+  const rAt = r.byteOffset;
+  const sAt = step.byteOffset;
+  let at = order.byteOffset;
+  let maxChange = 0;
+  for (let q = 0; q < m; q++, at += 4) {
+    const j = order[q] as number;
+    dots(0, n, at, 1, rAt, sAt);
+    const wj = w[j] as number;
+    const lj = l[j] as number;
+    // z = l_j·w_j + X_jᵀr/n;  w_j⁺ = S_λ(z)/l_j
+    const z = lj * wj + (step[0] as number) * invn;
+    const wn = z > lambda ? (z - lambda) / lj : z < -lambda ? (z + lambda) / lj : 0;
+    if (wn !== wj) {
+      const d = wn - wj;
+      w[j] = wn;
+      // r −= Δw_j·X_j
+      step[0] = -d;
+      combine(0, n, at, 1, sAt, rAt);
+      const c = lj * d * d;
+      if (c > maxChange) maxChange = c;
+    }
+  }
+  return maxChange;
 }
 
 /**
@@ -679,6 +713,40 @@ export function runQuadraticCd(problem: Problem, params: Params, callback: Callb
 }
 
 /**
+ * The k-th smallest (0-based) of a[0..m−1], no NaN: quickselect (Hoare partition around the
+ * median of three), O(m) expected; reorders a[0..m−1] in place.
+ */
+export function kthSmallest(a: Float64Array, m: number, k: number): number {
+  let lo = 0;
+  let hi = m - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[lo..j] ≤ pivot ≤ a[i..hi], and a[j+1..i−1] = pivot
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return pivot;
+  }
+  return a[k] as number;
+}
+
+/**
  * The gap-safe sphere test (Fercoq, Gramfort & Salmon 2015) for F(w) = (1/2n)‖y − Xw‖² + λΩ(w).
  * The dual D(θ) = (1/2n)(‖y‖² − ‖y − nθ‖²) is n-strongly concave and D(θ*) = F(w*) ≤ F(w), so
  * any feasible θ has ‖θ − θ*‖ ≤ √(2·gap/n), gap = F(w) − D(θ). At the optimum ‖X_uᵀθ*‖ < λ forces
@@ -717,17 +785,35 @@ const WS_DEEP_RATIO = 1e-3;
  *    or a set holding every unit left (then one sweep over all, and the inner solve on the nonzero
  *    units only, as glmnet's active set) — the target is WS_DEEP_RATIO × the outer gap instead (the harness stops the run at its
  *    tolerance in the middle of it; 0.3 there would cost one full pass per 0.3× of gap).
- * For l1 the column norms come out of the first pass itself (‖x_j‖² and x_jᵀr in one read of X).
+ * For l1 the solve runs in a column space (./columns.ts; wasm SIMD where available): X copied
+ * into wasm memory with its float32 copy and column norms — all three kept with the thread's
+ * memory for the next solve on the same array (a path's next λ, a repeated run) —, the sweeps'
+ * x_jᵀr and r −= Δw_j·x_j in its kernels, and each outer pass in float32 columns (half the
+ * bytes) with the units that decide Ω*(c) and wᵀc recomputed in float64, so the gap is the
+ * float64 one and screening uses a proven upper bound of each |c_u| (`corrAlive`). Without wasm
+ * the norms come out of the first pass itself (‖x_j‖² and x_jᵀr in one read of X).
  * Calls back on w₀, then after every inner epoch (on the full w); no allocation after set-up.
  */
 function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, ctx: RunContext): void {
+  const X = (problem.datafit.design as NonNullable<Problem['datafit']['design']>).X;
+  // l1: the outer passes' c = Xᵀr run in the wasm SIMD `dots` kernel over a copy of X (r, the
+  // unit lists and the products live in the same memory); group-l1 keeps its per-group loops
+  const space = problem.penalty.name === 'group-l1' ? null : columnSpace(X, 8 * (X.n + X.p + 2) + 4 * 3 * X.p + 64, false, true);
+  try {
+    workingSetCd(problem, opts, callback, ctx, space);
+  } finally {
+    space?.release();
+  }
+}
+
+function workingSetCd(problem: Problem, opts: CdOptions, callback: Callback, ctx: RunContext, space: ColumnSpace | null): void {
   const design = problem.datafit.design as NonNullable<Problem['datafit']['design']>;
   const { X, y } = design;
   const { n, p, data } = X;
   const lambda = problem.lambda;
   const penalty = problem.penalty;
   const w = startingPoint(p, ctx, 'cd');
-  const r = new Float64Array(n);
+  const r = space ? space.f64(n) : new Float64Array(n);
   const view: IterateView = { x: () => w };
   const grouped = penalty.name === 'group-l1';
   const groups = grouped ? (penalty.groups ?? []) : [];
@@ -845,36 +931,126 @@ function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, 
   const a = new Float64Array(units);
   const score = new Float64Array(units);
   const sorted = new Float64Array(units);
-  const alive = new Int32Array(units);
-  const ws = new Int32Array(units);
+  const alive = space ? space.i32(units) : new Int32Array(units);
+  const ws = space ? space.i32(units) : new Int32Array(units);
+  /** dots' products, by position in the list (l1 with a space). */
+  const prod = space ? space.f64(units) : new Float64Array(0);
+  /** c_j = prod_q/n for j = list[q] (and a_j = |c_j| when `setA`); returns the max |c_j|. */
+  const scatter = (list: Int32Array, m: number, setA: boolean): number => {
+    let dn = 0;
+    for (let q = 0; q < m; q++) {
+      const j = list[q] as number;
+      const v = (prod[q] as number) * invn;
+      c[j] = v;
+      const av = Math.abs(v);
+      if (setA) a[j] = av;
+      if (av > dn) dn = av;
+    }
+    return dn;
+  };
+  /** c_j = x_jᵀr/n for the coordinates list[0..m−1] (l1); returns max |c_j| and sets a_j = |c_j| when `setA`. */
+  const corrList = (list: Int32Array, m: number, setA: boolean): number => {
+    if (space) {
+      space.dots(0, n, list.byteOffset, m, r.byteOffset, prod.byteOffset);
+      return scatter(list, m, setA);
+    }
+    let dn = 0;
+    for (let q = 0; q < m; q++) {
+      const j = list[q] as number;
+      const v = grouped ? corrGroup(j) : corrL1(j, false);
+      if (setA) a[j] = v;
+      if (v > dn) dn = v;
+    }
+    return dn;
+  };
+  /** Upper bound of |c_j − a_j| for each unit after `corrAlive` (0 where a_j is exact). */
+  const slack = new Float64Array(units);
+  const exact = space ? space.i32(units) : new Int32Array(0);
+  const x32 = space ? space.x32 : -1;
+  // |fl64(Σ x̃_i r_i) − Σ x_i r_i| ≤ κ·‖x_j‖·‖r‖ + 2⁻¹⁵⁰·√n·‖r‖ with x̃ = fl32(x) (relative error
+  // 2⁻²⁴, absolute 2⁻¹⁵⁰ below float32's normal range) and float64 sums (γ_n = n·u/(1 − n·u),
+  // u = 2⁻⁵³; Cauchy–Schwarz for Σ|x_i r_i|); the factors 1.01 cover x̃'s own rounding in the
+  // products and the division by n
+  const gammaN = (n * 2 ** -53) / (1 - n * 2 ** -53);
+  const kappa = 1.01 * (2 ** -24 + 1.01 * gammaN);
+  const sqrtN = Math.sqrt(n);
+  /**
+   * The outer pass over the alive units: a_u = |c_u| and Ω*(c) = max_u a_u (returned), c exact
+   * (float64) where it is read — Ω*(c) itself and the nonzero units (wᵀc) — and elsewhere an
+   * estimate with `slack` bounding its error. l1 with a float32 copy: c̃ = X̃ᵀr/n in float32
+   * columns (half the bytes of X), then the units whose |c̃_u| + slack_u reaches
+   * max_v(|c̃_v| − slack_v) and the nonzero units in float64; the max is among the former, so
+   * Ω*(c) is exact. Otherwise every c_u in float64 (slack 0).
+   */
+  const corrAlive = (): number => {
+    if (!space || x32 < 0) return corrList(alive, mAlive, true);
+    space.dotsF32(x32, n, alive.byteOffset, mAlive, r.byteOffset, prod.byteOffset);
+    let rr = 0;
+    for (let i = 0; i < n; i++) rr += (r[i] as number) * (r[i] as number);
+    const rn = Math.sqrt(rr) * 1.01;
+    const under = (2 ** -150 * sqrtN * rn) * invn;
+    let floor = 0;
+    for (let q = 0; q < mAlive; q++) {
+      const j = alive[q] as number;
+      const v = (prod[q] as number) * invn;
+      c[j] = v;
+      const av = Math.abs(v);
+      a[j] = av;
+      const b = kappa * Math.sqrt(n * (lip[j] as number)) * rn * invn + under + 2 ** -52 * av;
+      slack[j] = b;
+      if (av - b > floor) floor = av - b;
+    }
+    let mE = 0;
+    for (let q = 0; q < mAlive; q++) {
+      const j = alive[q] as number;
+      if (w[j] !== 0 || (a[j] as number) + (slack[j] as number) >= floor) exact[mE++] = j;
+    }
+    space.dots(0, n, exact.byteOffset, mE, r.byteOffset, prod.byteOffset);
+    for (let q = 0; q < mE; q++) slack[exact[q] as number] = 0;
+    return scatter(exact, mE, true);
+  };
   const coords = new Int32Array(p);
   const scratch = new Float64Array(maxSize);
   const ext = new Extrapolation(X, y, w, r, lambda, penalty, opts.anderson);
+  // l1 with a column space: the norms come with the copy of X (computed once per design and
+  // kept with it); a zero column is w_j = 0 for good
+  if (space) {
+    const sq = space.sqNorms();
+    for (let j = 0; j < p; j++) {
+      lip[j] = (sq[j] as number) * invn;
+      if (lip[j] === 0) w[j] = 0;
+    }
+  }
   residual(X, y, w, r);
   let mAlive = 0;
-  for (let u = 0; u < units; u++) if (!grouped || (lip[u] as number) > 0) alive[mAlive++] = u;
+  for (let u = 0; u < units; u++) if ((!grouped && !space) || (lip[u] as number) > 0) alive[mAlive++] = u;
+  const step = space ? space.f64(1) : null;
   const sweep = grouped
     ? (list: Int32Array, m: number): number => groupCdSweep(X, w, r, groups, lip, lambda, list, m, scratch)
-    : (list: Int32Array, m: number): number => lassoCdSweep(X, w, r, lip, lambda, list, m);
+    : space && step
+      ? (list: Int32Array, m: number): number => lassoCdSweepSpace(space, n, w, r, lip, lambda, list, m, step)
+      : (list: Int32Array, m: number): number => lassoCdSweep(X, w, r, lip, lambda, list, m);
 
   if (!callback(view)) return;
   let first = true;
-  // l1 column norms: read together with the first full pass; on a warm start that pass reads c
-  // only (the strong rule needs no norms), the working set's norms come one column at a time and
-  // the others with the next full pass, if there is one
-  let normsKnown = grouped;
+  // l1 column norms without a column space: read together with the first full pass; on a warm
+  // start that pass reads c only (the strong rule needs no norms), the working set's norms come
+  // one column at a time and the others with the next full pass, if there is one
+  let normsKnown = grouped || space !== null;
   /** The restricted gap the last inner solve reached (0: it reached a fixed point; NaN: unknown). */
   let innerReached = NaN;
   for (;;) {
     // outer pass: a_u = ‖c_u‖ over the remaining units, Ω*(c), the gap
     let dn = 0;
     const fuse = !normsKnown && !(first && ctx.x0);
-    for (let q = 0; q < mAlive; q++) {
-      const u = alive[q] as number;
-      const v = grouped ? corrGroup(u) : corrL1(u, fuse);
-      a[u] = v;
-      if (v > dn) dn = v;
-    }
+    if (fuse && !grouped) {
+      for (let q = 0; q < mAlive; q++) {
+        const u = alive[q] as number;
+        const v = corrL1(u, true);
+        a[u] = v;
+        if (v > dn) dn = v;
+      }
+    } else dn = grouped ? corrList(alive, mAlive, true) : corrAlive();
     const strong = 2 * lambda - dn;
     const strongRule = first && ctx.x0 !== undefined && strong > 0;
     if (!normsKnown && !fuse && !strongRule) {
@@ -924,7 +1100,7 @@ function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, 
       let m = 0;
       for (let q = 0; q < mAlive; q++) {
         const u = alive[q] as number;
-        if (gapSafeScreened(s * (a[u] as number), lip[u] as number, gap, lambda)) zeroUnit(u);
+        if (gapSafeScreened(s * ((a[u] as number) + (slack[u] as number)), lip[u] as number, gap, lambda)) zeroUnit(u);
         else alive[m++] = u;
       }
       mAlive = m;
@@ -961,11 +1137,9 @@ function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, 
         ws.set(alive.subarray(0, mAlive));
         mWs = mAlive;
       } else {
-        const part = sorted.subarray(0, mAlive);
-        part.sort();
-        const cut = part[k - 1] as number;
+        const cut = kthSmallest(sorted, mAlive, k - 1);
         let below = 0;
-        for (let q = 0; q < k; q++) if ((part[q] as number) < cut) below++;
+        for (let q = 0; q < mAlive; q++) if ((score[alive[q] as number] as number) < cut) below++;
         let ties = k - below;
         for (let q = 0; q < mAlive; q++) {
           const u = alive[q] as number;
@@ -1009,12 +1183,7 @@ function runWorkingSetCd(problem: Problem, opts: CdOptions, callback: Callback, 
       }
       if (it >= opts.maxInner) break;
       if (it % WS_GAP_EVERY === 0) {
-        let dnWs = 0;
-        for (let q = 0; q < mWs; q++) {
-          const u = ws[q] as number;
-          const v = grouped ? corrGroup(u) : corrL1(u, false);
-          if (v > dnWs) dnWs = v;
-        }
+        const dnWs = corrList(ws, mWs, false);
         innerReached = gapOf(dnWs, wDotC(ws, mWs));
         if (innerReached <= target) break;
       }

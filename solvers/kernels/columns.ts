@@ -27,6 +27,7 @@ interface Kernels {
   readonly dots: DotsKernel;
   readonly dots2: Dots2Kernel;
   readonly combine: CombineKernel;
+  readonly dotsF32: DotsKernel;
 }
 /** out += Σ_t coef_t x_{j_t}. */
 export type CombineKernel = (x: number, n: number, cols: number, k: number, coef: number, out: number) => void;
@@ -39,12 +40,22 @@ export interface ColumnSpace {
   readonly dots: DotsKernel;
   readonly dots2: Dots2Kernel;
   readonly combine: CombineKernel;
+  /**
+   * out_t = Σ_i f64(x̃_{j_t}[i])·v[i] over the float32 copy x̃ = fl32(X) at byte offset `x32`
+   * (`x` argument = x32): half the bytes of a pass over X, for passes that can use a bound
+   * |x̃_ij − x_ij| ≤ 2⁻²⁴|x_ij| + 2⁻¹⁵⁰ instead of X itself.
+   */
+  readonly dotsF32: DotsKernel;
+  /** Byte offset of the float32 copy of X (a space asked for it, wasm, every |x_ij| < 2¹²⁷), else −1. */
+  readonly x32: number;
   /** 'wasm-simd' or 'js': which implementation runs. */
   readonly kind: 'wasm-simd' | 'js';
   /** A Float64Array of `length` at a fresh 16-byte-aligned offset (zeroed). */
   f64(length: number): Float64Array;
   /** An Int32Array of `length` at a fresh 16-byte-aligned offset (zeroed). */
   i32(length: number): Int32Array;
+  /** ‖x_j‖² for every column j (computed on the first call, then kept with the copy of X: a later space on the same array gets them free). */
+  sqNorms(): Float64Array;
   /** Done with the space: its wasm memory may serve this thread's next space (no view of it may be used after). */
   release(): void;
 }
@@ -103,6 +114,10 @@ const storeV = (offset = 0): Code => simd(0x0b, 3, ...uleb(offset));
 const zeroV: Code = simd(0x0c, ...new Array<number>(16).fill(0));
 const splatF64x2: Code = simd(0x14);
 const lane = (l: number): Code => simd(0x21, l);
+const load64Zero = (offset = 0): Code => simd(0x5d, 3, ...uleb(offset));
+const promoteLow: Code = simd(0x5f);
+const loadF32 = (offset = 0): Code => [0x2a, 2, ...uleb(offset)];
+const promoteF32: Code = [0xbb];
 const addV: Code = simd(0xf0);
 const mulV: Code = simd(0xf2);
 /** `block { loop { if (cond) break; body; continue } }` with `cond` leaving an i32. */
@@ -184,6 +199,55 @@ export function dotsBody(W = 4, H = 1, V = 1): { locals: number[][]; code: Code 
 }
 
 /**
+ * dotsF32(x32, n, cols, k, v, out): out_t = Σ_i f64(x32_{j_t}[i])·v[i] — columns stored as
+ * float32 (column j at x32 + 4·j·n), v and out float64, products and sums in float64. Passes of
+ * W columns, two rows per step (a column's two floats loaded as 64 bits and promoted to f64x2),
+ * one f64x2 accumulator per column; the last row of an odd n one double at a time.
+ * Locals (i32) after the 6 params: nb4 = 4n, iEnd = nb4 rounded down to 8 bytes, i, t, tEnd,
+ * W column cursors, v cursor, out cursor; then W v128 accumulators, the v pair, one scratch;
+ * then W f64 sums.
+ */
+export function dotsF32Body(W = 4): { locals: number[][]; code: Code } {
+  const X = 0, N = 1, COLS = 2, K = 3, VEC = 4, OUT = 5;
+  const NB = 6, IEND = 7, I = 8, T = 9, TEND = 10, P0 = 11, VP = P0 + W, O = VP + 1;
+  const ACC = O + 1, VR = ACC + W, TMP = VR + 1, S = TMP + 1;
+  const block = (w: number): Code => {
+    const c: Code = [];
+    // column cursors x32 + cols[t + q]·4n
+    for (let q = 0; q < w; q++) c.push(...get(X), ...get(T), ...load32(4 * q), ...get(NB), ...mul32, ...add32, ...set(P0 + q));
+    c.push(...get(VEC), ...set(VP));
+    for (let q = 0; q < w; q++) c.push(...zeroV, ...set(ACC + q));
+    c.push(...i32c(0), ...set(I));
+    const inner: Code = [...get(VP), ...loadV(), ...set(VR)];
+    for (let q = 0; q < w; q++) inner.push(...get(ACC + q), ...get(P0 + q), ...load64Zero(), ...promoteLow, ...get(VR), ...mulV, ...addV, ...set(ACC + q));
+    for (let q = 0; q < w; q++) inner.push(...inc(P0 + q, 8));
+    inner.push(...inc(VP, 16), ...inc(I, 8));
+    c.push(...whileNot([...get(I), ...get(IEND), ...geU32], inner));
+    for (let q = 0; q < w; q++) c.push(...get(ACC + q), ...set(TMP), ...get(TMP), ...lane(0), ...get(TMP), ...lane(1), ...addF64, ...set(S + q));
+    // the last row of an odd n
+    const tail: Code = [];
+    for (let q = 0; q < w; q++) tail.push(...get(S + q), ...get(P0 + q), ...loadF32(), ...promoteF32, ...get(VP), ...loadF64(), ...mulF64, ...addF64, ...set(S + q));
+    for (let q = 0; q < w; q++) tail.push(...inc(P0 + q, 4));
+    tail.push(...inc(VP, 8), ...inc(I, 4));
+    c.push(...whileNot([...get(I), ...get(NB), ...geU32], tail));
+    for (let q = 0; q < w; q++) c.push(...get(O), ...get(S + q), ...storeF64(8 * q));
+    c.push(...inc(T, 4 * w), ...inc(O, 8 * w));
+    return c;
+  };
+  const code: Code = [
+    ...get(N), ...i32c(2), ...shl32, ...set(NB),
+    ...get(NB), ...i32c(-8), ...and32, ...set(IEND),
+    ...get(COLS), ...set(T),
+    ...get(OUT), ...set(O),
+    ...get(COLS), ...get(K), ...get(K), ...i32c(W), ...remU32, ...sub32, ...i32c(2), ...shl32, ...add32, ...set(TEND),
+    ...whileNot([...get(T), ...get(TEND), ...geU32], block(W)),
+    ...get(COLS), ...get(K), ...i32c(2), ...shl32, ...add32, ...set(TEND),
+    ...whileNot([...get(T), ...get(TEND), ...geU32], block(1)),
+  ];
+  return { locals: [[...uleb(O - NB + 1), I32], [...uleb(W + 2), V128], [...uleb(W), F64]], code };
+}
+
+/**
  * combine(x, n, cols, k, coef, out), params 0–5. Locals: 6 nb, 7 nb2 = nb & ~15, 8 t, 9 tEnd,
  * 10 i, 11–14 column bases, 15 coef cursor; 16–19 v128 splatted coefficients; 20–23 f64 coefficients.
  */
@@ -223,7 +287,7 @@ function combineBody(): { locals: number[][]; code: Code } {
   return { locals: [[...uleb(10), I32], [...uleb(4), V128], [...uleb(4), F64]], code };
 }
 
-/** The module: imports memory env.m, exports dots (i32 × 6), dots2 (i32 × 8) and combine (i32 × 6), all → (). */
+/** The module: imports memory env.m, exports dots (i32 × 6), dots2 (i32 × 8), combine (i32 × 6) and dotsF32 (i32 × 6), all → (). */
 export function moduleBytes(dots = dotsBody(), dots2 = dotsBody(4, 1, 2)): Uint8Array<ArrayBuffer> {
   const fn = (b: { locals: number[][]; code: Code }): number[] => {
     const body = [...vec(b.locals), ...b.code, 0x0b];
@@ -234,9 +298,9 @@ export function moduleBytes(dots = dotsBody(), dots2 = dotsBody(4, 1, 2)): Uint8
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...params(6), 0x00], [0x60, ...params(8), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('m'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x01], [0x00]])),
-    ...section(7, vec([[...str('dots'), 0x00, 0x00], [...str('dots2'), 0x00, 0x01], [...str('combine'), 0x00, 0x02]])),
-    ...section(10, vec([fn(dots), fn(dots2), fn(combineBody())])),
+    ...section(3, vec([[0x00], [0x01], [0x00], [0x00]])),
+    ...section(7, vec([[...str('dots'), 0x00, 0x00], [...str('dots2'), 0x00, 0x01], [...str('combine'), 0x00, 0x02], [...str('dotsF32'), 0x00, 0x03]])),
+    ...section(10, vec([fn(dots), fn(dots2), fn(combineBody()), fn(dotsF32Body())])),
   ];
   return new Uint8Array(bytes);
 }
@@ -313,6 +377,9 @@ function jsKernels(buffer: ArrayBuffer, data: Float64Array): Kernels {
         F[o8 + t] = s0 + s1 + (s2 + s3);
       }
     },
+    dotsF32() {
+      throw new Error('columnSpace: no float32 copy with the plain loops');
+    },
     combine(_x, n, cols, k, coef, out) {
       const o8 = out / 8;
       const c8 = coef / 8;
@@ -332,12 +399,15 @@ function jsKernels(buffer: ArrayBuffer, data: Float64Array): Kernels {
  * (`forceJs`, no wasm, or an X beyond MAX_WASM_BYTES) X is read in place and the vectors get a
  * buffer of their own. Kernel arguments are byte offsets (`view.byteOffset`); x is 0.
  */
-export function columnSpace(X: { n: number; p: number; data: Float64Array }, extraBytes: number, forceJs = false): ColumnSpace {
-  const xBytes = align16(X.n * X.p * 8);
+export function columnSpace(X: { n: number; p: number; data: Float64Array }, extraBytes: number, forceJs = false, f32 = false): ColumnSpace {
+  const x64Bytes = align16(X.n * X.p * 8);
+  const x32Bytes = f32 ? align16(X.n * X.p * 4) : 0;
+  const xBytes = x64Bytes + x32Bytes;
   const room = align16(extraBytes) + 1024;
   const mod = forceJs || xBytes + room > MAX_WASM_BYTES ? null : wasmModule();
-  let space: { buffer: ArrayBuffer; X: Float64Array; kernels: Kernels; start: number; kind: 'wasm-simd' | 'js' } | null = null;
+  let space: { buffer: ArrayBuffer; X: Float64Array; kernels: Kernels; start: number; kind: 'wasm-simd' | 'js'; x32: number } | null = null;
   let release = (): void => {};
+  let heldNow: Held | null = null;
   if (mod) {
     try {
       const pages = Math.ceil((xBytes + room) / 65536);
@@ -345,11 +415,40 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
       // costs as much as the copy of X), else a new one
       const reuse = idle !== null && idle.pages >= pages ? idle : null;
       idle = reuse ? null : idle;
-      const held = reuse ?? { memory: new WebAssembly.Memory({ initial: pages }), pages, kernels: null as Kernels | null };
+      const held: Held = reuse ?? { memory: new WebAssembly.Memory({ initial: pages }), pages, kernels: null, src: null, length: 0, print: 0, norms: null, x32: false };
       held.kernels ??= new WebAssembly.Instance(mod, { env: { m: held.memory } }).exports as unknown as Kernels;
       const Xc = new Float64Array(held.memory.buffer, 0, X.n * X.p);
-      Xc.set(X.data);
-      space = { buffer: held.memory.buffer, X: Xc, kernels: held.kernels, start: xBytes, kind: 'wasm-simd' };
+      // the copy of X the memory already holds serves again for the same array (a path's next λ,
+      // a repeated run): designs are immutable once built (loaders and preprocessing build new
+      // arrays); the fingerprint catches an array rewritten in place all the same
+      const print = fingerprint(X.data);
+      if (held.src !== X.data || held.length !== X.data.length || held.print !== print) {
+        Xc.set(X.data);
+        held.src = X.data;
+        held.length = X.data.length;
+        held.print = print;
+        held.norms = null;
+        held.x32 = false;
+      }
+      heldNow = held;
+      // the float32 copy right after X (kept with it like the norms), when every entry fits
+      let x32 = -1;
+      if (f32) {
+        if (!held.x32) {
+          let big = 0;
+          const d = X.data;
+          for (let i = 0; i < d.length; i++) {
+            const v = Math.abs(d[i] as number);
+            if (!(v <= big)) big = v; // NaN also lands here
+          }
+          if (big < 2 ** 127) {
+            new Float32Array(held.memory.buffer, x64Bytes, X.n * X.p).set(X.data);
+            held.x32 = true;
+          }
+        }
+        if (held.x32) x32 = x64Bytes;
+      } else held.x32 = false; // the region after X holds this space's vectors
+      space = { buffer: held.memory.buffer, X: Xc, kernels: held.kernels, start: f32 && x32 < 0 ? x64Bytes : xBytes, kind: 'wasm-simd', x32 };
       release = () => {
         if (held.pages * 65536 <= MAX_IDLE_BYTES && (idle === null || idle.pages < held.pages)) idle = held;
       };
@@ -359,9 +458,10 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
   }
   if (!space) {
     const buffer = new ArrayBuffer(room);
-    space = { buffer, X: X.data, kernels: jsKernels(buffer, X.data), start: 0, kind: 'js' };
+    space = { buffer, X: X.data, kernels: jsKernels(buffer, X.data), start: 0, kind: 'js', x32: -1 };
   }
   const { buffer } = space;
+  const Xs = space.X;
   let next = space.start;
   const take = (bytes: number): number => {
     const at = next;
@@ -375,7 +475,31 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
     dots: space.kernels.dots,
     dots2: space.kernels.dots2,
     combine: space.kernels.combine,
+    dotsF32: space.kernels.dotsF32,
+    x32: space.x32,
     kind: space.kind,
+    sqNorms: () => {
+      if (heldNow?.norms && heldNow.norms.length === X.p) return heldNow.norms;
+      const { n, p } = X;
+      const data = Xs;
+      const out = new Float64Array(p);
+      for (let j = 0; j < p; j++) {
+        const off = j * n;
+        let s0 = 0;
+        let s1 = 0;
+        let i = 0;
+        for (; i + 1 < n; i += 2) {
+          const a0 = data[off + i] as number;
+          const a1 = data[off + i + 1] as number;
+          s0 += a0 * a0;
+          s1 += a1 * a1;
+        }
+        if (i < n) s0 += (data[off + i] as number) ** 2;
+        out[j] = s0 + s1;
+      }
+      if (heldNow) heldNow.norms = out;
+      return out;
+    },
     f64: (length) => new Float64Array(buffer, take(8 * length), length).fill(0),
     i32: (length) => new Int32Array(buffer, take(4 * length), length).fill(0),
     release,
@@ -384,7 +508,29 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
 
 /** Largest wasm memory a thread keeps for its next space (MiB-sized designs reuse it; big ones are freed). */
 export const MAX_IDLE_BYTES = 256 * 2 ** 20;
-/** This thread's released wasm memory, with its instance (see columnSpace). */
-let idle: { memory: WebAssembly.Memory; pages: number; kernels: Kernels | null } | null = null;
+/** A wasm memory with its instance and the array whose copy sits at its offset 0. */
+interface Held {
+  memory: WebAssembly.Memory;
+  pages: number;
+  kernels: Kernels | null;
+  src: Float64Array | null;
+  length: number;
+  print: number;
+  /** ‖x_j‖² of the copy, once computed. */
+  norms: Float64Array | null;
+  /** Whether the bytes right after X hold its float32 copy. */
+  x32: boolean;
+}
+/** This thread's released wasm memory (see columnSpace). */
+let idle: Held | null = null;
+
+/** Σ_t (t + 1)·a[t·stride] over about 4096 entries spread over a (and its last), a cheap check that an array was not rewritten. */
+function fingerprint(a: Float64Array): number {
+  const stride = Math.max(1, Math.floor(a.length / 4096));
+  let s = 0;
+  let t = 1;
+  for (let i = 0; i < a.length; i += stride, t++) s += t * (a[i] as number);
+  return a.length > 0 ? s + t * (a[a.length - 1] as number) : 0;
+}
 
 const align16 = (b: number): number => Math.ceil(b / 16) * 16;
