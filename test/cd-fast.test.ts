@@ -227,7 +227,7 @@ t.test('kthSmallest equals the k-th entry of the sorted array (ties, repeats, an
   t.equal(bad, 0, 'all 300 cases');
 });
 
-t.test('the wasm sweep takes the plain sweep\'s steps: same w and r to round-off over 20 epochs', async (t) => {
+t.test('the column-space sweep (wasm kernels, and their plain-loop fallback) takes the plain sweep\'s steps: same w to round-off over 20 epochs', async (t) => {
   const ds = dataset(37, 60, 6, 4);
   const { n, p, data } = ds.X;
   const l = new Float64Array(p);
@@ -237,26 +237,28 @@ t.test('the wasm sweep takes the plain sweep\'s steps: same w and r to round-off
     l[j] = s / n;
   }
   const lambda = 0.05;
-  const sp = columnSpace(ds.X, 8 * (n + 1) + 4 * p + 64);
-  t.equal(sp.kind, 'wasm-simd');
-  const order = sp.i32(p);
-  for (let j = 0; j < p; j++) order[j] = (j * 7) % p;
-  const r1 = Float64Array.from(ds.y);
-  const r2 = sp.f64(n);
-  r2.set(ds.y);
-  const step = sp.f64(1);
-  const w1 = new Float64Array(p);
-  const w2 = new Float64Array(p);
-  let worst = 0;
-  let changes = 0;
-  for (let e = 0; e < 20; e++) {
-    const c1 = lassoCdSweep(ds.X, w1, r1, l, lambda, order, p);
-    const c2 = lassoCdSweepSpace(sp, n, w2, r2, l, lambda, order, p, step);
-    if (Math.abs(c1 - c2) > 1e-6 * c1) changes++;
-    for (let j = 0; j < p; j++) worst = Math.max(worst, Math.abs((w1[j] as number) - (w2[j] as number)) / 1e-10);
+  for (const forceJs of [false, true]) {
+    const sp = columnSpace(ds.X, 8 * (n + 1) + 4 * p + 64, forceJs);
+    t.equal(sp.kind, forceJs ? 'js' : 'wasm-simd');
+    const order = sp.i32(p);
+    for (let j = 0; j < p; j++) order[j] = (j * 7) % p;
+    const r1 = Float64Array.from(ds.y);
+    const r2 = sp.f64(n);
+    r2.set(ds.y);
+    const step = sp.f64(1);
+    const w1 = new Float64Array(p);
+    const w2 = new Float64Array(p);
+    let worst = 0;
+    let changes = 0;
+    for (let e = 0; e < 20; e++) {
+      const c1 = lassoCdSweep(ds.X, w1, r1, l, lambda, order, p);
+      const c2 = lassoCdSweepSpace(sp, n, w2, r2, l, lambda, order, p, step);
+      if (Math.abs(c1 - c2) > 1e-6 * c1) changes++;
+      for (let j = 0; j < p; j++) worst = Math.max(worst, Math.abs((w1[j] as number) - (w2[j] as number)) / 1e-10);
+    }
+    sp.release();
+    t.ok(worst <= 1, `worst |Δw| ${(worst * 1e-10).toExponential(2)} ≤ 1e-10 after 20 epochs`);
+    t.equal(changes, 0, 'every epoch reports the same largest change (to 1e-6)');
+    t.ok(w1.some((v) => v !== 0), 'the sweeps moved w');
   }
-  sp.release();
-  t.ok(worst <= 1, `worst |Δw| ${(worst * 1e-10).toExponential(2)} ≤ 1e-10 after 20 epochs`);
-  t.equal(changes, 0, 'every epoch reports the same largest change (to 1e-6)');
-  t.ok(w1.some((v) => v !== 0), 'the sweeps moved w');
 });
