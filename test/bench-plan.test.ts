@@ -98,3 +98,24 @@ t.test('plan: a λ-free solver (dense, gmp) runs at each block’s first λ only
   t.same([...new Set(plan.jobs.filter((j) => j.job.solver !== 'prox-adam').map(lambdaOf))], [1e-4], 'the λ-free runs sit at the first λ');
   t.ok(findSolver('dense').ignoresLambda && findSolver('gmp').ignoresLambda && !findSolver('prox-adam').ignoresLambda);
 });
+
+t.test('plan: a block’s `methods` runs only those solvers on its λ values (any family), the other blocks keep every solver', async (t) => {
+  const c = parseConfig(
+    {
+      name: 'plan-methods',
+      seeds: [0],
+      problems: [
+        { family: 'nn-compression', datasets: ['digits'], lambdas: [1e-4, 1e-3], layers: [8] },
+        { family: 'nn-compression', datasets: ['digits'], lambdas: [1e-1], layers: [8], methods: ['prox-sgd'] },
+      ],
+      solvers: [{ name: 'dense' }, { name: 'prox-adam' }, { name: 'prox-sgd' }],
+    },
+    'plan-methods',
+  );
+  const plan = expandPlan(c);
+  const at = (lambda: number): string[] => plan.jobs.filter((j) => j.job.problem.lambda.kind === 'absolute' && j.job.problem.lambda.value === lambda).map((j) => j.job.solver).sort();
+  t.same(at(1e-4), ['dense', 'prox-adam', 'prox-sgd'], 'first block, first λ: every solver');
+  t.same(at(1e-3), ['prox-adam', 'prox-sgd'], 'first block, second λ: the λ methods');
+  t.same(at(1e-1), ['prox-sgd'], 'second block: its methods only (dense, λ-free, is not run again there)');
+  t.throws(() => parseConfig({ name: 'x', problems: [{ family: 'lasso', datasets: ['diabetes'], lambdaRatios: [0.1], methods: ['nope'] }], solvers: [{ name: 'cd' }] }, 'x'), /methods\[0\]/, 'an unknown solver in methods is refused');
+});

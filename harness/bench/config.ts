@@ -60,7 +60,7 @@ export interface ProblemBlock {
    * instance, seed), `count` λ geometric from λ_max down to minRatio·λ_max, one run per λ (as `solve --path`).
    */
   readonly lambdaPath?: { readonly count: number; readonly minRatio: number };
-  /** gene-selection only: the config's solvers that run on these datasets (default: all). */
+  /** The config's solvers that run on these datasets and λ values (default: all). */
   readonly methods?: readonly string[];
 }
 

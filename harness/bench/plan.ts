@@ -79,7 +79,7 @@ export interface PlannedInstance {
   readonly maxIterCap: number | null;
   /** Position of the instance's λ in its block's λ list (0: the first; λ-free solvers run there only). */
   readonly lambdaIndex: number;
-  /** The only solvers planned on this instance (gene-selection `methods`), or every solver. */
+  /** The only solvers planned on this instance (the block's `methods`), or every solver. */
   readonly methods?: readonly string[];
   /** A λ of a block's `lambdaPath` on one dataset: the group's id and the path's ratios (one path job per solver instance and seed). */
   readonly pathGroup?: { readonly id: string; readonly ratios: readonly number[] };
@@ -228,6 +228,7 @@ function instancesOf(block: ProblemBlock, index: number, autoBackend?: string): 
         where: `problems[${index}].datasets[${d}]`,
         maxIterCap: block.maxIter ?? null,
         lambdaIndex,
+        ...(block.methods ? { methods: block.methods } : {}),
         ...(pathRatios ? { pathGroup: { id: JSON.stringify([index, dataset]), ratios: pathRatios } } : {}),
       });
     }

@@ -121,14 +121,14 @@ export function planSchema(): Schema {
           decay: { type: 'number', minimum: 0, description: 'weight decay on the network’s unpenalized weight matrices (the MLP head behind the input layer)' },
         },
       },
-      methods: { type: 'array', minItems: 1, items: { type: 'string', enum: solverNames, 'x-noun': 'solver' }, description: 'the config’s solvers that run on these datasets (gene-selection only; default: all)' },
+      methods: { type: 'array', minItems: 1, items: { type: 'string', enum: solverNames, 'x-noun': 'solver' }, description: 'the config’s solvers that run on these datasets and λ values (default: all); e.g. a block with a larger λ for one method' },
     },
     allOf: [
-      // gene-selection: λ comes from the path; the one-λ fields do not apply, path/methods only there
+      // gene-selection: λ comes from the path; the one-λ fields do not apply, path only there
       {
         if: { properties: { family: { const: GENE_FAMILY_NAME } }, required: ['family'] },
         then: { properties: Object.fromEntries(GENE_EXCLUDED.map((k) => [k, false])) },
-        else: { properties: { path: false, methods: false } },
+        else: { properties: { path: false } },
       },
       // a λ path makes its own grid (LAMBDA_PATH_RULE: the error formatter names it)
       { if: { required: ['lambdaPath'] }, then: { properties: { lambdaRatios: false, lambdas: false } }, else: {} },
