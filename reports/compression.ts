@@ -203,6 +203,11 @@ export function compressionSpec(points: readonly CompressionPoint[], opts: { wid
 }
 
 export const SPARSITY_LEVELS: readonly number[] = [0.9, 0.95, 0.98, 0.99];
+/**
+ * A point reaches a level when its mean sparsity ≥ level − LEVEL_SLACK: the mean of equal
+ * sparsities over seeds rounds below them ((0.95 + 0.95 + 0.95)/3 = 0.9499999999999998).
+ */
+export const LEVEL_SLACK = 1e-9;
 
 /** Best point per method at each sparsity level (module comment). */
 export function sparsityTable(points: readonly CompressionPoint[]): { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] {
@@ -211,7 +216,7 @@ export function sparsityTable(points: readonly CompressionPoint[]): { method: st
   for (const m of methods) {
     for (const level of SPARSITY_LEVELS) {
       const best = (stage: CompressionPoint['stage']): CompressionPoint | null =>
-        points.filter((p) => p.series === m && p.stage === stage && p.sparsity >= level).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
+        points.filter((p) => p.series === m && p.stage === stage && p.sparsity >= level - LEVEL_SLACK).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
       out.push({ method: m, level, trained: best('trained'), fineTuned: best('fine-tuned') });
     }
   }

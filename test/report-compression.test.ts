@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../harness/bench/config.ts';
 import { runBench } from '../harness/bench/run.ts';
 import { openReadOnly } from '../harness/store/index.ts';
-import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable } from '../reports/compression.ts';
+import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable, type CompressionPoint } from '../reports/compression.ts';
 import { renderReport } from '../reports/render.ts';
 import { renderFigures } from '../reports/figures.ts';
 
@@ -89,4 +89,13 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   const fig = await renderFigures({ db, out: join(dir, 'figures'), pdf: false });
   const svg = fig.files.find((f) => /compression-accuracy-[^/]+-2col\.svg$/.test(f));
   t.ok(svg && existsSync(svg) && readFileSync(svg, 'utf8').startsWith('<svg'), 'the same chart as an SVG figure');
+});
+
+t.test('a sparsity level counts a point whose mean over seeds rounds just below it (three seeds at exactly 95%)', async (t) => {
+  const mean = (0.95 + 0.95 + 0.95) / 3;
+  t.ok(mean < 0.95, `the float mean is ${mean}`);
+  const point = (sparsity: number, accuracy: number, stage: 'trained' | 'fine-tuned'): CompressionPoint => ({ series: 'gmp', method: `gmp@${sparsity}`, stage, sparsity, accuracy }) as unknown as CompressionPoint;
+  const pts = [point(mean, 0.88, 'trained'), point(0.98, 0.84, 'trained'), point(0.9499, 0.9, 'trained')];
+  const row = sparsityTable(pts).find((r) => r.level === 0.95)!;
+  t.equal(row.trained?.method, `gmp@${mean}`, 'the 95% point, not the sparser and worse 98% one; 94.99% is not counted');
 });
