@@ -996,7 +996,7 @@ function workingSetCd(problem: Problem, opts: CdOptions, callback: Callback, ctx
       c[j] = v;
       const av = Math.abs(v);
       a[j] = av;
-      const b = kappa * Math.sqrt(n * (lip[j] as number)) * rn * invn + under + 2 ** -52 * av;
+      const b = (slackScale[j] as number) * rn + under + 2 ** -52 * av;
       slack[j] = b;
       if (av - b > floor) floor = av - b;
     }
@@ -1014,11 +1014,14 @@ function workingSetCd(problem: Problem, opts: CdOptions, callback: Callback, ctx
   const ext = new Extrapolation(X, y, w, r, lambda, penalty, opts.anderson);
   // l1 with a column space: the norms come with the copy of X (computed once per design and
   // kept with it); a zero column is w_j = 0 for good
+  /** κ·‖x_j‖/n: the column's factor in the float32 pass's error bound (`corrAlive`). */
+  const slackScale = new Float64Array(space && x32 >= 0 ? p : 0);
   if (space) {
     const sq = space.sqNorms();
     for (let j = 0; j < p; j++) {
       lip[j] = (sq[j] as number) * invn;
       if (lip[j] === 0) w[j] = 0;
+      if (slackScale.length > 0) slackScale[j] = kappa * Math.sqrt(sq[j] as number) * invn;
     }
   }
   residual(X, y, w, r);

@@ -15,6 +15,7 @@
  * serves the thread's next space (up to MAX_IDLE_BYTES): the first touch of a fresh memory's
  * pages costs as much as copying X into it.
  */
+import { columnSqNorms } from '../../problems/linalg.ts';
 
 /** Largest buffer given to WebAssembly (32-bit addresses); beyond it the plain loops run. */
 export const MAX_WASM_BYTES = 2 ** 31;
@@ -480,23 +481,7 @@ export function columnSpace(X: { n: number; p: number; data: Float64Array }, ext
     kind: space.kind,
     sqNorms: () => {
       if (heldNow?.norms && heldNow.norms.length === X.p) return heldNow.norms;
-      const { n, p } = X;
-      const data = Xs;
-      const out = new Float64Array(p);
-      for (let j = 0; j < p; j++) {
-        const off = j * n;
-        let s0 = 0;
-        let s1 = 0;
-        let i = 0;
-        for (; i + 1 < n; i += 2) {
-          const a0 = data[off + i] as number;
-          const a1 = data[off + i + 1] as number;
-          s0 += a0 * a0;
-          s1 += a1 * a1;
-        }
-        if (i < n) s0 += (data[off + i] as number) ** 2;
-        out[j] = s0 + s1;
-      }
+      const out = columnSqNorms({ n: X.n, p: X.p, data: Xs });
       if (heldNow) heldNow.norms = out;
       return out;
     },
