@@ -11,8 +11,15 @@
  * - The sparsity table: for each method and sparsity level s ∈ {90, 95, 98, 99}%, the point with
  *   the best mean accuracy among those whose mean sparsity ≥ s (chosen on test accuracy: this
  *   describes the curve, it is not a model-selection protocol), before and after fine-tuning.
+ * - A method run at more than one τ (the suite's support threshold) is one curve per τ:
+ *   `subgrad-adam τ=1e-2` beside `subgrad-adam τ=1e-4`.
+ * - The τ sweep (threshold only, no fine-tuning): every trained network is also thresholded at
+ *   τ' ∈ {1e-2, …, 1e-8} (solvers/tensor/protocol.ts). A sweep point is one (method
+ *   configuration, λ, τ') over its seeds; a method's sweep front is its sweep points that no
+ *   sparser point beats in mean accuracy. The sweep depends on the training only, so a training
+ *   recorded at two run τ's counts once per seed (the newest run).
  *
- * Only current runs are used: the newest of each (instance, solver configuration, seed).
+ * Only current runs are used: the newest of each (instance, solver configuration, τ, seed).
  */
 import { openReadOnly } from '../harness/store/index.ts';
 import { CHART_CONFIG, LOG_AXIS } from './specs.ts';
@@ -45,6 +52,8 @@ export interface CompressionRun {
   readonly label: string;
   readonly lambda: number | null;
   readonly seed: number;
+  /** The run's support threshold τ (the fine-tune mask and the headline sparsity). */
+  readonly tau: number;
   readonly status: string;
   readonly solverSeconds: number | null;
   readonly protocol: Protocol;
@@ -56,7 +65,7 @@ export async function loadCompressionRuns(dbPath: string): Promise<CompressionRu
   try {
     const rows = await store.db
       .selectFrom('runs')
-      .select(['id', 'dataset', 'solver', 'solver_label', 'lambda', 'seed', 'status', 'solver_seconds', 'extras', 'instance_hash'])
+      .select(['id', 'dataset', 'solver', 'solver_label', 'lambda', 'seed', 'tau', 'status', 'solver_seconds', 'extras', 'instance_hash'])
       .where('family', '=', 'nn-compression')
       .orderBy('id')
       .execute();
@@ -70,13 +79,14 @@ export async function loadCompressionRuns(dbPath: string): Promise<CompressionRu
         continue;
       }
       if (!ex.protocol) continue;
-      newest.set(JSON.stringify([r.instance_hash, r.solver_label, r.seed]), {
+      newest.set(JSON.stringify([r.instance_hash, r.solver_label, r.tau, r.seed]), {
         id: r.id,
         dataset: r.dataset,
         solver: r.solver,
         label: r.solver_label,
         lambda: r.lambda,
         seed: r.seed,
+        tau: r.tau,
         status: r.status,
         solverSeconds: r.solver_seconds,
         protocol: ex.protocol,
@@ -104,6 +114,8 @@ export interface CompressionPoint {
   /** Solver configuration and λ (gmp has no λ). */
   readonly method: string;
   readonly seeds: number;
+  /** The runs' support threshold. */
+  readonly tau: number;
   readonly stage: 'trained' | 'fine-tuned';
   readonly accuracy: number;
   readonly accuracyStd: number;
@@ -114,21 +126,40 @@ export interface CompressionPoint {
   readonly perStepMs: number | null;
 }
 
-function seriesName(r: CompressionRun): string {
+/** τ as it is written in a label: 1e-2, 1e-4, 5e-3. */
+export const tauText = (tau: number): string => tau.toExponential().replace(/\.0+e/, 'e').replace('e+', 'e');
+
+function baseSeries(r: CompressionRun): string {
   const scope = r.solver === 'gmp' ? /scope=(\w+)/.exec(r.label)?.[1] : undefined;
   return scope && scope !== 'layer' ? `gmp (${scope})` : r.solver;
 }
 
-function methodName(r: CompressionRun): string {
+function baseMethod(r: CompressionRun): string {
   return r.solver === 'gmp' || r.solver === 'dense' || r.lambda === null ? r.label : `${r.label} λ=${Number(r.lambda.toPrecision(3))}`;
 }
 
+/** The base series (per dataset) that have runs at more than one τ: their names carry τ. */
+function multiTau(runs: readonly CompressionRun[]): Set<string> {
+  const taus = new Map<string, Set<number>>();
+  for (const r of runs) {
+    const k = JSON.stringify([r.dataset, baseSeries(r)]);
+    const s = taus.get(k) ?? new Set<number>();
+    s.add(r.tau);
+    taus.set(k, s);
+  }
+  return new Set([...taus].filter(([, s]) => s.size > 1).map(([k]) => k));
+}
+
+const usable = (r: CompressionRun): boolean => r.status === 'max_iter' || r.status === 'converged' || r.status === 'timeout';
+
 /** Aggregates runs into points (module comment). Runs that diverged or errored are left out. */
 export function compressionPoints(runs: readonly CompressionRun[]): CompressionPoint[] {
+  const multi = multiTau(runs);
+  const withTau = (r: CompressionRun, name: string): string => (multi.has(JSON.stringify([r.dataset, baseSeries(r)])) ? `${name} τ=${tauText(r.tau)}` : name);
   const groups = new Map<string, CompressionRun[]>();
   for (const r of runs) {
-    if (r.status !== 'max_iter' && r.status !== 'converged' && r.status !== 'timeout') continue;
-    const key = JSON.stringify([r.dataset, methodName(r)]);
+    if (!usable(r)) continue;
+    const key = JSON.stringify([r.dataset, baseMethod(r), r.tau]);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -148,9 +179,10 @@ export function compressionPoints(runs: readonly CompressionRun[]): CompressionP
       out.push({
         dataset: first.dataset,
         solver: first.solver,
-        series: seriesName(first),
-        method: methodName(first),
+        series: withTau(first, baseSeries(first)),
+        method: withTau(first, baseMethod(first)),
         seeds: g.length,
+        tau: first.tau,
         stage,
         accuracy: mean(acc),
         accuracyStd: std(acc),
@@ -162,6 +194,102 @@ export function compressionPoints(runs: readonly CompressionRun[]): CompressionP
     }
   }
   return out.sort((a, b) => a.series.localeCompare(b.series) || a.compression - b.compression);
+}
+
+/** One (method configuration, λ, sweep τ') over its seeds: the trained network thresholded at τ', no fine-tuning. */
+export interface SweepPoint {
+  readonly dataset: string;
+  readonly solver: string;
+  /** The solver, or `gmp (lamp)` / `gmp (global)`; never τ: the sweep does not depend on the run's τ. */
+  readonly series: string;
+  readonly method: string;
+  readonly tau: number;
+  readonly seeds: number;
+  readonly accuracy: number;
+  readonly accuracyStd: number;
+  readonly sparsity: number;
+  readonly compression: number;
+  /** On the method's sweep front: no sweep point of the same series is as sparse and more accurate. */
+  readonly front: boolean;
+}
+
+/** Aggregates the runs' τ sweeps (module comment); dense is left out (its line is on the chart). */
+export function sweepPoints(runs: readonly CompressionRun[]): SweepPoint[] {
+  const perSeed = new Map<string, CompressionRun>();
+  for (const r of runs) {
+    if (!usable(r) || r.solver === 'dense') continue;
+    const k = JSON.stringify([r.dataset, baseMethod(r), r.seed]);
+    const prev = perSeed.get(k);
+    if (!prev || prev.id < r.id) perSeed.set(k, r);
+  }
+  const groups = new Map<string, { run: CompressionRun; stage: Stage & { tau: number } }[]>();
+  for (const r of perSeed.values()) {
+    for (const s of r.protocol.compression.sweep) {
+      if (s.testAccuracy === null) continue;
+      const k = JSON.stringify([r.dataset, baseMethod(r), s.tau]);
+      const g = groups.get(k) ?? [];
+      g.push({ run: r, stage: s });
+      groups.set(k, g);
+    }
+  }
+  const pts: Omit<SweepPoint, 'front'>[] = [];
+  for (const g of groups.values()) {
+    const first = (g[0] as { run: CompressionRun; stage: Stage & { tau: number } });
+    const acc = g.map((e) => e.stage.testAccuracy as number);
+    const sp = g.map((e) => e.stage.sparsity);
+    const nnz = mean(sp.map((s) => 1 - s));
+    pts.push({ dataset: first.run.dataset, solver: first.run.solver, series: baseSeries(first.run), method: baseMethod(first.run), tau: first.stage.tau, seeds: g.length, accuracy: mean(acc), accuracyStd: std(acc), sparsity: mean(sp), compression: nnz > 0 ? 1 / nnz : Infinity });
+  }
+  return pts
+    .map((p) => ({ ...p, front: !pts.some((q) => q !== p && q.dataset === p.dataset && q.series === p.series && q.sparsity >= p.sparsity - LEVEL_SLACK && q.accuracy > p.accuracy) }))
+    .sort((a, b) => a.series.localeCompare(b.series) || a.compression - b.compression || a.tau - b.tau);
+}
+
+/** Best sweep point per method at each sparsity level (as sparsityTable, over every λ and τ'). */
+export function sweepTable(points: readonly SweepPoint[]): { method: string; level: number; best: SweepPoint | null }[] {
+  const methods = [...new Set(points.map((p) => p.series))];
+  return methods.flatMap((m) =>
+    SPARSITY_LEVELS.map((level) => ({
+      method: m,
+      level,
+      best: points.filter((p) => p.series === m && p.sparsity >= level - LEVEL_SLACK).reduce<SweepPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null),
+    })),
+  );
+}
+
+/**
+ * The τ-sweep chart of one dataset: every sweep point (small, faint) and each method's sweep
+ * front as a line, test accuracy against compression ratio (log), dense as a line.
+ */
+export function sweepSpec(points: readonly SweepPoint[], denseAccuracy: number | null, opts: { width?: number; height?: number; title?: string } = {}): Record<string, unknown> | null {
+  const rows = points.filter((p) => Number.isFinite(p.compression)).map((p) => ({ method: p.series, config: p.method, tau: tauText(p.tau), x: p.compression, acc: p.accuracy, sparsity: p.sparsity, seeds: p.seeds, front: p.front }));
+  if (rows.length === 0) return null;
+  const x = { field: 'x', type: 'quantitative', title: "compression ratio at τ' (weights: total / nonzero, log)", scale: { type: 'log' }, axis: LOG_AXIS };
+  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const tooltip = [{ field: 'config' }, { field: 'tau', title: "τ'" }, { field: 'acc', format: '.4f' }, { field: 'sparsity', format: '.4f' }, { field: 'x', title: 'compression', format: '.1f' }, { field: 'seeds' }];
+  const layers: Record<string, unknown>[] = [
+    { mark: { type: 'point', size: 18, opacity: 0.35 }, encoding: { x, y: { field: 'acc', type: 'quantitative', title: "test accuracy, thresholded at τ' (mean over seeds)", scale: { zero: false } }, color, tooltip } },
+    { transform: [{ filter: 'datum.front' }], mark: { type: 'line', point: { size: 40, filled: true } }, encoding: { x, y: { field: 'acc', type: 'quantitative' }, color, order: { field: 'x', type: 'quantitative' }, tooltip } },
+  ];
+  if (denseAccuracy !== null) {
+    layers.push({ data: { values: [{ dense: denseAccuracy }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' } } });
+    layers.push({ data: { values: [{ dense: denseAccuracy, label: `dense ${denseAccuracy.toFixed(4)}` }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' }, x: { value: opts.width ?? 520 }, text: { field: 'label' } } });
+  }
+  return { $schema: SCHEMA, ...(opts.title ? { title: opts.title } : {}), width: opts.width ?? 520, height: opts.height ?? 340, data: { values: rows }, layer: layers, config: CHART_CONFIG };
+}
+
+/** What the compression page draws: the points at the runs' τ and the τ sweep. */
+export interface CompressionData {
+  readonly points: readonly CompressionPoint[];
+  readonly sweep: readonly SweepPoint[];
+}
+export const NO_COMPRESSION: CompressionData = { points: [], sweep: [] };
+export const compressionData = (runs: readonly CompressionRun[]): CompressionData => ({ points: compressionPoints(runs), sweep: sweepPoints(runs) });
+
+/** The dense network's mean trained accuracy on one dataset's points, or null. */
+export function denseAccuracy(points: readonly CompressionPoint[]): number | null {
+  const d = points.filter((p) => p.solver === 'dense' && p.stage === 'trained').map((p) => p.accuracy);
+  return d.length ? mean(d) : null;
 }
 
 /** The accuracy–compression chart (module comment) of one dataset. */

@@ -18,6 +18,8 @@
  * - compression-accuracy-<dataset>: test accuracy against compression ratio per method on each
  *   nn-compression dataset, before and after threshold + fine-tune, dense as a line
  *   (reports/compression.ts);
+ * - compression-sweep-<dataset>: the same axes over every threshold τ' ∈ {1e-2, …, 1e-8} of each
+ *   trained network (no fine-tuning), each method's front as a line (reports/compression.ts);
  * - l1-landscape: the 1-D loss f(x) = (x − a)²/2 + λ|x| against its spred
  *   reparametrization g(u, w) = (uw − a)²/2 + (λ/2)(u² + w²): along the balanced path
  *   |u| = |w| = √|x|, g equals f (min over uw = x of (λ/2)(u² + w²) is λ|x|, by AM–GM);
@@ -36,7 +38,7 @@ import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
 import { convergenceSpec, inlineData } from './specs.ts';
 import { CHART_CONFIG, LOG_AXIS, solverScale } from './style.ts';
-import { compressionPoints, compressionSpec, loadCompressionRuns } from './compression.ts';
+import { compressionPoints, compressionSpec, denseAccuracy, loadCompressionRuns, sweepPoints, sweepSpec } from './compression.ts';
 import { accuracyGenesSpec, readGeneRuns, summarizeGenes } from './genes.ts';
 
 /** Renders a Vega-Lite spec (datasets inlined) to SVG text. */
@@ -342,7 +344,9 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
   if (tvd) await figure('time-vs-dimension', 'Time to relative suboptimality 1e-6 against problem size', (w) => timeVsDimensionSpec(data, w)?.spec ?? null, tvd.runs, { tolerance: 1e-6 });
   const acc = accuracySparsitySpec(data, WIDTHS['2col']);
   if (acc) await figure('accuracy-vs-sparsity', `${TEST_METRIC_NAME} against support size`, (w) => accuracySparsitySpec(data, w)?.spec ?? null, acc.runs, { statuses: COMPLETE });
-  const points = compressionPoints(await loadCompressionRuns(opts.db));
+  const compressionRuns = await loadCompressionRuns(opts.db);
+  const points = compressionPoints(compressionRuns);
+  const sweep = sweepPoints(compressionRuns);
   for (const dataset of [...new Set(points.map((p) => p.dataset))]) {
     const title = `Compression: ${datasetLabel(dataset)}`;
     const runs = data.instances.filter((i) => i.family === 'nn-compression' && i.dataset === dataset).flatMap((i) => i.runs);
@@ -353,6 +357,17 @@ export async function renderFigures(opts: FiguresOptions): Promise<FiguresResult
       runs,
       { family: 'nn-compression', dataset, runs_read: 'reports/compression.ts: nn-compression runs with a protocol record' },
     );
+    const sw = sweep.filter((p) => p.dataset === dataset);
+    if (sw.length > 0) {
+      const swTitle = `Compression at every threshold: ${datasetLabel(dataset)}`;
+      await figure(
+        `compression-sweep-${slug(datasetLabel(dataset))}`,
+        swTitle,
+        (width) => sweepSpec(sw, denseAccuracy(points.filter((p) => p.dataset === dataset)), { width, height: Math.round(width * 0.6), title: swTitle }),
+        runs,
+        { family: 'nn-compression', dataset, runs_read: "reports/compression.ts: the τ' sweep of nn-compression runs (threshold only, no fine-tuning)" },
+      );
+    }
   }
   if (data.families.some((f) => f.name === 'gene-selection')) {
     // accuracy against the number of selected genes, one figure per dataset (reports/genes.ts)

@@ -27,7 +27,7 @@ import { computeHistory, computeRanking, type Criterion } from './rank.ts';
 import { convergenceSpec, historySpec, profileSpec, timeToTolSpec, type ChartPayload } from './specs.ts';
 import { solverColor } from './style.ts';
 import { compressionContext } from './compression-page.ts';
-import { compressionPoints, loadCompressionRuns, type CompressionPoint } from './compression.ts';
+import { compressionData, loadCompressionRuns, NO_COMPRESSION, type CompressionData } from './compression.ts';
 import { genePageContext, readGeneRuns, type GeneRun } from './genes.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -189,7 +189,7 @@ export function buildPages(
   data: ReportData,
   generatedAt = new Date().toISOString(),
   view: PageView = { assets: 'assets/', suites: [] },
-  compression: readonly CompressionPoint[] = [],
+  compression: CompressionData = NO_COMPRESSION,
   geneRuns: readonly GeneRun[] = [],
 ): Page[] {
   const tpl = loadTemplates();
@@ -216,7 +216,7 @@ export function buildPages(
     ...current,
     nav: {
       families: families.map((f) => ({ name: f.family.name, file: f.file, current: f.family.name === current.family })),
-      ...(compression.length ? { compression: { current: current.family === 'compression' } } : {}),
+      ...(compression.points.length ? { compression: { current: current.family === 'compression' } } : {}),
     },
   });
 
@@ -464,7 +464,7 @@ export function buildPages(
     }),
   });
   // ----- compression (nn-compression runs with a protocol record) -----
-  if (compression.length) pages.push({ file: 'compression.html', content: tpl.compression({ ...common({ family: 'compression' }, 'Compression', true), ...compressionContext(compression) }) });
+  if (compression.points.length) pages.push({ file: 'compression.html', content: tpl.compression({ ...common({ family: 'compression' }, 'Compression', true), ...compressionContext(compression.points, compression.sweep) }) });
   return pages;
 }
 
@@ -482,7 +482,7 @@ function suiteFolder(suites: readonly (string | null)[], suite: string | null): 
  * at the top and each other in suite-<name>/, linked by a suite selector. Runs of one suite never
  * replace another's current runs.
  */
-export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: readonly CompressionPoint[] = [], geneRuns: readonly GeneRun[] = []): Page[] {
+export function suitePages(data: ReportData, generatedAt = new Date().toISOString(), compression: CompressionData = NO_COMPRESSION, geneRuns: readonly GeneRun[] = []): Page[] {
   if (data.suites.length <= 1) return buildPages(data, generatedAt, undefined, compression, geneRuns);
   const folders = data.suites.map((s) => suiteFolder(data.suites, s));
   return data.suites.flatMap((suite, i) => {
@@ -493,7 +493,7 @@ export function suitePages(data: ReportData, generatedAt = new Date().toISOStrin
       suites: data.suites.map((other, j) => ({ name: suiteLabel(other), href: `${up}${folders[j] as string}index.html`, current: i === j })),
     };
     // The compression page (its runs are read apart, across suites) sits with the default view.
-    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : [], i === 0 ? geneRuns : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
+    return buildPages(forSuite(data, suite), generatedAt, view, i === 0 ? compression : NO_COMPRESSION, i === 0 ? geneRuns : []).map((p) => ({ file: `${here}${p.file}`, content: p.content }));
   });
 }
 
@@ -519,7 +519,7 @@ export interface ReportResult {
 export async function renderReport(opts: ReportOptions): Promise<ReportResult> {
   const start = performance.now();
   const data = await readReportData(opts.db);
-  const pages = suitePages(data, undefined, compressionPoints(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
+  const pages = suitePages(data, undefined, compressionData(await loadCompressionRuns(opts.db)), data.families.some((f) => f.name === 'gene-selection') ? await readGeneRuns(opts.db) : []);
   // regularization paths (solve --path): their own page, linked from the overview
   const ro = await openReadOnly(opts.db);
   let paths: string | null;

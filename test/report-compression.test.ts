@@ -2,8 +2,9 @@
  * The compression page and figure from a real benchmark: a tiny nn-compression plan (digits, one
  * hidden layer of 8, 2 epochs, fine-tune 1 epoch) runs on the worker pool into SQLite; the
  * aggregation (mean ± std over seeds, compression = total/nnz) is checked against the raw
- * protocol records, a config's solver `families` filter is honoured, and `report` / `figures`
- * write the compression page and SVG.
+ * protocol records, a config's solver `families` filter is honoured, a method run at two τ is two
+ * curves while its τ' sweep counts each training once, and `report` / `figures` write the
+ * compression page and SVGs.
  */
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../harness/bench/config.ts';
 import { runBench } from '../harness/bench/run.ts';
 import { openReadOnly } from '../harness/store/index.ts';
-import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable, type CompressionPoint } from '../reports/compression.ts';
+import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable, sweepPoints, sweepSpec, sweepTable, type CompressionPoint } from '../reports/compression.ts';
 import { renderReport } from '../reports/render.ts';
 import { renderFigures } from '../reports/figures.ts';
 
@@ -37,6 +38,7 @@ const config = parseConfig(
       { name: 'gmp', families: only, params: { batchSize: 64, pruneStart: 0, pruneEnd: 0.5 }, grid: { sparsity: [0.5, 0.9] }, seeds: [0] },
       { name: 'gmp', families: only, params: { batchSize: 64, pruneStart: 0, pruneEnd: 0.5, scope: 'lamp' }, seeds: [0] },
       { name: 'prox-adam', families: only, params: { batchSize: 64, lr: 0.01 } },
+      { name: 'prox-adam', families: only, params: { batchSize: 64, lr: 0.01 }, tau: 1e-2, seeds: [0] },
       { name: 'cd', seeds: [0] },
     ],
   },
@@ -51,10 +53,17 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.equal(rows.filter((r) => r.family === 'lasso').length, 1, "solver blocks naming families: only cd runs on the lasso (no 'skipped' rows of NN methods there)");
   t.equal(rows.filter((r) => r.family === 'nn-compression' && r.solver === 'cd').length, 1, 'cd on the network: one skipped row');
   const runs = await loadCompressionRuns(db);
-  t.equal(runs.length, 2 + 2 + 1 + 2, 'dense ×2 seeds, gmp ×2 sparsities, gmp (lamp), prox-adam ×2 seeds');
+  t.equal(runs.length, 2 + 2 + 1 + 2 + 1, 'dense ×2 seeds, gmp ×2 sparsities, gmp (lamp), prox-adam ×2 seeds at the default τ and ×1 at τ = 1e-2');
   const points = compressionPoints(runs);
   const trained = points.filter((p) => p.stage === 'trained');
-  t.equal(trained.length, 5, 'dense, gmp 0.5, gmp 0.9, gmp (lamp) 0.9, prox-adam λ');
+  t.equal(trained.length, 6, 'dense, gmp 0.5, gmp 0.9, gmp (lamp) 0.9, prox-adam λ at two τ');
+  // prox-adam at two run τ's: two curves, named by τ; the τ = 1e-2 point is the raw record's, and it equals that run's own sweep entry at τ' = 1e-2
+  t.same([...new Set(trained.filter((p) => p.solver === 'prox-adam').map((p) => p.series))].sort(), ['prox-adam τ=1e-2', 'prox-adam τ=1e-6'], 'one series per τ (1e-6: the tensor default)');
+  const at2 = trained.find((p) => p.series === 'prox-adam τ=1e-2')!;
+  const run2 = runs.find((r) => r.solver === 'prox-adam' && r.tau === 1e-2)!;
+  t.equal(at2.seeds, 1);
+  t.equal(at2.sparsity, run2.protocol.compression.finetune.before.sparsity);
+  t.equal(at2.sparsity, run2.protocol.compression.sweep.find((s) => s.tau === 1e-2)!.sparsity, "thresholding at the run's τ is its sweep entry at τ' = τ");
   // mean ± std over the two dense seeds, from the raw records
   const denseRuns = runs.filter((r) => r.solver === 'dense');
   const accs = denseRuns.map((r) => r.protocol.compression.finetune.before.testAccuracy as number);
@@ -78,17 +87,48 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.ok(Math.abs(lamp.sparsity - 533 / 592) < 1e-12, `gmp (lamp) at 0.9: sparsity ${lamp.sparsity} = 533/592 overall`);
   t.equal(table.find((r) => r.method === 'gmp (lamp)' && r.level === 0.9)?.trained?.method, lamp.method, 'the table has a gmp (lamp) row');
   t.ok((compressionSpec(points)!.data as { values: { method: string }[] }).values.some((v) => v.method === 'gmp (lamp)'), 'and the chart a gmp (lamp) curve');
+  // the τ' sweep: one point per (configuration, λ, τ') over seeds; a training recorded at two run τ's counts once per seed (the newest run)
+  const sweep = sweepPoints(runs);
+  const proxSweep = sweep.filter((p) => p.series === 'prox-adam');
+  t.equal(proxSweep.length, 7, "prox-adam: one sweep point per τ' (1e-2 … 1e-8), both run τ's in one series");
+  t.ok(proxSweep.every((p) => p.seeds === 2), 'seeds 0 and 1, seed 0 once although it has runs at two τ');
+  const newest0 = runs.filter((r) => r.solver === 'prox-adam' && r.seed === 0).reduce((a, b) => (a.id > b.id ? a : b));
+  const seed1 = runs.find((r) => r.solver === 'prox-adam' && r.seed === 1)!;
+  const p3 = proxSweep.find((p) => p.tau === 1e-3)!;
+  const raw3 = [newest0, seed1].map((r) => r.protocol.compression.sweep.find((s) => s.tau === 1e-3)!);
+  t.ok(Math.abs(p3.accuracy - (raw3[0]!.testAccuracy! + raw3[1]!.testAccuracy!) / 2) < 1e-12, "τ' = 1e-3: mean accuracy of the newest seed-0 run and seed 1");
+  t.ok(Math.abs(p3.sparsity - (raw3[0]!.sparsity + raw3[1]!.sparsity) / 2) < 1e-12, "τ' = 1e-3: mean sparsity");
+  t.notOk(sweep.some((p) => p.solver === 'dense'), 'dense is the line, not sweep points');
+  // the front, against its definition: no point of the same series as sparse and more accurate
+  for (const p of sweep) {
+    const dominated = sweep.some((q) => q.series === p.series && q.sparsity >= p.sparsity - 1e-9 && q.accuracy > p.accuracy);
+    t.equal(p.front, !dominated, `${p.method} τ'=${p.tau}: front ${p.front}`);
+  }
+  for (const m of new Set(sweep.map((p) => p.series))) {
+    const ms = sweep.filter((p) => p.series === m);
+    const sparsest = ms.reduce((a, b) => (b.sparsity > a.sparsity || (b.sparsity === a.sparsity && b.accuracy > a.accuracy) ? b : a));
+    t.ok(sparsest.front, `${m}: the sparsest point (best accuracy among equals) is on the front`);
+  }
+  for (const r of sweepTable(sweep)) {
+    const best = Math.max(...sweep.filter((p) => p.series === r.method && p.sparsity >= r.level - 1e-9).map((p) => p.accuracy));
+    t.equal(r.best === null ? -Infinity : r.best.accuracy, best, `sweep table ${r.method} ≥ ${r.level}: the most accurate point reaching it`);
+  }
+  t.ok(JSON.stringify(sweepSpec(sweep, null)).includes('"filter":"datum.front"'), 'the sweep chart draws the front as lines');
   const spec = compressionSpec(points)!;
   t.ok(JSON.stringify(spec).includes('"type":"log"'), 'log compression axis');
   const rep = await renderReport({ db, out: join(dir, 'report') });
   t.ok(rep.pages.some((p) => p.endsWith('compression.html')));
   const html = readFileSync(join(dir, 'report', 'compression.html'), 'utf8');
   t.match(html, /Per-layer density/);
+  t.match(html, /Every τ': threshold only/, 'the τ sweep section');
+  t.match(html, /id="compression-sweep-1"/, 'and its chart');
   t.match(html, /href="compression.html"/, 'linked from the navigation');
   t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /href="compression.html"/);
   const fig = await renderFigures({ db, out: join(dir, 'figures'), pdf: false });
   const svg = fig.files.find((f) => /compression-accuracy-[^/]+-2col\.svg$/.test(f));
   t.ok(svg && existsSync(svg) && readFileSync(svg, 'utf8').startsWith('<svg'), 'the same chart as an SVG figure');
+  const swSvg = fig.files.find((f) => /compression-sweep-[^/]+-2col\.svg$/.test(f));
+  t.ok(swSvg && existsSync(swSvg) && readFileSync(swSvg, 'utf8').startsWith('<svg'), 'the sweep chart as an SVG figure');
 });
 
 t.test('a sparsity level counts a point whose mean over seeds rounds just below it (three seeds at exactly 95%)', async (t) => {
