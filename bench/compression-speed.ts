@@ -56,24 +56,59 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-/** Wall and CPU ms per step of the epochs after the first. */
-async function l1benchSteps(problem: TensorProblem, solver: Solver, params: Record<string, number | string>, seed: number): Promise<{ wall: number; cpu: number }> {
-  const steps = Math.ceil(problem.nSamples / batchSize);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  const cb = (): boolean => {
-    wall.push(performance.now());
-    cpu.push(cpuMs());
-    return wall.length <= epochs;
-  };
-  // an async callback that reads no iterate (the harness reads at trace points with its clock stopped)
-  await solver.run(problem, resolveParams(solver, { batchSize, ...params }), cb, { seed, maxIter: epochs, asyncCallback: async () => cb() });
-  const per = (a: number[]): number => median(a.slice(2).map((v, e) => (v - (a[e + 1] as number)) / steps));
-  return { wall: per(wall), cpu: per(cpu) };
+/**
+ * The baton of the per-epoch measurement: contenders take turns, one epoch each, in a ring (a
+ * contender that has finished leaves it).
+ */
+class Baton {
+  private readonly wake: ((() => void) | null)[];
+  private readonly early: boolean[];
+  private readonly done: boolean[];
+  constructor(private readonly k: number) {
+    this.wake = new Array<(() => void) | null>(k).fill(null);
+    this.early = new Array<boolean>(k).fill(false);
+    this.done = new Array<boolean>(k).fill(false);
+  }
+  /** Resolves when it is contender i's turn. */
+  wait(i: number): Promise<void> {
+    if (this.early[i]) {
+      this.early[i] = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((res) => (this.wake[i] = res));
+  }
+  /** Gives contender j the turn. */
+  give(j: number): void {
+    const w = this.wake[j];
+    if (w) {
+      this.wake[j] = null;
+      w();
+    } else this.early[j] = true;
+  }
+  /** Contender i ends its turn (leaving the ring when `finished`); resolves when its next turn starts (at once when it is alone). */
+  async pass(i: number, finished: boolean): Promise<void> {
+    if (finished) this.done[i] = true;
+    for (let d = 1; d <= this.k; d++) {
+      const j = (i + d) % this.k;
+      if (this.done[j]) continue;
+      if (j === i) return;
+      this.give(j);
+      break;
+    }
+    if (!finished) await this.wait(i);
+  }
 }
 
-/** The same net in tf.layers, trained by model.fit. */
-async function layersSteps(X: tf.Tensor2D, Y: tf.Tensor2D, seed: number): Promise<{ wall: number; cpu: number }> {
+/** One contender of the per-epoch measurement: runs `epochs` epochs, calling `epochEnd` after each (and once before the first). */
+type EpochRunner = (epochEnd: () => Promise<boolean>) => Promise<void>;
+
+/** l1bench's solver through its real run (the shared minibatch loop); its callbacks read no iterate, as the harness's clock is stopped while it reads one. */
+const l1benchRunner = (problem: TensorProblem, solver: Solver, params: Record<string, number | string>, seed: number): EpochRunner => async (epochEnd) => {
+  await solver.run(problem, resolveParams(solver, { batchSize, ...params }), () => true, { seed, maxIter: epochs, asyncCallback: () => epochEnd() });
+};
+
+/** The same net in tf.layers, one model.fit epoch per turn. */
+const layersRunner = (X: tf.Tensor2D, Y: tf.Tensor2D, seed: number): EpochRunner => async (epochEnd) => {
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [784], units: 300, activation: 'relu', kernelInitializer: tf.initializers.heUniform({ seed }) }),
@@ -82,18 +117,58 @@ async function layersSteps(X: tf.Tensor2D, Y: tf.Tensor2D, seed: number): Promis
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const steps = Math.ceil(X.shape[0] / batchSize);
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const w0 = performance.now();
-    const c0 = cpuMs();
-    await model.fit(X, Y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
-    wall.push((performance.now() - w0) / steps);
-    cpu.push((cpuMs() - c0) / steps);
+  try {
+    while (await epochEnd()) await model.fit(X, Y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+  } finally {
+    model.dispose();
   }
-  model.dispose();
-  return { wall: median(wall.slice(1)), cpu: median(cpu.slice(1)) };
+};
+
+/**
+ * Runs the contenders side by side, one epoch each in turn (contender 0's epoch 1, contender
+ * 1's epoch 1, …), with the fused kernels set per contender for its turn; returns each one's
+ * wall and CPU ms per step of every epoch after the first.
+ */
+async function alternatingEpochs(runners: readonly { fused: boolean; run: EpochRunner }[], steps: number): Promise<{ wall: number[]; cpu: number[] }[]> {
+  const baton = new Baton(runners.length);
+  const out = runners.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  const all: Promise<void>[] = [];
+  for (let i = 0; i < runners.length; i++) {
+    const r = runners[i] as { fused: boolean; run: EpochRunner };
+    const rec = out[i] as { wall: number[]; cpu: number[] };
+    let ended = 0;
+    let w0 = 0;
+    let c0 = 0;
+    let built!: () => void;
+    const started = new Promise<void>((res) => (built = res));
+    const epochEnd = async (): Promise<boolean> => {
+      const w = performance.now();
+      const c = cpuMs();
+      // call number `ended` closes epoch `ended` (0: the starting point; 1: the warm-up epoch, dropped)
+      if (ended >= 2) {
+        rec.wall.push((w - w0) / steps);
+        rec.cpu.push((c - c0) / steps);
+      }
+      const more = ended < epochs;
+      ended++;
+      if (ended === 1) {
+        built();
+        await baton.wait(i);
+      } else await baton.pass(i, !more);
+      setFusedKernels(r.fused);
+      w0 = performance.now();
+      c0 = cpuMs();
+      return more;
+    };
+    // built one after another, each with its own fusion setting (a rule picks its kernels when built)
+    setFusedKernels(r.fused);
+    all.push(r.run(epochEnd));
+    await started;
+  }
+  baton.give(0);
+  await Promise.all(all);
+  setFusedKernels(true);
+  return out;
 }
 
 const problem = await buildCompression({ dataset, lambda: { kind: 'absolute', value: 1e-4 }, layers: [300, 100], backend });
@@ -105,26 +180,25 @@ const ops = !process.argv.includes('--no-ops') && fusedAvailable();
 type Who = 'spred' | 'dense' | 'layers' | 'spred-ops' | 'dense-ops';
 const who: Who[] = ['spred', 'dense', 'layers', ...(ops ? (['spred-ops', 'dense-ops'] as const) : [])];
 const res = Object.fromEntries(who.map((w) => [w, { wall: [] as number[], cpu: [] as number[] }])) as Record<Who, { wall: number[]; cpu: number[] }>;
+const stepsPerEpoch = Math.ceil(problem.nSamples / batchSize);
 for (let r = 0; r < rounds; r++) {
+  // each round a fresh run of every contender (seed r), the ring starting one further each round
   const order = who.map((_, i, a) => a[(i + r) % a.length] as Who);
-  for (const which of order) {
-    const was = setFusedKernels(!which.endsWith('-ops'));
-    const m =
-      which === 'layers'
-        ? await layersSteps(X, Y, r)
-        : which.startsWith('spred')
-          ? await l1benchSteps(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r)
-          : await l1benchSteps(problem, dense, { lr: 1e-3 }, r);
-    setFusedKernels(was);
-    res[which].wall.push(m.wall);
-    res[which].cpu.push(m.cpu);
-  }
-  console.log(`round ${r + 1}: wall ms/step ${who.map((w) => `${w} ${res[w].wall[r]!.toFixed(2)}`).join(', ')}`);
+  const runners = order.map((w) => ({
+    fused: !w.endsWith('-ops'),
+    run: w === 'layers' ? layersRunner(X, Y, r) : w.startsWith('spred') ? l1benchRunner(problem, spredAdam, { lr: 1e-3, init: 'balanced' }, r) : l1benchRunner(problem, dense, { lr: 1e-3 }, r),
+  }));
+  const got = await alternatingEpochs(runners, stepsPerEpoch);
+  order.forEach((w, k) => {
+    res[w].wall.push(...(got[k] as { wall: number[] }).wall);
+    res[w].cpu.push(...(got[k] as { cpu: number[] }).cpu);
+  });
+  console.log(`round ${r + 1}: wall ms/step (median of its epochs) ${who.map((w) => `${w} ${median((got[order.indexOf(w)] as { wall: number[] }).wall).toFixed(2)}`).join(', ')}`);
 }
 const md = (k: Who, f: 'wall' | 'cpu'): number => median(res[k][f]);
 for (const f of rounds > 0 ? (['wall', 'cpu'] as const) : []) {
   console.log(
-    `${f.padEnd(4)} ms/step (median of ${rounds}): spred-adam ${md('spred', f).toFixed(2)}, dense ${md('dense', f).toFixed(2)}, tf.layers+fit ${md('layers', f).toFixed(2)};  spred/dense = ${(md('spred', f) / md('dense', f)).toFixed(3)} (target ≤ 1.05), dense/tf.layers = ${(md('dense', f) / md('layers', f)).toFixed(3)} (target ≤ 0.5)`,
+    `${f.padEnd(4)} ms/step (median of ${rounds} × ${epochs - 1} epochs): spred-adam ${md('spred', f).toFixed(2)}, dense ${md('dense', f).toFixed(2)}, tf.layers+fit ${md('layers', f).toFixed(2)};  spred/dense = ${(md('spred', f) / md('dense', f)).toFixed(3)} (target ≤ 1.05), dense/tf.layers = ${(md('dense', f) / md('layers', f)).toFixed(3)} (target ≤ 0.5)`,
   );
   if (ops) console.log(`${''.padEnd(4)} op-by-op Adam (fusion off): spred-adam ${md('spred-ops', f).toFixed(2)}, dense ${md('dense-ops', f).toFixed(2)}; spred/dense = ${(md('spred-ops', f) / md('dense-ops', f)).toFixed(3)}`);
 }
@@ -143,7 +217,6 @@ if (nSteps > 0) {
   }
   const wall = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
   const cpu = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
-  const stepsPerEpoch = Math.ceil(problem.nSamples / batchSize);
   for (let s = 0; s < nSteps + 10; s++) {
     const batch = problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => (s * batchSize + i) % problem.nSamples));
     for (let k = 0; k < rules.length; k++) {
