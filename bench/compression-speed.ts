@@ -1,6 +1,6 @@
 /**
  * Step time of the NN methods on LeNet-300-100 (784→300→100→10) at batch 128, in one process,
- * alternating the contenders every round (so neither always runs warmer or colder):
+ * the contenders interleaved (so none always runs warmer, colder, or in a quieter minute):
  *
  *   1. spred-adam step / dense step (l1bench's own solvers, through the shared minibatch loop;
  *      the issue's target: ≤ 1.05, the paper's "< 5% overhead");
@@ -11,14 +11,20 @@
  *   fused Adam kernels turned off (solvers/tensor/fused.ts: setFusedKernels(false)), the op-by-op
  *   form, in the same rotation: the before/after of the fusion, in absolute ms/step for both.
  *
- *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 2] [--no-ops]
+ *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 4] [--steps 200] [--no-ops]
  *
- * A run trains `epochs` epochs; the first is dropped (warm-up) and the rest are timed from
- * callback to callback (l1bench: the callbacks read no iterate, as the harness's clock is
- * stopped while it reads one at a trace point) or by model.fit's wall time per epoch, divided by
- * the steps of the epoch. Printed: medians over
- * rounds of wall ms/step and of process CPU ms/step (wasm runs on the main thread, so CPU time is
- * the less contention-sensitive number on a shared machine), and the ratios of the medians.
+ * Per epoch: each round starts a fresh run of every contender (seed = round) and the runs take
+ * turns one epoch each (a baton ring; the ring starts one contender further each round), each
+ * with its own fused-kernel setting during its turn. An l1bench run is the solver's real run
+ * (its callbacks read no iterate, as the harness's clock is stopped while it reads one at a
+ * trace point), a tf.layers epoch is one model.fit call. Each run's first epoch is dropped
+ * (warm-up); an epoch is timed from its turn's start to its end and divided by its steps.
+ * Printed: medians over all timed epochs of wall ms/step and of process CPU ms/step (wasm runs
+ * on the main thread, so CPU time is the less contention-sensitive number on a shared machine),
+ * and the ratios of the medians.
+ *
+ * Step-interleaved (--steps N, 0 to skip): the step rules alone, one step each in turn on the
+ * same batch, N timed steps after 10 untimed; medians of wall and CPU ms per step.
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
@@ -43,7 +49,7 @@ const backend = arg('backend', 'wasm') as BackendName;
 const dataset = arg('data', 'fashion-mnist-small');
 const rounds = Number(arg('rounds', '5'));
 const nSteps = Number(arg('steps', '200'));
-const epochs = Math.max(2, Number(arg('epochs', '2')));
+const epochs = Math.max(2, Number(arg('epochs', '4')));
 const batchSize = 128;
 
 const median = (a: readonly number[]): number => {
@@ -175,7 +181,7 @@ const problem = await buildCompression({ dataset, lambda: { kind: 'absolute', va
 const data = loadFashionMnist(dataset);
 const X = tf.tensor2d(data.train.X, [data.train.y.length, 784]);
 const Y = tf.oneHot(tf.tensor1d(data.train.y, 'int32'), 10).toFloat() as tf.Tensor2D;
-console.log(`compression speed: LeNet-300-100 on ${dataset} (${problem.nSamples} training samples, ${Math.ceil(problem.nSamples / batchSize)} steps/epoch), batch ${batchSize}, backend ${problem.backend}, ${epochs} epochs per run (first dropped), ${rounds} rounds`);
+console.log(`compression speed: LeNet-300-100 on ${dataset} (${problem.nSamples} training samples, ${Math.ceil(problem.nSamples / batchSize)} steps/epoch), batch ${batchSize}, backend ${problem.backend}, ${epochs} epochs per run (first dropped), ${rounds} rounds, runs taking turns epoch by epoch`);
 const ops = !process.argv.includes('--no-ops') && fusedAvailable();
 type Who = 'spred' | 'dense' | 'layers' | 'spred-ops' | 'dense-ops';
 const who: Who[] = ['spred', 'dense', 'layers', ...(ops ? (['spred-ops', 'dense-ops'] as const) : [])];
@@ -204,7 +210,7 @@ for (const f of rounds > 0 ? (['wall', 'cpu'] as const) : []) {
 }
 
 if (nSteps > 0) {
-  // 3. step-interleaved (module comment)
+  // step-interleaved (module comment)
   const ctx = { seed: 0, maxIter: 1 };
   const rules: { who: Who; rule: StepRule }[] = [];
   for (const w of who.filter((x) => x !== 'layers')) {
