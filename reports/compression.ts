@@ -22,9 +22,8 @@
  * Only current runs are used: the newest of each (instance, solver configuration, τ, seed).
  */
 import { openReadOnly } from '../harness/store/index.ts';
-import { CHART_CONFIG, LOG_AXIS } from './specs.ts';
+import { CHART_CONFIG, LOG_AXIS, VL_SCHEMA as SCHEMA } from './specs.ts';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** The protocol record of one run (the fields the page reads). */
 interface Stage {

@@ -36,7 +36,7 @@ import { UserError } from '../problems/errors.ts';
 import { COMPLETE, datasetLabel, familyTitle, forSuite, readReportData, TEST_METRIC_NAME, type ReportData, type ReportInstance, type ReportRun } from './data.ts';
 import { median } from './metrics.ts';
 import { criterionOf, runTimeToTol } from './rank.ts';
-import { convergenceSpec, inlineData } from './specs.ts';
+import { convergenceSpec, inlineData, VL_SCHEMA as SCHEMA } from './specs.ts';
 import { CHART_CONFIG, LOG_AXIS, solverScale } from './style.ts';
 import { compressionPoints, compressionSpec, denseAccuracy, loadCompressionRuns, sweepPoints, sweepSpec } from './compression.ts';
 import { accuracyGenesSpec, readGeneRuns, summarizeGenes } from './genes.ts';
@@ -52,7 +52,6 @@ export async function toSvg(spec: Record<string, unknown>): Promise<string> {
   }
 }
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Print widths of a paper's column layouts, in CSS px (96 per inch). */
 export const WIDTHS = { '1col': 3.5 * 96, '2col': 7 * 96 } as const;

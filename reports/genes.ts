@@ -19,9 +19,9 @@
 import { sql } from 'kysely';
 import { openReadOnly, type ReadStore } from '../harness/store/index.ts';
 import { CHART_CONFIG, LOG_AXIS } from './style.ts';
+import { VL_SCHEMA as SCHEMA } from './specs.ts';
 
 const FAMILY = 'gene-selection';
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** One λ of a stored path (the trace row's extras; see PathPoint in harness/genes/path.ts). */
 export interface GenePoint {

@@ -10,6 +10,9 @@
 import type { ReportInstance, ReportRun } from './data.ts';
 import { COMPLETE } from './data.ts';
 import { aggregateSeeds, LOG_FLOOR, round, thin, type BandPoint, type Series } from './metrics.ts';
+
+/** The Vega-Lite schema every spec names: the major version the report bundles (v6). */
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 import { CHART_CONFIG, COUNT_AXIS, LOG_AXIS, solverScale, toggledAxis, XLOG_PARAM, type AxisScale, type XScaleToggle } from './style.ts';
 
 /** A dataset in packed form. Columns listed in `dicts` hold indices into their dictionary. */
@@ -324,7 +327,7 @@ export function convergenceSpec(inst: ReportInstance, opts: ConvergenceOptions):
     { filter: `!${XLOG_PARAM} || datum.x > 0` },
   ];
   const spec: Record<string, unknown> = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VL_SCHEMA,
     ...(opts.title ? { title: { text: opts.title } } : {}),
     params,
     data: { name: 'curves' },
@@ -358,7 +361,7 @@ export function profileSpec(rows: readonly ProfileRow[], tols: readonly string[]
       : { name: 'group', value: groups[0] ?? 'all' },
   ];
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VL_SCHEMA,
     params: interactive ? [...params, { name: 'pick', select: { type: 'point', fields: ['s'] }, bind: 'legend' }] : params,
     data: { name: 'profiles' },
     width: 520,
@@ -393,7 +396,7 @@ export function historySpec(points: readonly HistoryPoint[], commits: readonly s
   const pb = new PackBuilder(['i', 's', 'c', 'o', 'y'], ['i', 's', 'c']);
   for (const p of points) pb.add({ i: p.instance, s: p.solver, c: p.commit, o: p.order, y: Math.max(p.value, LOG_FLOOR) });
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VL_SCHEMA,
     data: { name: 'history' },
     width: Math.max(220, Math.min(700, 90 * commits.length)),
     height: 220,
@@ -435,7 +438,7 @@ export function timeToTolSpec(rows: readonly TimeToTolRow[], tols: readonly stri
     { name: XLOG_PARAM, value: true },
   ];
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: VL_SCHEMA,
     params,
     data: { name: 'ttt' },
     width: 460,

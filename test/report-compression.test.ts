@@ -4,7 +4,7 @@
  * aggregation (mean ± std over seeds, compression = total/nnz) is checked against the raw
  * protocol records, a config's solver `families` filter is honoured, a method run at two τ is two
  * curves while its τ' sweep counts each training once, and `report` / `figures` write the
- * compression page and SVGs.
+ * compression page and SVGs; the page's charts draw in Debian's headless chromium.
  */
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { openReadOnly } from '../harness/store/index.ts';
 import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable, sweepPoints, sweepSpec, sweepTable, type CompressionPoint } from '../reports/compression.ts';
 import { renderReport } from '../reports/render.ts';
 import { renderFigures } from '../reports/figures.ts';
+import { CHROMIUM_PATH, offlineBrowser, openPage, watch } from '../reports/screenshot.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1bench-compression-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -124,6 +125,35 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.match(html, /id="compression-sweep-1"/, 'and its chart');
   t.match(html, /href="compression.html"/, 'linked from the navigation');
   t.match(readFileSync(join(dir, 'report', 'index.html'), 'utf8'), /href="compression.html"/);
+  // the page in a real browser: both charts draw, no error or warning
+  if (!existsSync(CHROMIUM_PATH)) t.fail(`no chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM)`);
+  else {
+    const browser = await offlineBrowser();
+    try {
+      const page = await browser.context.newPage();
+      const w = watch(page);
+      const warnings: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'warning') warnings.push(m.text());
+      });
+      await openPage(page, join(dir, 'report', 'compression.html'));
+      const state = await page.evaluate(() => ({
+        charts: [...document.querySelectorAll('.chart')].map((c) => c.getAttribute('data-chart')),
+        drawn: [...document.querySelectorAll('.chart')].filter((c) => c.querySelector('svg.marks, canvas') !== null).length,
+        done: document.body.dataset['charts'] ?? null,
+        legend: [...document.querySelectorAll('.chart .role-legend-label text')].map((e) => e.textContent ?? ''),
+      }));
+      t.same(state.charts, ['compression-1', 'compression-sweep-1'], 'the two charts of the dataset');
+      t.equal(state.drawn, 2, 'both drew');
+      t.equal(state.done, 'done', 'report.js settled every chart');
+      t.ok(state.legend.includes('prox-adam τ=1e-2') && state.legend.includes('prox-adam'), `legends: ${state.legend.join(', ')}`);
+      t.same(w.errors, [], 'no console or page errors');
+      t.same(warnings, [], 'no console warning');
+      t.same(w.dialogs, [], 'no dialog');
+    } finally {
+      await browser.close();
+    }
+  }
   const fig = await renderFigures({ db, out: join(dir, 'figures'), pdf: false });
   const svg = fig.files.find((f) => /compression-accuracy-[^/]+-2col\.svg$/.test(f));
   t.ok(svg && existsSync(svg) && readFileSync(svg, 'utf8').startsWith('<svg'), 'the same chart as an SVG figure');
