@@ -11,7 +11,7 @@
  *   fused Adam kernels turned off (solvers/tensor/fused.ts: setFusedKernels(false)), the op-by-op
  *   form, in the same rotation: the before/after of the fusion, in absolute ms/step for both.
  *
- *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 4] [--steps 200] [--no-ops]
+ *     npx tsx bench/compression-speed.ts [--backend wasm] [--data fashion-mnist-small] [--rounds 5] [--epochs 4] [--steps 200] [--warm 1500] [--no-ops]
  *
  * Per epoch: each round starts a fresh run of every contender (seed = round) and the runs take
  * turns one epoch each (a baton ring; the ring starts one contender further each round), each
@@ -24,7 +24,11 @@
  * and the ratios of the medians.
  *
  * Step-interleaved (--steps N, 0 to skip): the step rules alone, one step each in turn on the
- * same batch, N timed steps after 10 untimed; medians of wall and CPU ms per step.
+ * same batch; medians of wall and CPU ms per step over two windows of N steps: fresh nets (after
+ * 10 untimed steps) and trained ones (from step --warm W, default 1500, about 32 epochs of the
+ * 6k subset). The second is what a long run pays: an L1 run's weights keep shrinking, and
+ * spred's products of two shrinking factors reach subnormal floats, which x86 multiplies slowly
+ * (solvers/tensor/fused-wasm.ts flushes them in the weights it writes).
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
@@ -49,6 +53,7 @@ const backend = arg('backend', 'wasm') as BackendName;
 const dataset = arg('data', 'fashion-mnist-small');
 const rounds = Number(arg('rounds', '5'));
 const nSteps = Number(arg('steps', '200'));
+const warm = Number(arg('warm', '1500'));
 const epochs = Math.max(2, Number(arg('epochs', '4')));
 const batchSize = 128;
 
@@ -221,9 +226,16 @@ if (nSteps > 0) {
     setFusedKernels(was);
     rules.push({ who: w, rule });
   }
-  const wall = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
-  const cpu = new Map<Who, number[]>(rules.map((r) => [r.who, []]));
-  for (let s = 0; s < nSteps + 10; s++) {
+  // two windows of nSteps timed steps: fresh nets (after 10 untimed steps) and trained ones (after `warm` steps in all)
+  const windows = [
+    { name: `fresh nets (steps 10–${9 + nSteps})`, from: 10 },
+    ...(warm > 10 + nSteps ? [{ name: `after ${warm} steps of training (steps ${warm}–${warm + nSteps - 1})`, from: warm }] : []),
+  ];
+  const wall = windows.map(() => new Map<Who, number[]>(rules.map((r) => [r.who, []])));
+  const cpu = windows.map(() => new Map<Who, number[]>(rules.map((r) => [r.who, []])));
+  const last = (windows[windows.length - 1] as { from: number }).from + nSteps;
+  for (let s = 0; s < last; s++) {
+    const win = windows.findIndex((x) => s >= x.from && s < x.from + nSteps);
     const batch = problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => (s * batchSize + i) % problem.nSamples));
     for (let k = 0; k < rules.length; k++) {
       const { who: w, rule } = rules[(k + s) % rules.length] as { who: Who; rule: StepRule };
@@ -231,19 +243,21 @@ if (nSteps > 0) {
       const w0 = performance.now();
       const c0 = cpuMs();
       tf.tidy(() => rule.step(batch, { epoch: Math.floor(s / stepsPerEpoch), step: s, stepsPerEpoch }));
-      if (s >= 10) {
-        (wall.get(w) as number[]).push(performance.now() - w0);
-        (cpu.get(w) as number[]).push(cpuMs() - c0);
+      if (win >= 0) {
+        (wall[win]?.get(w) as number[]).push(performance.now() - w0);
+        (cpu[win]?.get(w) as number[]).push(cpuMs() - c0);
       }
       setFusedKernels(was);
     }
     problem.disposeBatch(batch);
   }
   for (const r of rules) r.rule.dispose();
-  const mw = (w: Who): number => median(wall.get(w) as number[]);
-  const mc = (w: Who): number => median(cpu.get(w) as number[]);
-  console.log(`step-interleaved, ${nSteps} steps each (median ms/step): wall spred-adam ${mw('spred').toFixed(2)}, dense ${mw('dense').toFixed(2)}, spred/dense = ${(mw('spred') / mw('dense')).toFixed(3)}; CPU ${mc('spred').toFixed(2)}, ${mc('dense').toFixed(2)}, spred/dense = ${(mc('spred') / mc('dense')).toFixed(3)} (target ≤ 1.05)`);
-  if (ops) console.log(`     op-by-op Adam (fusion off): wall spred-adam ${mw('spred-ops').toFixed(2)}, dense ${mw('dense-ops').toFixed(2)}, spred/dense = ${(mw('spred-ops') / mw('dense-ops')).toFixed(3)}; CPU ${mc('spred-ops').toFixed(2)}, ${mc('dense-ops').toFixed(2)}, spred/dense = ${(mc('spred-ops') / mc('dense-ops')).toFixed(3)}`);
+  windows.forEach((x, k) => {
+    const mw = (w: Who): number => median(wall[k]?.get(w) as number[]);
+    const mc = (w: Who): number => median(cpu[k]?.get(w) as number[]);
+    console.log(`step-interleaved, ${x.name}, ${nSteps} steps each (median ms/step): wall spred-adam ${mw('spred').toFixed(2)}, dense ${mw('dense').toFixed(2)}, spred/dense = ${(mw('spred') / mw('dense')).toFixed(3)}; CPU ${mc('spred').toFixed(2)}, ${mc('dense').toFixed(2)}, spred/dense = ${(mc('spred') / mc('dense')).toFixed(3)} (target ≤ 1.05)`);
+    if (ops) console.log(`     op-by-op Adam (fusion off): wall spred-adam ${mw('spred-ops').toFixed(2)}, dense ${mw('dense-ops').toFixed(2)}, spred/dense = ${(mw('spred-ops') / mw('dense-ops')).toFixed(3)}; CPU ${mc('spred-ops').toFixed(2)}, ${mc('dense-ops').toFixed(2)}, spred/dense = ${(mc('spred-ops') / mc('dense-ops')).toFixed(3)}`);
+  });
 }
 tf.dispose([X, Y]);
 problem.dispose();

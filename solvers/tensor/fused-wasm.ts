@@ -8,15 +8,23 @@
  * fused multiply-add), with the constants as f32 parameters:
  *
  *   adam(x, g, m, v → xo, mo, vo; n):   ĝ = g (adamL2: ĝ = g + x·λ)
- *       m' = m·β₁ + ĝ·(1−β₁),  v' = v·β₂ + (ĝ·ĝ)·(1−β₂),  x' = x − (m'·s)/(√(v'·c₂) + ε)
+ *       m' = m·β₁ + ĝ·(1−β₁),  v' = v·β₂ + (ĝ·ĝ)·(1−β₂),  x' = x − (m'·s)/(√(v'·c₂) + ε)  (adam: x' flushed)
  *   spredL1(u, V, g, mu, vu, mV, vV → uo, Vo, muo, vuo, mVo, vVo, Wo; n):
- *       g_U = g·V + u·λ,  g_V = g·u + V·λ,  Adam on u and V,  W = u'·V'
+ *       g_U = g·V + u·λ,  g_V = g·u + V·λ,  Adam on u and V,  W = u'·V' (flushed)
  *   sumsRows / sumsCols(g, V → out; rows, cols):   out_G = Σ_{k∈G} g_k·V_k (in index order)
  *   groupRows / groupCols(u, u', V, g, mV, vV → Vo, mVo, vVo, Wo; rows, cols):
- *       g_V = g·u_G + V·λ,  Adam on V,  W = u'_G·V'       (G = the entry's row / column)
+ *       g_V = g·u_G + V·λ,  Adam on V,  W = u'_G·V' (flushed)   (G = the entry's row / column)
  *
  * Inputs may alias outputs only entry by entry (adamL2 reads ĝ from the array it writes x' to):
  * each iteration loads everything it needs before it stores.
+ *
+ * Flush to zero: the arrays a matMul reads next, x' of `adam` and W of `spredL1` / `groupRows` /
+ * `groupCols`, are stored as 0 where their magnitude is below 2⁻¹²⁶ (the smallest normal
+ * float32), as TensorFlow's CPU kernels and GPUs run. WebAssembly has no FTZ mode, and subnormal
+ * operands slow x86 multiplies many times over: spred-Adam's products of two collapsing factors
+ * reach them (2,489 subnormal entries in LeNet's W1 after 1,500 steps at λ = 1e-4, which made the
+ * next forward and backward pass 16% slower). Every other stored value is the plain float32
+ * result; the factors and moments are not flushed (doing so measured slower).
  */
 
 /** Exported functions (pointers are byte offsets into the imported memory). */
@@ -127,6 +135,19 @@ class Fn {
 
 const ADAM_CONSTS = ['b1', 'a1', 'b2', 'a2', 'step', 'c2', 'eps'] as const;
 
+/** 2⁻¹²⁶, the smallest normal float32, as little-endian bytes (0x00800000). */
+const FLT_MIN_BYTES = [0x00, 0x00, 0x80, 0x00];
+/** The value on the stack, or 0 where its magnitude is below 2⁻¹²⁶ (module comment: flush to zero). */
+function flush(fn: Fn, mode: Mode): Code {
+  const t = fn.tmp(mode);
+  if (mode === 'v') {
+    // x & (|x| ≥ 2⁻¹²⁶): f32x4.abs, v128.const, f32x4.ge, v128.and
+    return [...set(t), ...get(t), ...get(t), ...simd(0xe0), ...simd(0x0c), ...FLT_MIN_BYTES, ...FLT_MIN_BYTES, ...FLT_MIN_BYTES, ...FLT_MIN_BYTES, ...simd(0x46), ...simd(0x4e)];
+  }
+  // select(x, 0, |x| ≥ 2⁻¹²⁶): f32.const 0, f32.abs, f32.const, f32.ge, select
+  return [...set(t), ...get(t), 0x43, 0, 0, 0, 0, ...get(t), 0x8b, 0x43, ...FLT_MIN_BYTES, 0x60, 0x1b];
+}
+
 /** Address `ptr + base + i` (base: a row's byte offset, or none). */
 function addr(ptr: number, i: number, base: number | null): Code {
   return [...get(ptr), ...get(i), ADD_I32, ...(base === null ? [] : [...get(base), ADD_I32])];
@@ -186,7 +207,8 @@ function adamFn(l2: boolean): Fn {
     return [
       ...addr(x, i, null), ...o.load, ...set(xv),
       ...adamStep(fn, mode, get(xv), grad, [...addr(m, i, null)], [...addr(v, i, null)], addr(mo, i, null), addr(vo, i, null), out),
-      ...addr(xo, i, null), ...get(out), ...o.store,
+      // adam's x' is a matMul operand next (flushed); adamL2's is a group factor
+      ...addr(xo, i, null), ...get(out), ...(l2 ? [] : flush(fn, mode)), ...o.store,
     ];
   });
   return finish(fn, body);
@@ -212,7 +234,7 @@ function spredL1Fn(): Fn {
       ...a(uo), ...get(u1), ...o.store,
       ...a(Vo), ...get(v1), ...o.store,
       // W = u'·V'
-      ...a(Wo), ...get(u1), ...get(v1), ...o.mul, ...o.store,
+      ...a(Wo), ...get(u1), ...get(v1), ...o.mul, ...flush(fn, mode), ...o.store,
     ];
   });
   return finish(fn, body);
@@ -319,7 +341,7 @@ function groupFn(kind: 'rows' | 'cols'): Fn {
           ...adamStep(fn, mode, get(vt), [...a(g), ...o.load, ...uG, ...o.mul, ...get(vt), ...fn.c(mode, 'lam'), ...o.mul, ...o.add], a(mV), a(vV), a(mVo), a(vVo), v1),
           ...a(Vo), ...get(v1), ...o.store,
           // W = u'_G·V'
-          ...a(Wo), ...u1G, ...get(v1), ...o.mul, ...o.store,
+          ...a(Wo), ...u1G, ...get(v1), ...o.mul, ...flush(fn, mode), ...o.store,
         ];
       }),
     ];
