@@ -264,7 +264,7 @@ export function sweepSpec(points: readonly SweepPoint[], denseAccuracy: number |
   const rows = points.filter((p) => Number.isFinite(p.compression)).map((p) => ({ method: p.series, config: p.method, tau: tauText(p.tau), x: p.compression, acc: p.accuracy, sparsity: p.sparsity, seeds: p.seeds, front: p.front }));
   if (rows.length === 0) return null;
   const x = { field: 'x', type: 'quantitative', title: "compression ratio at τ' (weights: total / nonzero, log)", scale: { type: 'log' }, axis: LOG_AXIS };
-  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const color = { field: 'method', type: 'nominal', title: 'method', legend: { symbolOpacity: 1 } };
   const tooltip = [{ field: 'config' }, { field: 'tau', title: "τ'" }, { field: 'acc', format: '.4f' }, { field: 'sparsity', format: '.4f' }, { field: 'x', title: 'compression', format: '.1f' }, { field: 'seeds' }];
   const layers: Record<string, unknown>[] = [
     { mark: { type: 'point', size: 18, opacity: 0.35 }, encoding: { x, y: { field: 'acc', type: 'quantitative', title: "test accuracy, thresholded at τ' (mean over seeds)", scale: { zero: false } }, color, tooltip } },
