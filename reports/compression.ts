@@ -24,7 +24,6 @@
 import { openReadOnly } from '../harness/store/index.ts';
 import { CHART_CONFIG, LOG_AXIS, VL_SCHEMA as SCHEMA } from './specs.ts';
 
-
 /** The protocol record of one run (the fields the page reads). */
 interface Stage {
   readonly testAccuracy: number | null;
