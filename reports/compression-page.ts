@@ -5,7 +5,7 @@ import { compressionSpec, denseAccuracy, sparsityTable, sweepSpec, sweepTable, t
 import { scriptJson } from './render.ts';
 
 const pct = (v: number): string => `${(100 * v).toFixed(v >= 0.995 ? 2 : 1)}%`;
-const acc = (p: CompressionPoint | null): string => (p === null ? '—' : `${p.accuracy.toFixed(4)} ± ${p.accuracyStd.toFixed(4)}`);
+const acc = (p: { readonly accuracy: number; readonly accuracyStd: number } | null): string => (p === null ? '—' : `${p.accuracy.toFixed(4)} ± ${p.accuracyStd.toFixed(4)}`);
 
 export function compressionContext(points: readonly CompressionPoint[], sweep: readonly SweepPoint[] = []): Record<string, unknown> {
   const datasets = [...new Set(points.map((p) => p.dataset))];
@@ -42,7 +42,7 @@ export function compressionContext(points: readonly CompressionPoint[], sweep: r
           method,
           cells: swTable
             .filter((r) => r.method === method)
-            .map((r) => ({ text: r.best === null ? '—' : `${r.best.accuracy.toFixed(4)} ± ${r.best.accuracyStd.toFixed(4)}`, title: r.best ? `${r.best.method}, τ' = ${tauText(r.best.tau)}: sparsity ${pct(r.best.sparsity)}` : '' })),
+            .map((r) => ({ text: acc(r.best), title: r.best ? `${r.best.method}, τ' = ${tauText(r.best.tau)}: sparsity ${pct(r.best.sparsity)}` : '' })),
         })),
         taus: taus.map(tauText),
         tauRows: swMethods.map((method) => ({

@@ -250,7 +250,7 @@ export function sweepTable(points: readonly SweepPoint[]): { method: string; lev
     SPARSITY_LEVELS.map((level) => ({
       method: m,
       level,
-      best: points.filter((p) => p.series === m && p.sparsity >= level - LEVEL_SLACK).reduce<SweepPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null),
+      best: bestReaching(points.filter((p) => p.series === m), level),
     })),
   );
 }
@@ -269,10 +269,7 @@ export function sweepSpec(points: readonly SweepPoint[], denseAccuracy: number |
     { mark: { type: 'point', size: 18, opacity: 0.35 }, encoding: { x, y: { field: 'acc', type: 'quantitative', title: "test accuracy, thresholded at τ' (mean over seeds)", scale: { zero: false } }, color, tooltip } },
     { transform: [{ filter: 'datum.front' }], mark: { type: 'line', point: { size: 40, filled: true } }, encoding: { x, y: { field: 'acc', type: 'quantitative' }, color, order: { field: 'x', type: 'quantitative' }, tooltip } },
   ];
-  if (denseAccuracy !== null) {
-    layers.push({ data: { values: [{ dense: denseAccuracy }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' } } });
-    layers.push({ data: { values: [{ dense: denseAccuracy, label: `dense ${denseAccuracy.toFixed(4)}` }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' }, x: { value: opts.width ?? 520 }, text: { field: 'label' } } });
-  }
+  if (denseAccuracy !== null) layers.push(...denseLine(denseAccuracy, opts.width ?? 520));
   return { $schema: SCHEMA, ...(opts.title ? { title: opts.title } : {}), width: opts.width ?? 520, height: opts.height ?? 340, data: { values: rows }, layer: layers, config: CHART_CONFIG };
 }
 
@@ -283,6 +280,14 @@ export interface CompressionData {
 }
 export const NO_COMPRESSION: CompressionData = { points: [], sweep: [] };
 export const compressionData = (runs: readonly CompressionRun[]): CompressionData => ({ points: compressionPoints(runs), sweep: sweepPoints(runs) });
+
+/** The dense network's accuracy as a dashed horizontal line, labelled at the right edge (`width`). */
+function denseLine(accuracy: number, width: number): Record<string, unknown>[] {
+  return [
+    { data: { values: [{ dense: accuracy }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' } } },
+    { data: { values: [{ dense: accuracy, label: `dense ${accuracy.toFixed(4)}` }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' }, x: { value: width }, text: { field: 'label' } } },
+  ];
+}
 
 /** The dense network's mean trained accuracy on one dataset's points, or null. */
 export function denseAccuracy(points: readonly CompressionPoint[]): number | null {
@@ -295,8 +300,8 @@ export function compressionSpec(points: readonly CompressionPoint[], opts: { wid
   const rows = points
     .filter((p) => p.solver !== 'dense' && Number.isFinite(p.compression))
     .map((p) => ({ method: p.series, config: p.method, stage: p.stage, x: p.compression, acc: p.accuracy, lo: p.accuracy - p.accuracyStd, hi: p.accuracy + p.accuracyStd, sparsity: p.sparsity, seeds: p.seeds }));
-  const denseAcc = points.filter((p) => p.solver === 'dense' && p.stage === 'trained').map((p) => p.accuracy);
-  if (rows.length === 0 && denseAcc.length === 0) return null;
+  const dense = denseAccuracy(points);
+  if (rows.length === 0 && dense === null) return null;
   const x = { field: 'x', type: 'quantitative', title: 'compression ratio (weights: total / nonzero, log)', scale: { type: 'log' }, axis: LOG_AXIS };
   const color = { field: 'method', type: 'nominal', title: 'method' };
   const layers: Record<string, unknown>[] = [
@@ -313,10 +318,7 @@ export function compressionSpec(points: readonly CompressionPoint[], opts: { wid
       },
     },
   ];
-  if (denseAcc.length) {
-    layers.push({ data: { values: [{ dense: mean(denseAcc) }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' } } });
-    layers.push({ data: { values: [{ dense: mean(denseAcc), label: `dense ${mean(denseAcc).toFixed(4)}` }] }, mark: { type: 'text', align: 'right', dx: -4, dy: -6, color: '#333' }, encoding: { y: { field: 'dense', type: 'quantitative' }, x: { value: opts.width ?? 520 }, text: { field: 'label' } } });
-  }
+  if (dense !== null) layers.push(...denseLine(dense, opts.width ?? 520));
   return {
     $schema: SCHEMA,
     ...(opts.title ? { title: opts.title } : {}),
@@ -335,14 +337,18 @@ export const SPARSITY_LEVELS: readonly number[] = [0.9, 0.95, 0.98, 0.99];
  */
 export const LEVEL_SLACK = 1e-9;
 
+/** The most accurate of `points` whose mean sparsity reaches `level` (LEVEL_SLACK), or null; the first of equals. */
+function bestReaching<P extends { readonly sparsity: number; readonly accuracy: number }>(points: readonly P[], level: number): P | null {
+  return points.filter((p) => p.sparsity >= level - LEVEL_SLACK).reduce<P | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
+}
+
 /** Best point per method at each sparsity level (module comment). */
 export function sparsityTable(points: readonly CompressionPoint[]): { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] {
   const methods = [...new Set(points.map((p) => p.series))].filter((m) => m !== 'dense');
   const out: { method: string; level: number; trained: CompressionPoint | null; fineTuned: CompressionPoint | null }[] = [];
   for (const m of methods) {
     for (const level of SPARSITY_LEVELS) {
-      const best = (stage: CompressionPoint['stage']): CompressionPoint | null =>
-        points.filter((p) => p.series === m && p.stage === stage && p.sparsity >= level - LEVEL_SLACK).reduce<CompressionPoint | null>((b, p) => (b === null || p.accuracy > b.accuracy ? p : b), null);
+      const best = (stage: CompressionPoint['stage']): CompressionPoint | null => bestReaching(points.filter((p) => p.series === m && p.stage === stage), level);
       out.push({ method: m, level, trained: best('trained'), fineTuned: best('fine-tuned') });
     }
   }
