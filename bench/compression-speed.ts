@@ -215,6 +215,9 @@ for (const f of rounds > 0 ? (['wall', 'cpu'] as const) : []) {
   if (ops) console.log(`${''.padEnd(4)} op-by-op Adam (fusion off): spred-adam ${md('spred-ops', f).toFixed(2)}, dense ${md('dense-ops', f).toFixed(2)}; spred/dense = ${(md('spred-ops', f) / md('dense-ops', f)).toFixed(3)}`);
 }
 
+/** Step s's batch of the step-interleaved measurement: samples s·B … s·B + B − 1, cyclically. */
+const batchAt = (s: number): ReturnType<TensorProblem['makeBatch']> => problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => (s * batchSize + i) % problem.nSamples));
+
 /**
  * Where a trained net's step time goes: forward + backward alone (tf.grads of the loss on the
  * weights the matMuls read), interleaved over the same batches, for spred-adam's W as it is, the
@@ -232,11 +235,12 @@ function anatomy(rules: readonly { who: Who; rule: StepRule }[], from: number): 
   const names = Object.keys(sets) as (keyof typeof sets)[];
   const t = new Map<string, number[]>(names.map((k) => [k, []]));
   for (let j = 0; j < nSteps; j++) {
-    const batch = problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => ((from + j) * batchSize + i) % problem.nSamples));
+    const batch = batchAt(from + j);
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + j) % names.length] as keyof typeof sets;
       const w0 = performance.now();
-      tf.tidy(() => tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(sets[name]).forEach((g) => g.dataSync()));
+      // no read-back in the timed region (a step reads none either); wasm runs its ops synchronously
+      tf.tidy(() => tf.grads((...p: tf.Tensor[]) => problem.loss(p, batch))(sets[name]));
       (t.get(name) as number[]).push(performance.now() - w0);
     }
     problem.disposeBatch(batch);
@@ -269,7 +273,7 @@ if (nSteps > 0) {
   const last = (windows[windows.length - 1] as { from: number }).from + nSteps;
   for (let s = 0; s < last; s++) {
     const win = windows.findIndex((x) => s >= x.from && s < x.from + nSteps);
-    const batch = problem.makeBatch(Int32Array.from({ length: batchSize }, (_, i) => (s * batchSize + i) % problem.nSamples));
+    const batch = batchAt(s);
     for (let k = 0; k < rules.length; k++) {
       const { who: w, rule } = rules[(k + s) % rules.length] as { who: Who; rule: StepRule };
       const was = setFusedKernels(!w.endsWith('-ops'));
