@@ -21,9 +21,9 @@
  * 'l1' updates are bit for bit those of the op-by-op form on the same backend; the group sums Σ_G
  * are accumulated in index order here, in whatever order tfjs's sum kernel uses there (equal to
  * float32 round-off; with tfjs 4.22, bit for bit too). One exception: what a matMul reads next
- * (Adam's x', spred's W) is flushed to zero where its magnitude is below 2⁻¹²⁶, the smallest
- * normal float32 (solvers/tensor/fused-wasm.ts: subnormal weights slow the matMuls on x86; the
- * op-by-op form keeps them).
+ * (Adam's x', spred's W) is flushed to zero where its magnitude is below 2⁻⁶⁴, far below what
+ * float32 sums of such weights resolve (solvers/tensor/fused-wasm.ts: subnormal products slow the
+ * matMuls on x86; the op-by-op form keeps them).
  *
  * Where the results go:
  * - the parameter a matMul reads (x; spred's product W) always into a fresh tensor that the
