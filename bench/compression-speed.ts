@@ -222,8 +222,8 @@ const batchAt = (s: number): ReturnType<TensorProblem['makeBatch']> => problem.m
  * Where a trained net's step time goes: forward + backward alone (tf.grads of the loss on the
  * weights the matMuls read), interleaved over the same batches, for spred-adam's W and dense's
  * weights. (A step minus this median is not the update's cost: the two are timed in different
- * minutes, and on this VM that difference came out negative; solvers/tensor/fused.ts's kernels
- * are timed alone in test-free scripts instead.)
+ * minutes, and on this VM that difference came out negative; bench/fused-kernels.ts times the
+ * update kernels alone.)
  */
 function anatomy(rules: readonly { who: Who; rule: StepRule }[], from: number): void {
   const rule = (w: Who): StepRule => (rules.find((r) => r.who === w) as { rule: StepRule }).rule;

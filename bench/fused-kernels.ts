@@ -11,7 +11,10 @@
  * State: Gaussian weights (std 0.05), gradients (std 1e-3) and moments as after a few steps, or
  * (--tiny share, --tiny-scale s) that share of spred's factor entries collapsed to size s, as
  * after training (there g_U = g·V + λu is ~1e-3·s, and Adam's (ĝ·ĝ)·(1−β₂) underflows to
- * subnormal floats once s is below ~1e-15).
+ * subnormal floats once s is below ~1e-15). The moments here are random, not those of a trained
+ * run, whose first moments of collapsed factors decay into subnormal floats (1,033 in each of
+ * W₁'s factor moments after 1,500 steps at λ = 1e-4); those slow a real trained step further
+ * (bench/compression-speed.ts, after 1,500 steps).
  * Printed: median ms per call over all three matrices for each, and their ratio.
  *
  *     npx tsx bench/fused-kernels.ts [--reps 400] [--tiny 0.3] [--tiny-scale 1e-15]
