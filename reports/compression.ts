@@ -23,6 +23,7 @@
  */
 import { openReadOnly } from '../harness/store/index.ts';
 import { CHART_CONFIG, LOG_AXIS, VL_SCHEMA as SCHEMA } from './specs.ts';
+import { seriesColor } from './style.ts';
 
 /** The protocol record of one run (the fields the page reads). */
 interface Stage {
@@ -107,7 +108,7 @@ const std = (v: readonly number[]): number => {
 export interface CompressionPoint {
   readonly dataset: string;
   readonly solver: string;
-  /** The curve the point belongs to: the solver, or for gmp with a non-default pruning scope `gmp (lamp)` / `gmp (global)`. */
+  /** The curve the point belongs to: the solver, or for gmp its pruning scope: `gmp (layer)` / `gmp (global)` / `gmp (lamp)`. */
   readonly series: string;
   /** Solver configuration and λ (gmp has no λ). */
   readonly method: string;
@@ -129,7 +130,7 @@ export const tauText = (tau: number): string => tau.toExponential().replace(/\.0
 
 function baseSeries(r: CompressionRun): string {
   const scope = r.solver === 'gmp' ? /scope=(\w+)/.exec(r.label)?.[1] : undefined;
-  return scope && scope !== 'layer' ? `gmp (${scope})` : r.solver;
+  return r.solver === 'gmp' ? `gmp (${scope ?? 'layer'})` : r.solver;
 }
 
 function baseMethod(r: CompressionRun): string {
@@ -198,7 +199,7 @@ export function compressionPoints(runs: readonly CompressionRun[]): CompressionP
 export interface SweepPoint {
   readonly dataset: string;
   readonly solver: string;
-  /** The solver, or `gmp (lamp)` / `gmp (global)`; never τ: the sweep does not depend on the run's τ. */
+  /** The solver, or `gmp (layer)` / `gmp (global)` / `gmp (lamp)`; never τ: the sweep does not depend on the run's τ. */
   readonly series: string;
   readonly method: string;
   readonly tau: number;
@@ -263,7 +264,7 @@ export function sweepSpec(points: readonly SweepPoint[], denseAccuracy: number |
   const rows = points.filter((p) => Number.isFinite(p.compression)).map((p) => ({ method: p.series, config: p.method, tau: tauText(p.tau), x: p.compression, acc: p.accuracy, sparsity: p.sparsity, seeds: p.seeds, front: p.front }));
   if (rows.length === 0) return null;
   const x = { field: 'x', type: 'quantitative', title: "compression ratio at τ' (weights: total / nonzero, log)", scale: { type: 'log' }, axis: LOG_AXIS };
-  const color = { field: 'method', type: 'nominal', title: 'method', legend: { symbolOpacity: 1 } };
+  const color = { field: 'method', type: 'nominal', title: 'method', scale: seriesScale(rows), legend: { symbolOpacity: 1 } };
   const tooltip = [{ field: 'config' }, { field: 'tau', title: "τ'" }, { field: 'acc', format: '.4f' }, { field: 'sparsity', format: '.4f' }, { field: 'x', title: 'compression', format: '.1f' }, { field: 'seeds' }];
   const layers: Record<string, unknown>[] = [
     { mark: { type: 'point', size: 18, opacity: 0.35 }, encoding: { x, y: { field: 'acc', type: 'quantitative', title: "test accuracy, thresholded at τ' (mean over seeds)", scale: { zero: false } }, color, tooltip } },
@@ -271,6 +272,12 @@ export function sweepSpec(points: readonly SweepPoint[], denseAccuracy: number |
   ];
   if (denseAccuracy !== null) layers.push(...denseLine(denseAccuracy, opts.width ?? 520));
   return { $schema: SCHEMA, ...(opts.title ? { title: opts.title } : {}), width: opts.width ?? 520, height: opts.height ?? 340, data: { values: rows }, layer: layers, config: CHART_CONFIG };
+}
+
+/** The colour scale of a chart's series (sorted): each its {@link seriesColor}, so a solver has the colour it has on every other page. */
+function seriesScale(rows: readonly { method: string }[]): { domain: string[]; range: string[] } {
+  const domain = [...new Set(rows.map((r) => r.method))].sort();
+  return { domain, range: domain.map(seriesColor) };
 }
 
 /** What the compression page draws: the points at the runs' τ and the τ sweep. */
@@ -303,7 +310,8 @@ export function compressionSpec(points: readonly CompressionPoint[], opts: { wid
   const dense = denseAccuracy(points);
   if (rows.length === 0 && dense === null) return null;
   const x = { field: 'x', type: 'quantitative', title: 'compression ratio (weights: total / nonzero, log)', scale: { type: 'log' }, axis: LOG_AXIS };
-  const color = { field: 'method', type: 'nominal', title: 'method' };
+  const scale = seriesScale(rows);
+  const color = { field: 'method', type: 'nominal', title: 'method', scale };
   const layers: Record<string, unknown>[] = [
     { mark: { type: 'line', opacity: 0.6 }, encoding: { x, y: { field: 'acc', type: 'quantitative' }, color, detail: { field: 'stage' }, strokeDash: { field: 'stage', type: 'nominal', title: 'stage', scale: { domain: ['trained', 'fine-tuned'], range: [[4, 3], [1, 0]] } } } },
     { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
@@ -313,7 +321,7 @@ export function compressionSpec(points: readonly CompressionPoint[], opts: { wid
         x,
         y: { field: 'acc', type: 'quantitative', title: 'test accuracy (final epoch; mean ± std over seeds)', scale: { zero: false } },
         color,
-        fill: { condition: { test: "datum.stage === 'fine-tuned'", field: 'method', type: 'nominal' }, value: 'white' },
+        fill: { condition: { test: "datum.stage === 'fine-tuned'", field: 'method', type: 'nominal', scale }, value: 'white' },
         tooltip: [{ field: 'config' }, { field: 'stage' }, { field: 'acc', format: '.4f' }, { field: 'sparsity', format: '.4f' }, { field: 'x', title: 'compression', format: '.1f' }, { field: 'seeds' }],
       },
     },

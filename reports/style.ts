@@ -47,6 +47,9 @@ export const SOLVER_COLORS: Readonly<Record<string, string>> = {
   'prox-adam': '#882255',
   'subgrad-adam': '#DDCC77',
   gmp: '#44AA99',
+  // gmp's other pruning scopes, series of their own on the compression page (`gmp (layer)` is gmp's colour: seriesColor)
+  'gmp (lamp)': '#225555',
+  'gmp (global)': '#99DDFF',
   dense: '#555555',
   // the peers (harness/external/peers): greys and dark tones, so they read as references beside l1bench's solvers
   'sklearn-cd': '#1A1A1A',
@@ -70,6 +73,9 @@ export function fnv1a(s: string): number {
 export function solverColor(name: string): string {
   return SOLVER_COLORS[name] ?? (VARIANT_PALETTE[fnv1a(name) % VARIANT_PALETTE.length] as string);
 }
+
+/** The colour of a compression-page series: gmp's default scope `gmp (layer)` is gmp's colour, any other its {@link solverColor}. */
+export const seriesColor = (series: string): string => solverColor(series === 'gmp (layer)' ? 'gmp' : series);
 
 /** A Vega-Lite colour scale that gives each of `labels` its {@link solverColor}. */
 export function solverScale(labels: readonly string[]): { domain: string[]; range: string[] } {

@@ -17,6 +17,7 @@ import { compressionPoints, compressionSpec, loadCompressionRuns, sparsityTable,
 import { renderReport } from '../reports/render.ts';
 import { renderFigures } from '../reports/figures.ts';
 import { CHROMIUM_PATH, offlineBrowser, openPage, watch } from '../reports/screenshot.ts';
+import { SOLVER_COLORS, solverColor } from '../reports/style.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'l1bench-compression-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,21 +74,34 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
   t.ok(Math.abs(d.accuracy - (accs[0]! + accs[1]!) / 2) < 1e-12, 'mean accuracy over seeds');
   t.ok(Math.abs(d.accuracyStd - Math.abs(accs[0]! - accs[1]!) / Math.SQRT2) < 1e-12, 'sample std of two values = |a − b|/√2');
   // the label leaves out defaults: gmp[…,sparsity=0.5] and gmp[…] (sparsity 0.9, the default)
-  const g9 = trained.find((p) => p.series === 'gmp' && !p.method.includes('sparsity='))!;
+  const g9 = trained.find((p) => p.series === 'gmp (layer)' && !p.method.includes('sparsity='))!;
   // gmp zeroes round(0.9·|W|) weights per layer: W1 64×8 → 461 of 512, W2 8×10 → 72 of 80
   t.ok(Math.abs(g9.sparsity - (461 + 72) / 592) < 1e-12, `gmp at 0.9: sparsity ${g9.sparsity} = 533/592`);
   t.ok(Math.abs(g9.compression - 1 / (1 - g9.sparsity)) < 1e-9, 'compression = total/nnz = 1/(1 − sparsity)');
   t.same(g9.layers.map((l) => l.name), ['W1', 'W2']);
   const table = sparsityTable(points);
-  const gmpAt90 = table.find((r) => r.method === 'gmp' && r.level === 0.9)!;
+  const gmpAt90 = table.find((r) => r.method === 'gmp (layer)' && r.level === 0.9)!;
   t.equal(gmpAt90.trained?.method, g9.method, 'at ≥ 90% the table picks the gmp point that reaches it (533/592 ≥ 0.9)');
-  t.equal(table.find((r) => r.method === 'gmp' && r.level === 0.99)!.trained, null, 'no point reaches 99%');
+  t.equal(table.find((r) => r.method === 'gmp (layer)' && r.level === 0.99)!.trained, null, 'no point reaches 99%');
   // LAMP: its own curve and table rows, one threshold over both layers: round(0.9·592) = 533 zeros overall
   const lamp = trained.find((p) => p.series === 'gmp (lamp)')!;
   t.ok(lamp && lamp.method.includes('scope=lamp'), `the LAMP run is its own series (${lamp?.method})`);
   t.ok(Math.abs(lamp.sparsity - 533 / 592) < 1e-12, `gmp (lamp) at 0.9: sparsity ${lamp.sparsity} = 533/592 overall`);
   t.equal(table.find((r) => r.method === 'gmp (lamp)' && r.level === 0.9)?.trained?.method, lamp.method, 'the table has a gmp (lamp) row');
   t.ok((compressionSpec(points)!.data as { values: { method: string }[] }).values.some((v) => v.method === 'gmp (lamp)'), 'and the chart a gmp (lamp) curve');
+  // colours: each series its fixed colour (as on every other page), the fine-tuned points filled from the same scale
+  const chart = compressionSpec(points)!;
+  const layers = chart.layer as { encoding: { color?: { scale: { domain: string[]; range: string[] } }; fill?: { condition: { scale: unknown } } } }[];
+  const scale = layers[0]!.encoding.color!.scale;
+  const colourOf = (m: string): string | undefined => scale.range[scale.domain.indexOf(m)];
+  t.equal(colourOf('prox-adam τ=1e-2'), solverColor('prox-adam τ=1e-2'), 'a series at one of two τ: its own colour');
+  t.equal(colourOf('gmp (layer)'), SOLVER_COLORS['gmp'], "gmp's default scope has gmp's colour");
+  t.equal(colourOf('gmp (lamp)'), SOLVER_COLORS['gmp (lamp)'], 'LAMP its own');
+  t.same(layers.find((l) => l.encoding.fill)!.encoding.fill!.condition.scale, scale, 'fill uses the colour scale');
+  const sweepScale = (sweepSpec(sweepPoints(runs), null)!.layer as { encoding: { color: { scale: unknown } } }[])[0]!.encoding.color.scale;
+  const { domain: sweepDomain, range: sweepRange } = sweepScale as { domain: string[]; range: string[] };
+  t.same(sweepDomain, ['gmp (lamp)', 'gmp (layer)', 'prox-adam'], "the τ' sweep chart's series");
+  t.same(sweepRange, [SOLVER_COLORS['gmp (lamp)'], SOLVER_COLORS['gmp'], SOLVER_COLORS['prox-adam']], 'in their fixed colours');
   // the τ' sweep: one point per (configuration, λ, τ') over seeds; a training recorded at two run τ's counts once per seed (the newest run)
   const sweep = sweepPoints(runs);
   const proxSweep = sweep.filter((p) => p.series === 'prox-adam');
@@ -164,7 +178,7 @@ t.test('a tiny compression plan, aggregated and rendered', async (t) => {
 t.test('a sparsity level counts a point whose mean over seeds rounds just below it (three seeds at exactly 95%)', async (t) => {
   const mean = (0.95 + 0.95 + 0.95) / 3;
   t.ok(mean < 0.95, `the float mean is ${mean}`);
-  const point = (sparsity: number, accuracy: number, stage: 'trained' | 'fine-tuned'): CompressionPoint => ({ series: 'gmp', method: `gmp@${sparsity}`, stage, sparsity, accuracy }) as unknown as CompressionPoint;
+  const point = (sparsity: number, accuracy: number, stage: 'trained' | 'fine-tuned'): CompressionPoint => ({ series: 'gmp (layer)', method: `gmp@${sparsity}`, stage, sparsity, accuracy }) as unknown as CompressionPoint;
   const pts = [point(mean, 0.88, 'trained'), point(0.98, 0.84, 'trained'), point(0.9499, 0.9, 'trained')];
   const row = sparsityTable(pts).find((r) => r.level === 0.95)!;
   t.equal(row.trained?.method, `gmp@${mean}`, 'the 95% point, not the sparser and worse 98% one; 94.99% is not counted');
